@@ -1,0 +1,4 @@
+/** Layers, models, losses and checkpoints. */
+module dev.strix.layers {
+    requires transitive dev.strix.tensor;
+}

@@ -1,0 +1,52 @@
+package dev.strix.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Where tensors live and ops run. Layers, losses, optimizers and the data pipeline call these ops
+ * and never touch memory themselves, so every model runs unchanged on every backend.
+ *
+ * <p>Ops are grouped ({@link #blas()}, {@link #elementwise()}, {@link #reductions()}, ...). Every op
+ * has a CPU implementation, which is the reference the other backends are tested against. Ops may
+ * run asynchronously on a device; {@link #synchronize()} waits for them, and the host copies
+ * ({@link #copyToHost}) synchronise as needed.
+ */
+public interface Backend extends AutoCloseable {
+    /** Short lower-case name: "cpu", "cuda". */
+    String name();
+
+    /** A new zero-filled, contiguous tensor that owns its storage. */
+    Tensor allocate(DType dtype, Shape shape);
+
+    /** Matrix products. */
+    Blas blas();
+
+    /** Element-by-element arithmetic with broadcasting. */
+    Elementwise elementwise();
+
+    /** Sums, means, maxima and argmax over axes. */
+    Reductions reductions();
+
+    /**
+     * Copies {@code src} into {@code dst} element by element: same shape, any strides on either
+     * side, dtype converted when they differ (float to int truncates toward zero; to uint8 also
+     * clamps to [0, 255]). Both tensors belong to this backend.
+     */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of {@code dst} (any strides) to {@code value}, converted to its dtype. */
+    void fill(Tensor dst, float value);
+
+    /** Copies host bytes (dst's dtype, row-major) into the contiguous tensor {@code dst}. */
+    void copyFromHost(MemorySegment src, Tensor dst);
+
+    /** Copies the contiguous tensor {@code src} into host memory, waiting for pending work. */
+    void copyToHost(Tensor src, MemorySegment dst);
+
+    /** Waits until every op issued so far has finished. */
+    void synchronize();
+
+    /** Releases backend resources (thread pools, device contexts). */
+    @Override
+    void close();
+}

@@ -1,0 +1,167 @@
+package dev.strix.tensor.cpu;
+
+import dev.strix.tensor.DType;
+import dev.strix.tensor.ReduceOp;
+import dev.strix.tensor.Reductions;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * Reductions: the kept axes index the output, the reduced axes are walked as strided rows
+ * (merged where they are contiguous) and accumulated in double precision.
+ */
+final class CpuReductions implements Reductions {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+
+    /** Split of the input axes into kept (output) and reduced ones, with the output's strides. */
+    private record Plan(int[] keptDims, long[] keptStridesX, long[] keptStridesOut, int[] reducedDims,
+                        long[] reducedStridesX, long outputCount, long reducedCount) {
+    }
+
+    private static Plan plan(String what, Tensor x, int[] axes, Tensor out) {
+        int rank = x.rank();
+        boolean[] reduced = new boolean[rank];
+        for (int a : axes) {
+            int n = x.shape().normalizeAxis(a);
+            if (reduced[n]) {
+                throw new IllegalArgumentException(what + ": axis " + a + " listed twice in " + Arrays.toString(axes));
+            }
+            reduced[n] = true;
+        }
+        int keptCount = rank - axes.length;
+        int[] keptDims = new int[keptCount];
+        long[] keptX = new long[keptCount];
+        long[] keptOut = new long[keptCount];
+        int[] redDims = new int[axes.length];
+        long[] redX = new long[axes.length];
+        boolean keepDims = out.rank() == rank && rank != keptCount;
+        if (!keepDims && out.rank() != keptCount) {
+            throw new IllegalArgumentException(what + ": output " + out.shape() + " does not match input " + x.shape()
+                    + " reduced over axes " + Arrays.toString(axes));
+        }
+        long outputs = 1;
+        long reductions = 1;
+        for (int i = 0, k = 0, r = 0; i < rank; i++) {
+            if (reduced[i]) {
+                redDims[r] = x.dim(i);
+                redX[r++] = x.stride(i);
+                reductions *= x.dim(i);
+                if (keepDims && out.dim(i) != 1) {
+                    throw new IllegalArgumentException(what + ": output " + out.shape()
+                            + " must have size 1 on reduced axis " + i + " of input " + x.shape());
+                }
+            } else {
+                int outAxis = keepDims ? i : k;
+                if (out.dim(outAxis) != x.dim(i)) {
+                    throw new IllegalArgumentException(what + ": output " + out.shape() + " does not match input "
+                            + x.shape() + " on kept axis " + i);
+                }
+                keptDims[k] = x.dim(i);
+                keptX[k] = x.stride(i);
+                keptOut[k++] = out.stride(outAxis);
+                outputs *= x.dim(i);
+            }
+        }
+        return new Plan(keptDims, keptX, keptOut, redDims, redX, outputs, reductions);
+    }
+
+    @Override
+    public void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out) {
+        CpuElementwise.check(x, "reduce " + op + " input");
+        CpuElementwise.check(out, "reduce " + op + " output");
+        Plan p = plan("reduce " + op, x, axes, out);
+        MemorySegment xs = x.storage().segment();
+        MemorySegment os = out.storage().segment();
+        StridedLoop inner = new StridedLoop(p.reducedDims, new long[][] {p.reducedStridesX}, new long[] {0});
+        long perOutput = Math.max(1, p.reducedCount);
+        CpuParallel.forRange(p.outputCount, Math.max(1, (1 << 14) / perOutput), (from, to) -> {
+            long[] base = new long[1];
+            double[] acc = new double[1];
+            int[] index = new int[p.keptDims.length];
+            unravel(from, p.keptDims, index);
+            for (long o = from; o < to; o++) {
+                long xBase = x.offset();
+                long outAt = out.offset();
+                for (int k = 0; k < index.length; k++) {
+                    xBase += index[k] * p.keptStridesX[k];
+                    outAt += index[k] * p.keptStridesOut[k];
+                }
+                base[0] = xBase;
+                acc[0] = switch (op) {
+                    case SUM, MEAN -> 0.0;
+                    case MAX -> Double.NEGATIVE_INFINITY;
+                    case MIN -> Double.POSITIVE_INFINITY;
+                };
+                inner.run(0, inner.rows, (starts, n, st) -> {
+                    long at = base[0] + starts[0];
+                    double a = acc[0];
+                    for (int i = 0; i < n; i++, at += st[0]) {
+                        float v = xs.getAtIndex(FLOAT, at);
+                        a = switch (op) {
+                            case SUM, MEAN -> a + v;
+                            case MAX -> v > a || Float.isNaN(v) ? v : a;
+                            case MIN -> v < a || Float.isNaN(v) ? v : a;
+                        };
+                    }
+                    acc[0] = a;
+                });
+                double result = op == ReduceOp.MEAN ? acc[0] / p.reducedCount : acc[0];
+                os.setAtIndex(FLOAT, outAt, (float) result);
+                increment(p.keptDims, index);
+            }
+        });
+    }
+
+    @Override
+    public void argmax(Tensor x, int axis, Tensor out) {
+        CpuElementwise.check(x, "argmax input");
+        out.requireDType(DType.I32, "argmax output");
+        int a = x.shape().normalizeAxis(axis);
+        Plan p = plan("argmax", x, new int[] {a}, out);
+        MemorySegment xs = x.storage().segment();
+        MemorySegment os = out.storage().segment();
+        int length = x.dim(a);
+        long stride = x.stride(a);
+        CpuParallel.forRange(p.outputCount, Math.max(1, (1 << 14) / Math.max(1, length)), (from, to) -> {
+            int[] index = new int[p.keptDims.length];
+            unravel(from, p.keptDims, index);
+            for (long o = from; o < to; o++) {
+                long xBase = x.offset();
+                long outAt = out.offset();
+                for (int k = 0; k < index.length; k++) {
+                    xBase += index[k] * p.keptStridesX[k];
+                    outAt += index[k] * p.keptStridesOut[k];
+                }
+                int best = 0;
+                float bestValue = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < length; i++) {
+                    float v = xs.getAtIndex(FLOAT, xBase + i * stride);
+                    if (v > bestValue || (i == 0)) {
+                        best = i;
+                        bestValue = v;
+                    }
+                }
+                os.setAtIndex(ValueLayout.JAVA_INT, outAt, best);
+                increment(p.keptDims, index);
+            }
+        });
+    }
+
+    private static void unravel(long flat, int[] dims, int[] index) {
+        for (int k = dims.length - 1; k >= 0; k--) {
+            index[k] = (int) (flat % dims[k]);
+            flat /= dims[k];
+        }
+    }
+
+    private static void increment(int[] dims, int[] index) {
+        for (int k = dims.length - 1; k >= 0; k--) {
+            if (++index[k] < dims[k]) {
+                return;
+            }
+            index[k] = 0;
+        }
+    }
+}
