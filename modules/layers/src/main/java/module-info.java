@@ -1,4 +1,6 @@
 /** Layers, models, losses and checkpoints. */
 module dev.strix.layers {
     requires transitive dev.strix.tensor;
+
+    exports dev.strix.layers;
 }
