@@ -27,6 +27,9 @@ public interface Backend extends AutoCloseable {
     /** Sums, means, maxima and argmax over axes. */
     Reductions reductions();
 
+    /** The fused in-place parameter updates of SGD and Adam. */
+    OptimizerSteps optimizerSteps();
+
     /**
      * Copies {@code src} into {@code dst} element by element: same shape, any strides on either
      * side, dtype converted when they differ (float to int truncates toward zero; to uint8 also

@@ -4,6 +4,7 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Elementwise;
+import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.Reductions;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
@@ -18,6 +19,7 @@ public final class CpuBackend implements Backend {
     private final Blas blas = new CpuBlas();
     private final Elementwise elementwise = new CpuElementwise();
     private final Reductions reductions = new CpuReductions();
+    private final OptimizerSteps optimizerSteps = new CpuOptimizerSteps();
 
     @Override
     public String name() {
@@ -42,6 +44,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Reductions reductions() {
         return reductions;
+    }
+
+    @Override
+    public OptimizerSteps optimizerSteps() {
+        return optimizerSteps;
     }
 
     @Override

@@ -1,0 +1,157 @@
+package dev.strix.tensor.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strix.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * SGD and Adam updates against the update rules evaluated in double precision in the test, over
+ * three consecutive steps (so the state carried between steps is checked too), on a length that
+ * leaves a scalar tail and on one large enough to be split across threads.
+ */
+public abstract class OptimizerStepsConformance extends BackendConformance {
+    private static final int SMALL = 1003;
+    private static final int LARGE = 200_003;
+
+    /** Three steps' worth of gradients for n elements. */
+    private float[][] gradients(int n) {
+        return new float[][] {randomFloats(n), randomFloats(n), randomFloats(n)};
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    @ParameterizedTest(name = "momentum {0}, dampening {1}, nesterov {2}, weight decay {3}")
+    @CsvSource({
+        "0.0, 0.0, false, 0.0",
+        "0.0, 0.0, false, 0.01",
+        "0.9, 0.0, false, 0.0",
+        "0.9, 0.25, false, 0.05",
+        "0.9, 0.0, true, 0.0",
+        "0.8, 0.0, true, 0.1",
+    })
+    void sgdMatchesTheUpdateRule(float momentum, float dampening, boolean nesterov, float weightDecay) {
+        for (int n : new int[] {SMALL, LARGE}) {
+            float lr = 0.1f;
+            float[] p0 = randomFloats(n);
+            float[][] grads = gradients(n);
+            double[] p = toDouble(p0);
+            double[] buf = new double[n];
+            try (Tensor param = tensor(p0, n); Tensor grad = tensor(new float[n], n);
+                 Tensor buffer = tensor(new float[n], n)) {
+                // Garbage in the buffer before the first step must be ignored.
+                buffer.fill(Float.NaN);
+                for (int step = 0; step < 3; step++) {
+                    grad.copyFrom(grads[step]);
+                    backend().optimizerSteps().sgd(param, grad, momentum == 0f ? null : buffer, lr, momentum,
+                            dampening, nesterov, weightDecay, step == 0);
+                    for (int i = 0; i < n; i++) {
+                        double d = grads[step][i] + (double) weightDecay * p[i];
+                        if (momentum != 0f) {
+                            buf[i] = step == 0 ? d : momentum * buf[i] + (1.0 - dampening) * d;
+                            d = nesterov ? d + momentum * buf[i] : buf[i];
+                        }
+                        p[i] -= lr * d;
+                    }
+                    String what = "sgd step " + (step + 1) + " of " + n;
+                    assertClose(p, param.toFloatArray(), 8 * FLOAT_TOLERANCE, what + " parameter");
+                    if (momentum != 0f) {
+                        assertClose(buf, buffer.toFloatArray(), 8 * FLOAT_TOLERANCE, what + " buffer");
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "weight decay {0}, decoupled {1}")
+    @CsvSource({"0.0, false", "0.1, false", "0.1, true"})
+    void adamMatchesTheUpdateRule(float weightDecay, boolean decoupled) {
+        for (int n : new int[] {SMALL, LARGE}) {
+            float lr = 0.01f;
+            float beta1 = 0.9f;
+            float beta2 = 0.999f;
+            float eps = 1e-8f;
+            float[] p0 = randomFloats(n);
+            float[][] grads = gradients(n);
+            double[] p = toDouble(p0);
+            double[] m = new double[n];
+            double[] v = new double[n];
+            try (Tensor param = tensor(p0, n); Tensor grad = tensor(new float[n], n);
+                 Tensor tm = tensor(new float[n], n); Tensor tv = tensor(new float[n], n)) {
+                for (int step = 1; step <= 3; step++) {
+                    grad.copyFrom(grads[step - 1]);
+                    backend().optimizerSteps().adam(param, grad, tm, tv, lr, beta1, beta2, eps, weightDecay,
+                            decoupled, step);
+                    for (int i = 0; i < n; i++) {
+                        double g = grads[step - 1][i];
+                        if (decoupled) {
+                            p[i] *= 1.0 - (double) lr * weightDecay;
+                        } else {
+                            g += (double) weightDecay * p[i];
+                        }
+                        m[i] = beta1 * m[i] + (1.0 - beta1) * g;
+                        v[i] = beta2 * v[i] + (1.0 - beta2) * g * g;
+                        double mHat = m[i] / (1.0 - Math.pow(beta1, step));
+                        double vHat = v[i] / (1.0 - Math.pow(beta2, step));
+                        p[i] -= lr * mHat / (Math.sqrt(vHat) + eps);
+                    }
+                    String what = "adam step " + step + " of " + n;
+                    // Each update moves p by about lr = 0.01, so 1e-5 absolute is 0.1% of a step.
+                    assertClose(p, param.toFloatArray(), 10 * FLOAT_TOLERANCE, what + " parameter");
+                    assertClose(m, tm.toFloatArray(), 4 * FLOAT_TOLERANCE, what + " exp_avg");
+                    assertClose(v, tv.toFloatArray(), 4 * FLOAT_TOLERANCE, what + " exp_avg_sq");
+                }
+            }
+        }
+    }
+
+    @Test
+    void adamWeightDecayModesDiffer() {
+        // Same inputs, L2 versus decoupled decay: the parameters must end up different.
+        float[] p0 = randomFloats(64);
+        float[] g = randomFloats(64);
+        try (Tensor a = tensor(p0, 64); Tensor b = tensor(p0, 64); Tensor grad = tensor(g, 64);
+             Tensor ma = tensor(new float[64], 64); Tensor va = tensor(new float[64], 64);
+             Tensor mb = tensor(new float[64], 64); Tensor vb = tensor(new float[64], 64)) {
+            backend().optimizerSteps().adam(a, grad, ma, va, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, false, 1);
+            backend().optimizerSteps().adam(b, grad, mb, vb, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, true, 1);
+            float[] fa = a.toFloatArray();
+            float[] fb = b.toFloatArray();
+            int differing = 0;
+            for (int i = 0; i < 64; i++) {
+                differing += Math.abs(fa[i] - fb[i]) > 1e-4 ? 1 : 0;
+            }
+            assertTrue(differing > 32, "L2 and decoupled decay gave near-identical results at " + (64 - differing)
+                    + " of 64 elements");
+        }
+    }
+
+    @Test
+    void badOperandsAreRefused() {
+        try (Tensor p = tensor(randomFloats(12), 3, 4); Tensor g = tensor(randomFloats(12), 3, 4);
+             Tensor wrong = tensor(randomFloats(12), 4, 3); Tensor m = tensor(new float[12], 3, 4);
+             Tensor v = tensor(new float[12], 3, 4); Tensor wide = tensor(randomFloats(24), 3, 8)) {
+            var steps = backend().optimizerSteps();
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.sgd(p, wrong, null, 0.1f, 0f, 0f, false, 0f, true), "gradient shape");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.sgd(p, g, null, 0.1f, 0.9f, 0f, false, 0f, true), "missing momentum buffer");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.adam(p, g, m, wrong, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, false, 1), "moment shape");
+            Tensor strided = wide.slice(1, 0, 8, 2);
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.adam(strided, g, m, v, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, false, 1), "non-contiguous");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.adam(p, g, m, v, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, false, 0), "step 0");
+        }
+    }
+}
