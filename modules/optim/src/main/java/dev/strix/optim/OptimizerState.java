@@ -1,6 +1,8 @@
 package dev.strix.optim;
 
 import dev.strix.tensor.Tensor;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -18,6 +20,7 @@ public record OptimizerState(long step, Map<String, Tensor> tensors) {
         if (step < 0) {
             throw new IllegalArgumentException("optimizer step count must be >= 0, got " + step);
         }
-        tensors = Map.copyOf(tensors);
+        // Kept in the given order (parameters, then slots) so checkpoints are written deterministically.
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
     }
 }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.strix.layers.Parameter;
 import dev.strix.optim.schedule.CosineAnnealing;
 import dev.strix.tensor.Backends;
+import dev.strix.tensor.DType;
 import dev.strix.tensor.Tensor;
 import java.util.HashMap;
 import java.util.List;
@@ -146,9 +147,9 @@ class OptimizerStateTest {
     @Test
     void mismatchedStateIsRefusedWithTheNames() {
         List<Parameter> ps = model(randomFloats(15), randomFloats(3));
-        try (Adam adam = new Adam(ps, 0.01); Tensor w = Tensor.zeros(Backends.cpu(), dev.strix.tensor.DType.F32, 3, 5);
-             Tensor wrongShape = Tensor.zeros(Backends.cpu(), dev.strix.tensor.DType.F32, 5, 3);
-             Tensor bias = Tensor.zeros(Backends.cpu(), dev.strix.tensor.DType.F32, 3)) {
+        try (Adam adam = new Adam(ps, 0.01); Tensor w = Tensor.zeros(Backends.cpu(), DType.F32, 3, 5);
+             Tensor wrongShape = Tensor.zeros(Backends.cpu(), DType.F32, 5, 3);
+             Tensor bias = Tensor.zeros(Backends.cpu(), DType.F32, 3)) {
             var missing = assertThrows(IllegalArgumentException.class, () -> adam.loadState(
                     new OptimizerState(4, Map.of("0.weight.exp_avg", w, "0.weight.exp_avg_sq", w))));
             assertTrue(missing.getMessage().contains("0.bias.exp_avg"), missing.getMessage());

@@ -17,8 +17,8 @@ package dev.strix.optim.schedule;
 public record CosineAnnealing(double max, double min, long totalSteps, long warmupSteps)
         implements LearningRateSchedule {
     public CosineAnnealing {
-        LearningRateSchedule.requireRate(max, "cosine annealing max rate");
-        LearningRateSchedule.requireRate(min, "cosine annealing min rate");
+        ScheduleChecks.requireRate(max, "cosine annealing max rate");
+        ScheduleChecks.requireRate(min, "cosine annealing min rate");
         if (warmupSteps < 0 || totalSteps <= warmupSteps) {
             throw new IllegalArgumentException("cosine annealing needs 0 <= warmup steps < total steps, got warmup "
                     + warmupSteps + " and total " + totalSteps);
@@ -32,7 +32,7 @@ public record CosineAnnealing(double max, double min, long totalSteps, long warm
 
     @Override
     public double learningRate(long step) {
-        LearningRateSchedule.requireStep(step);
+        ScheduleChecks.requireStep(step);
         if (step < warmupSteps) {
             return max * (step + 1) / warmupSteps;
         }

@@ -10,19 +10,4 @@ package dev.strix.optim.schedule;
 public interface LearningRateSchedule {
     /** The learning rate for update number {@code step} (0-based). */
     double learningRate(long step);
-
-    /** Fails unless {@code value} is finite and not negative; for schedule constructors. */
-    static double requireRate(double value, String what) {
-        if (!(value >= 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(what + " must be a finite learning rate >= 0, got " + value);
-        }
-        return value;
-    }
-
-    /** Fails when {@code step} is negative; for schedules. */
-    static void requireStep(long step) {
-        if (step < 0) {
-            throw new IllegalArgumentException("learning-rate schedule asked for negative step " + step);
-        }
-    }
 }

@@ -20,7 +20,7 @@ package dev.strix.optim.schedule;
 public record OneCycle(double max, long totalSteps, double pctStart, double divFactor, double finalDivFactor)
         implements LearningRateSchedule {
     public OneCycle {
-        LearningRateSchedule.requireRate(max, "one-cycle max rate");
+        ScheduleChecks.requireRate(max, "one-cycle max rate");
         if (!(pctStart > 0 && pctStart < 1)) {
             throw new IllegalArgumentException("one-cycle pctStart must lie in (0, 1), got " + pctStart);
         }
@@ -52,7 +52,7 @@ public record OneCycle(double max, long totalSteps, double pctStart, double divF
 
     @Override
     public double learningRate(long step) {
-        LearningRateSchedule.requireStep(step);
+        ScheduleChecks.requireStep(step);
         if (step >= totalSteps) {
             throw new IllegalArgumentException("one-cycle schedule of " + totalSteps
                     + " steps asked for step " + step + "; make it with the run's true number of steps");

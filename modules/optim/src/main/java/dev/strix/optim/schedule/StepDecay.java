@@ -6,7 +6,7 @@ package dev.strix.optim.schedule;
  */
 public record StepDecay(double initial, long stepSize, double gamma) implements LearningRateSchedule {
     public StepDecay {
-        LearningRateSchedule.requireRate(initial, "step decay initial rate");
+        ScheduleChecks.requireRate(initial, "step decay initial rate");
         if (stepSize < 1) {
             throw new IllegalArgumentException("step decay step size must be >= 1, got " + stepSize);
         }
@@ -17,7 +17,7 @@ public record StepDecay(double initial, long stepSize, double gamma) implements 
 
     @Override
     public double learningRate(long step) {
-        LearningRateSchedule.requireStep(step);
+        ScheduleChecks.requireStep(step);
         return initial * Math.pow(gamma, step / stepSize);
     }
 }
