@@ -40,7 +40,7 @@ public final class AffineTransforms {
         double cx = (cols - 1) / 2.0;
         double cy = (rows - 1) / 2.0;
         double a = cos / zoom;
-        double b = -sin / zoom;
+        double b = 0.0 - sin / zoom; // 0.0 - x keeps the identity free of negative zeros
         double d = sin / zoom;
         double e = cos / zoom;
         double ux = cx + shiftX;
