@@ -44,8 +44,16 @@ public final class AffineSampler {
                 float ax = sx - fx;
                 float ay = sy - fy;
                 float v = 0f;
-                // Far outside the image (or NaN): everything reads as zero fill.
-                if (fx >= -1f && fx < cols && fy >= -1f && fy < rows) {
+                if (fx >= 0f && fx < cols - 1 && fy >= 0f && fy < rows - 1) {
+                    // Interior: all four neighbours exist.
+                    int i = srcOffset + (int) fy * cols + (int) fx;
+                    float p00 = src[i] & 0xFF;
+                    float p01 = src[i + 1] & 0xFF;
+                    float p10 = src[i + cols] & 0xFF;
+                    float p11 = src[i + cols + 1] & 0xFF;
+                    v = (p00 * (1f - ax) + p01 * ax) * (1f - ay) + (p10 * (1f - ax) + p11 * ax) * ay;
+                } else if (fx >= -1f && fx < cols && fy >= -1f && fy < rows) {
+                    // Border: missing neighbours read as zero. Far outside (or NaN): zero fill.
                     int x0 = (int) fx;
                     int y0 = (int) fy;
                     float p00 = pixel(src, srcOffset, rows, cols, x0, y0);

@@ -97,6 +97,9 @@ public final class Downloader implements AutoCloseable {
     /** One mirror: null on success, else why it failed. The temporary file never survives. */
     private String attempt(RemoteFile file, URI url, Path target) throws IOException {
         Path part = Files.createTempFile(target.getParent(), file.name() + ".", ".part");
+        // Covers Ctrl-C mid-download (shutdown hooks run, finally blocks may not); a killed JVM's
+        // leftovers are removed by the next download after an hour.
+        part.toFile().deleteOnExit();
         try {
             String failure;
             try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
