@@ -37,6 +37,7 @@ public final class IdxReader implements AutoCloseable {
     /** Deflate cannot expand input by more than about 1032:1; a header promising more is lying. */
     private static final long MAX_DEFLATE_RATIO = 1032;
     private static final int GZIP_BUFFER = 1 << 16;
+    private static final int READ_CHUNK = 1 << 20;
 
     private final Path file;
     private final String name;
@@ -121,7 +122,9 @@ public final class IdxReader implements AutoCloseable {
         int filled = 0;
         try {
             while (filled < data.length) {
-                int r = in.read(data, filled, data.length - filled);
+                // Bounded reads: a FileChannel copies a heap read through a temporary direct
+                // buffer as large as the request, which the thread then keeps cached.
+                int r = in.read(data, filled, Math.min(data.length - filled, READ_CHUNK));
                 if (r < 0) {
                     break;
                 }
