@@ -1,0 +1,194 @@
+package dev.strix.data;
+
+import dev.strix.data.augment.AffineSampler;
+import dev.strix.data.augment.AffineTransforms;
+import dev.strix.data.augment.Augmentation;
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * Cuts an {@link ImageDataset} into batches of float32 images [n, 1, rows, cols] and int32 labels
+ * [n] on a backend.
+ *
+ * <p>Every buffer is allocated once, in the constructor: the two tensors, their host staging
+ * arrays and the transform scratch. A step gathers the batch's uint8 images, converts them
+ * (through a 256-entry table, or through {@link AffineSampler} when augmenting) into the staging
+ * array and copies that to the tensors; it allocates nothing.
+ *
+ * <p>Reproducible: the order of epoch {@code e} depends only on (seed, e), and the augmentation of
+ * batch {@code b} only on (seed, e, b), so a run can be repeated or resumed from any epoch.
+ *
+ * <pre>{@code
+ * try (BatchLoader loader = new BatchLoader(train, backend, BatchOptions.training(128).withSeed(7))) {
+ *     for (int epoch = 0; epoch < 10; epoch++) {
+ *         for (Batch b : loader.epoch(epoch)) {
+ *             model.step(b.images(), b.labels());
+ *         }
+ *     }
+ * }
+ * }</pre>
+ */
+public final class BatchLoader implements AutoCloseable {
+    private static final long AUGMENT_SALT = 0xA06_3E17L;
+
+    private final ImageDataset data;
+    private final Backend backend;
+    private final BatchOptions options;
+    private final int imageSize;
+    private final int batchCount;
+    private final int lastSize;
+    private final int[] order;
+    private final float[] table;
+    private final boolean augment;
+    private final float[] matrices;
+    private final float[] hostImages;
+    private final int[] hostLabels;
+    private final MemorySegment hostImagesSegment;
+    private final MemorySegment hostLabelsSegment;
+    private final Tensor images;
+    private final Tensor labels;
+    private final Tensor lastImages;
+    private final Tensor lastLabels;
+    private final Batch batch = new Batch();
+    private int epoch;
+
+    public BatchLoader(ImageDataset data, Backend backend, BatchOptions options) {
+        this.data = data;
+        this.backend = backend;
+        this.options = options;
+        this.imageSize = data.imageSize();
+        int b = options.batchSize();
+        int full = data.count() / b;
+        int rest = data.count() % b;
+        this.batchCount = full + (rest > 0 && !options.dropLast() ? 1 : 0);
+        this.lastSize = rest > 0 && !options.dropLast() ? rest : b;
+        this.order = new int[data.count()];
+        this.table = options.normalization().table();
+        this.augment = !options.augmentation().isIdentity();
+        this.matrices = new float[AffineTransforms.MATRIX_SIZE * b];
+        this.hostImages = new float[Math.multiplyExact(b, imageSize)];
+        this.hostLabels = new int[b];
+        this.hostImagesSegment = MemorySegment.ofArray(hostImages);
+        this.hostLabelsSegment = MemorySegment.ofArray(hostLabels);
+        this.images = backend.allocate(DType.F32, Shape.of(b, 1, data.rows(), data.cols()));
+        this.labels = backend.allocate(DType.I32, Shape.of(b));
+        this.lastImages = lastSize < b ? images.slice(0, 0, lastSize) : images;
+        this.lastLabels = lastSize < b ? labels.slice(0, 0, lastSize) : labels;
+        startEpoch(0);
+    }
+
+    /** Batches per epoch: count / batchSize, plus one for a kept partial batch. */
+    public int batchCount() {
+        return batchCount;
+    }
+
+    public BatchOptions options() {
+        return options;
+    }
+
+    public ImageDataset dataset() {
+        return data;
+    }
+
+    /** Sets the epoch whose order {@link #batch(int)} follows: a fresh seeded shuffle, or 0..n-1. */
+    public void startEpoch(int epoch) {
+        this.epoch = epoch;
+        if (options.shuffle()) {
+            CounterRandom.permutation(CounterRandom.key(options.seed(), epoch), order);
+        } else {
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+        }
+    }
+
+    /** The dataset index of the {@code i}-th image visited in the current epoch. */
+    public int orderAt(int i) {
+        return order[i];
+    }
+
+    /**
+     * Fills and returns batch {@code index} of the current epoch. The returned object and its
+     * tensors are reused by the next call.
+     */
+    public Batch batch(int index) {
+        if (index < 0 || index >= batchCount) {
+            throw new IndexOutOfBoundsException("batch " + index + " of " + batchCount + " for " + data.name());
+        }
+        int b = options.batchSize();
+        int n = index == batchCount - 1 ? lastSize : b;
+        int start = index * b;
+        byte[] pixels = data.pixelArray();
+        byte[] labelBytes = data.labelArray();
+        if (augment) {
+            augmentInto(pixels, start, n, index);
+        } else {
+            for (int i = 0; i < n; i++) {
+                int src = order[start + i] * imageSize;
+                int dst = i * imageSize;
+                for (int p = 0; p < imageSize; p++) {
+                    hostImages[dst + p] = table[pixels[src + p] & 0xFF];
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            hostLabels[i] = labelBytes[order[start + i]] & 0xFF;
+        }
+        Tensor imageTarget = n == b ? images : lastImages;
+        Tensor labelTarget = n == b ? labels : lastLabels;
+        backend.copyFromHost(hostImagesSegment, imageTarget);
+        backend.copyFromHost(hostLabelsSegment, labelTarget);
+        batch.set(imageTarget, labelTarget, n, epoch, index);
+        return batch;
+    }
+
+    private void augmentInto(byte[] pixels, int start, int n, int index) {
+        Augmentation a = options.augmentation();
+        long key = CounterRandom.key(options.seed() ^ AUGMENT_SALT, epoch, index);
+        float mean = options.normalization().mean();
+        float std = options.normalization().std();
+        int rows = data.rows();
+        int cols = data.cols();
+        for (int i = 0; i < n; i++) {
+            int m = i * AffineTransforms.MATRIX_SIZE;
+            AffineTransforms.random(a, key, i, rows, cols, matrices, m);
+            AffineSampler.sample(pixels, order[start + i] * imageSize, rows, cols, matrices, m, mean, std,
+                    hostImages, i * imageSize);
+        }
+    }
+
+    /** Starts {@code epoch} and iterates over its batches (the same reused {@link Batch} each time). */
+    public Iterable<Batch> epoch(int epochNumber) {
+        return () -> {
+            startEpoch(epochNumber);
+            return new Iterator<>() {
+                private int next;
+
+                @Override
+                public boolean hasNext() {
+                    return next < batchCount;
+                }
+
+                @Override
+                public Batch next() {
+                    if (next >= batchCount) {
+                        throw new NoSuchElementException("epoch " + epochNumber + " has " + batchCount + " batches");
+                    }
+                    return batch(next++);
+                }
+            };
+        };
+    }
+
+    /** Frees the batch tensors. */
+    @Override
+    public void close() {
+        images.close();
+        labels.close();
+    }
+}
