@@ -56,7 +56,7 @@ public final class PgmReader {
         long minimumBytes = binary ? pixels * (maxValue > 255 ? 2 : 1) : pixels * 2 - 1;
         if (pixels > Integer.MAX_VALUE || minimumBytes > bytes.length - pos) {
             throw error(file, "pixel data truncated: " + width + "x" + height + " needs "
-                    + (binary ? minimumBytes + " bytes" : pixels + " values") + " but only " + (bytes.length - pos)
+                    + (binary ? minimumBytes + " bytes" : pixels + " values (at least " + minimumBytes + " bytes)") + " but only " + (bytes.length - pos)
                     + " bytes follow the header");
         }
         float[] lum = binary ? binaryPixels((int) pixels, maxValue) : asciiPixels(width, (int) pixels, maxValue);
