@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
 /**
@@ -67,7 +69,7 @@ public final class SafeTensorsWriter {
         byte[] header = SafeTensorsHeader.encode(entries, metadata);
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path tmp = newTemporaryFile(target);
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -83,6 +85,22 @@ public final class SafeTensorsWriter {
             }
         }
         syncDirectory(dir);
+    }
+
+    /**
+     * An empty, new file beside {@code target}. Unlike {@link Files#createTempFile}, which makes
+     * owner-only files, it gets the permissions any new file gets (the umask), so the checkpoint
+     * ends up with the permissions the user expects.
+     */
+    private static Path newTemporaryFile(Path target) throws IOException {
+        while (true) {
+            String suffix = Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36);
+            try {
+                return Files.createFile(target.resolveSibling("." + target.getFileName() + "." + suffix + ".tmp"));
+            } catch (FileAlreadyExistsException taken) {
+                // another writer's temporary name; draw again
+            }
+        }
     }
 
     private List<SafeTensorsEntry> layOut(Map<String, Tensor> tensors) {

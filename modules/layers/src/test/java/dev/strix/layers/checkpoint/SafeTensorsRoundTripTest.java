@@ -268,6 +268,14 @@ class SafeTensorsRoundTripTest {
     }
 
     @Test
+    void theFileGetsTheUsualPermissionsNotOwnerOnly() throws IOException {
+        Path file = dir.resolve("perm.safetensors");
+        SafeTensorsWriter.save(file, Map.of("x", own(Tensor.of(cpu, new float[] {1}, 1))), Map.of());
+        Path plain = Files.createFile(dir.resolve("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(file));
+    }
+
+    @Test
     void rewritingReplacesTheFile() throws IOException {
         Path file = dir.resolve("twice.safetensors");
         SafeTensorsWriter.save(file, Map.of("x", own(Tensor.of(cpu, new float[] {1}, 1))), Map.of());

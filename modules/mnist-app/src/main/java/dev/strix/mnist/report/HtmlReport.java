@@ -55,7 +55,10 @@ public final class HtmlReport {
     /** Writes the report to {@code file} atomically (temporary file in the same directory, then rename). */
     public static void write(Path file, ReportData data) throws IOException {
         Path target = file.toAbsolutePath();
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".tmp");
+        // Not Files.createTempFile: that makes an owner-only file, and a report is meant to be shared.
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toUnsignedString(System.nanoTime(), 36) + ".tmp");
+        Files.createFile(tmp);
         try {
             Files.writeString(tmp, render(data), StandardCharsets.UTF_8);
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

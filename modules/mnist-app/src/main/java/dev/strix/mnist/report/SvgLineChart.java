@@ -45,6 +45,12 @@ final class SvgLineChart {
             lo = 0;
             hi = 1;
         }
+        if (hi - lo <= 1e-12 * Math.max(1, Math.abs(hi))) {
+            // One value (or all equal): show a band of 10% around it rather than an arbitrary unit range.
+            double pad = hi == 0 ? 1 : Math.abs(hi) * 0.1;
+            lo -= pad;
+            hi += pad;
+        }
         double yStep = niceStep((hi - lo) / 5);
         double yMin = Math.floor(lo / yStep) * yStep;
         double yMax = Math.ceil(hi / yStep) * yStep;
@@ -78,7 +84,7 @@ final class SvgLineChart {
         }
         int xStep = Math.max(1, (int) Math.round(niceStep((xMax - xMin) / 8)));
         for (int e = (int) Math.ceil(xMin); e <= xMax; e++) {
-            if (e % xStep != 0 && e != (int) Math.ceil(xMin)) {
+            if (e % xStep != 0) {
                 continue;
             }
             double x = axes.x(e);
@@ -97,7 +103,7 @@ final class SvgLineChart {
         for (Series s : shown) {
             svg.append(line(s, epochs, axes));
         }
-        svg.append(legend(shown));
+        svg.append(legend(shown, endsHigh(shown, axes)));
         return svg.append("</svg>\n").toString();
     }
 
@@ -129,9 +135,26 @@ final class SvgLineChart {
                 + points + "\"><title>" + Markup.escape(s.name()) + "</title></polyline>\n" + markers;
     }
 
-    private static String legend(List<Series> shown) {
+    /** Whether the lines end in the upper half, where a top-right legend would cover them. */
+    private static boolean endsHigh(List<Series> shown, Axes axes) {
+        double sum = 0;
+        int n = 0;
+        for (Series s : shown) {
+            for (int i = s.values().length - 1; i >= 0; i--) {
+                if (!Double.isNaN(s.values()[i])) {
+                    sum += axes.y(s.values()[i]);
+                    n++;
+                    break;
+                }
+            }
+        }
+        return n > 0 && sum / n < (TOP + HEIGHT - BOTTOM) / 2.0;
+    }
+
+    /** The legend in the top-right corner, or the bottom-right one when the lines end high. */
+    private static String legend(List<Series> shown, boolean bottom) {
         StringBuilder sb = new StringBuilder("<g class=\"legend\">\n");
-        double y = TOP + 8;
+        double y = bottom ? HEIGHT - BOTTOM - 16.0 * shown.size() + 4 : TOP + 8;
         for (Series s : shown) {
             double x = WIDTH - RIGHT - 150;
             sb.append("<rect x=\"").append(Markup.coord(x)).append("\" y=\"").append(Markup.coord(y - 9))
@@ -154,7 +177,8 @@ final class SvgLineChart {
         }
         double power = Math.pow(10, Math.floor(Math.log10(rough)));
         double f = rough / power;
-        double nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+        double tolerance = 1e-9; // so that 0.02000000000000001 still counts as 2 x 10^-2
+        double nice = f <= 1 + tolerance ? 1 : f <= 2 + tolerance ? 2 : f <= 5 + tolerance ? 5 : 10;
         return nice * power;
     }
 

@@ -159,8 +159,11 @@ class HtmlReportTest {
     void writeReplacesTheFileAndLeavesNoTemporaryFile() throws Exception {
         Path f = dir.resolve("report.html");
         Files.writeString(f, "old");
+        Path plain = Files.createFile(dir.resolve("plain"));
         HtmlReport.write(f, sample());
         assertEquals(HtmlReport.render(sample()), Files.readString(f));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f), "shareable, not owner-only");
+        Files.delete(plain);
         try (Stream<Path> files = Files.list(dir)) {
             assertEquals(List.of(f), files.toList());
         }

@@ -71,12 +71,26 @@ class SvgLineChartTest {
     }
 
     @Test
+    void theLegendMovesDownWhenTheLinesEndHigh() throws Exception {
+        double falling = legendY(new double[] {0.9, 0.2});
+        double rising = legendY(new double[] {0.2, 0.9});
+        assertTrue(falling < SvgLineChart.HEIGHT / 2.0, "top legend for falling lines: " + falling);
+        assertTrue(rising > SvgLineChart.HEIGHT / 2.0, "bottom legend for rising lines: " + rising);
+    }
+
+    private static double legendY(double[] values) throws Exception {
+        String svg = SvgLineChart.render("t", "y", new int[] {1, 2}, List.of(new SvgLineChart.Series("s", "#111111", values)), false);
+        Element legend = (Element) parse(svg).getDocumentElement().getElementsByTagName("g").item(0);
+        return Double.parseDouble(((Element) legend.getElementsByTagName("rect").item(0)).getAttribute("y"));
+    }
+
+    @Test
     void aSingleEpochStillHasAnXRange() throws Exception {
         String svg = SvgLineChart.render("One", "loss", new int[] {1},
                 List.of(new SvgLineChart.Series("train", "#111111", new double[] {0.5})), false);
         Element root = parse(svg).getDocumentElement();
         assertEquals(1, root.getElementsByTagName("circle").getLength());
-        assertTrue(texts(root, "tick").contains("1"));
+        assertEquals(List.of("0.44", "0.46", "0.48", "0.50", "0.52", "0.54", "0.56", "0", "1", "2"), texts(root, "tick"));
         assertFalse(svg.contains("NaN"));
     }
 }
