@@ -4,7 +4,7 @@ module dev.strix.mnist {
     requires dev.strix.layers;
     requires dev.strix.optim;
     requires dev.strix.data;
-    requires java.desktop;
+    requires transitive java.desktop; // ImageFiles.toGray takes a BufferedImage
     requires info.picocli;
 
     exports dev.strix.mnist.image;
