@@ -1,0 +1,105 @@
+package dev.strix.mnist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strix.mnist.image.PngWriter;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class StrixMnistTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cl = StrixMnist.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void versionNamesStrixJavaAndTheBackends() {
+        assertEquals(0, run("--version"));
+        String[] lines = out.toString().split("\\R");
+        assertEquals("strix-mnist " + VersionProvider.strixVersion(), lines[0]);
+        assertTrue(VersionProvider.strixVersion().matches("\\d+\\.\\d+\\.\\d+.*"), VersionProvider.strixVersion());
+        assertTrue(lines[1].startsWith("Java " + Runtime.version()), lines[1]);
+        assertTrue(lines[2].startsWith("backends: ") && lines[2].contains("cpu"), lines[2]);
+    }
+
+    @Test
+    void withoutACommandItShowsTheUsage() {
+        assertEquals(0, run());
+        assertTrue(out.toString().startsWith("Usage: strix-mnist"), out.toString());
+        assertTrue(out.toString().contains("inspect-image"), out.toString());
+    }
+
+    @Test
+    void inspectImageShowsTheCentredDigit() throws Exception {
+        BufferedImage img = new BufferedImage(120, 160, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 120, 160);
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(14)); // square caps: the line grows 7 px at each end
+        g.drawLine(60, 20, 60, 140);
+        g.dispose();
+        Path png = dir.resolve("one.png");
+        ImageIO.write(img, "png", png.toFile());
+        Path seen = dir.resolve("seen.png");
+
+        assertEquals(0, run("inspect-image", png.toString(), "--png", seen.toString()), err.toString());
+
+        String[] lines = out.toString().split("\\R");
+        assertEquals(png + ": 120x160", lines[0]);
+        assertTrue(lines[1].startsWith("light background: inverted; ink 14x134 at (53, 13) scaled to 2x20; centre of mass ("),
+                lines[1]);
+        assertEquals("+" + "-".repeat(56) + "+", lines[2]);
+        assertEquals("|" + " ".repeat(56) + "|", lines[3], "row 0 is background");
+        assertEquals("|" + " ".repeat(26) + "@@@@" + " ".repeat(26) + "|", lines[3 + 14], "the stroke in the middle");
+        assertEquals("+" + "-".repeat(56) + "+", lines[3 + 28]);
+        assertEquals("wrote " + seen, lines[3 + 29]);
+        BufferedImage written = ImageIO.read(seen.toFile());
+        assertEquals(28, written.getWidth());
+        assertEquals(255, written.getRaster().getSample(14, 14, 0));
+    }
+
+    @Test
+    void aBlankImageIsRefusedWithExitStatusOne() throws Exception {
+        byte[] white = new byte[32 * 32];
+        java.util.Arrays.fill(white, (byte) 255);
+        Path png = Files.write(dir.resolve("blank.png"), PngWriter.gray8(32, 32, white));
+        assertEquals(1, run("inspect-image", png.toString()));
+        assertTrue(err.toString().startsWith(png + ": blank image:"), err.toString());
+    }
+
+    @Test
+    void aBadFileIsOneErrorLineWithExitStatusOne() throws Exception {
+        Path pgm = Files.writeString(dir.resolve("bad.pgm"), "P2 2 2 255\n1 2\n");
+        assertEquals(1, run("inspect-image", pgm.toString()));
+        assertEquals("strix-mnist: error: " + pgm + ": pixel data truncated: 2x2 needs 4 values (at least 7 bytes) but only 5 bytes follow the header",
+                err.toString().strip());
+        assertFalse(err.toString().contains("\tat "), "no stack trace");
+    }
+
+    @Test
+    void missingArgumentIsAUsageError() {
+        assertEquals(2, run("inspect-image"));
+        assertTrue(err.toString().contains("Missing required parameter: 'FILE'"), err.toString());
+    }
+}
