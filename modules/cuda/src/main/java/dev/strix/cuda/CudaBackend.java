@@ -75,7 +75,8 @@ public final class CudaBackend implements Backend {
         if (closed) {
             return;
         }
-        context.makeCurrent();
+        // Kernels queued on our non-blocking stream may still use the memory: wait for them first.
+        context.synchronize();
         check(CudaDriver.cuMemFree_v2(pointer), "cuMemFree_v2");
     }
 

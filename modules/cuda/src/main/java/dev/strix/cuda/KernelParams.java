@@ -27,7 +27,9 @@ final class KernelParams {
     private long used;
 
     KernelParams(Arena arena) {
-        this.pointers = arena.allocate(ValueLayout.ADDRESS, MAX_PARAMS);
+        // Pointers are stored as 64-bit integers (ADDRESS is 8 bytes on every platform CUDA runs on),
+        // which spares a MemorySegment per parameter.
+        this.pointers = arena.allocate(ValueLayout.JAVA_LONG, MAX_PARAMS);
         this.values = arena.allocate(VALUE_BYTES, 16);
     }
 
@@ -53,7 +55,7 @@ final class KernelParams {
             throw new IllegalStateException("kernel argument list too long: " + count + " parameters, " + used + " bytes");
         }
         long at = used;
-        pointers.setAtIndex(ValueLayout.ADDRESS, count++, values.asSlice(at, bytes));
+        pointers.setAtIndex(ValueLayout.JAVA_LONG, count++, values.address() + at);
         used = (at + bytes + 7) & ~7L;
         return at;
     }
@@ -103,7 +105,7 @@ final class KernelParams {
 
     /** The bytes of parameter {@code index} (tests compare them with the C layout). */
     MemorySegment parameter(int index, int bytes) {
-        return pointers.getAtIndex(ValueLayout.ADDRESS, index).reinterpret(bytes);
+        return MemorySegment.ofAddress(pointers.getAtIndex(ValueLayout.JAVA_LONG, index)).reinterpret(bytes);
     }
 
     private static void checkRank(int rank) {
