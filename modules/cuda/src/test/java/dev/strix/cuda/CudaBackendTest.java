@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strix.bindings.CudaLibraries;
+import dev.strix.bindings.NativeLibrary;
+import dev.strix.bindings.cudnn.Cudnn;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.BinaryOp;
 import dev.strix.tensor.DType;
@@ -15,6 +18,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +61,25 @@ class CudaBackendTest {
         assertEquals("CUDA_ERROR_OUT_OF_MEMORY", oom.errorName());
         CudaException blas = assertThrows(CudaException.class, () -> CudaErrors.checkCublas(7, "cublasSomething"));
         assertTrue(blas.getMessage().startsWith("cublasSomething failed: CUBLAS_STATUS_INVALID_VALUE"), blas.getMessage());
+    }
+
+    @Test
+    void cudnnLoadsWithItsSiblingsAndTakesOurStream() {
+        CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
+        System.out.println("[strix] cuDNN: " + r.message());
+        Assumptions.assumeTrue(r.loaded(), r.message());
+        long version = Cudnn.cudnnGetVersion();
+        assertTrue(version >= 90000, "cuDNN version " + version);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            CudaErrors.checkCudnn(Cudnn.cudnnCreate(out), "cudnnCreate");
+            MemorySegment handle = out.get(ValueLayout.ADDRESS, 0);
+            CudaErrors.checkCudnn(Cudnn.cudnnSetStream(handle, ((CudaBackend) cuda).context().stream()), "cudnnSetStream");
+            CudaErrors.checkCudnn(Cudnn.cudnnDestroy(handle), "cudnnDestroy");
+        }
+        CudaException e = assertThrows(CudaException.class,
+                () -> CudaErrors.checkCudnn(Cudnn.CUDNN_STATUS_NOT_SUPPORTED(), "cudnnSomething"));
+        assertTrue(e.getMessage().startsWith("cudnnSomething failed: CUDNN_STATUS_NOT_SUPPORTED"), e.getMessage());
     }
 
     @Test
