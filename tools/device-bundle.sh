@@ -33,7 +33,7 @@ out="$root/target/device-bundle"
 limit=$((64 * 1024 * 1024))
 
 echo "== building the cuda module and what it needs (tests compiled, not run)"
-mvn -B -q -pl modules/cuda -am package -DskipTests
+mvn -B -q -Dstyle.color=never -pl modules/cuda -am package -DskipTests
 
 rm -rf "$out"
 mkdir -p "$out/lib" "$out/data/mnist"
@@ -48,7 +48,7 @@ if ! jar --list --file "$out/lib/strix-cuda-$version.jar" | grep -q 'dev/strix/c
 fi
 
 echo "== JUnit console launcher $console_version"
-mvn -B -q -N dependency:copy \
+mvn -B -q -Dstyle.color=never -N dependency:copy \
   -Dartifact="org.junit.platform:junit-platform-console-standalone:$console_version" \
   -DoutputDirectory="$out/lib"
 
