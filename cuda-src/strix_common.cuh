@@ -1,0 +1,71 @@
+// Types and helpers shared by every kernel file of strix.
+//
+// Layout contract with the Java side (dev.strix.cuda.KernelParams): kernels receive tensor views as
+// a base pointer plus a StridedShape (the logical shape, row-major order) and one StridedView per
+// operand (element offset of the first element and element strides, outermost axis first). Strides
+// may be zero (broadcast) or negative (reversed axis). Java writes these structs byte for byte into
+// the kernel parameter buffer, so their sizes and alignments are fixed here and checked at compile time.
+#ifndef STRIX_COMMON_CUH
+#define STRIX_COMMON_CUH
+
+#define STRIX_MAX_RANK 8
+
+struct StridedShape {
+    int rank;                    // number of axes in use, 0..STRIX_MAX_RANK
+    int dims[STRIX_MAX_RANK];    // sizes, outermost first
+};
+
+struct StridedView {
+    long long offset;                  // element index of element (0, ..., 0)
+    long long strides[STRIX_MAX_RANK]; // element strides, outermost first
+};
+
+static_assert(sizeof(StridedShape) == 36 && alignof(StridedShape) == 4, "StridedShape must match KernelParams");
+static_assert(sizeof(StridedView) == 72 && alignof(StridedView) == 8, "StridedView must match KernelParams");
+
+// Element type codes; must match dev.strix.cuda.KernelCodes.
+#define STRIX_F32 0
+#define STRIX_U8 1
+#define STRIX_I32 2
+
+// Grid-stride loop over [0, n): any grid size covers any n.
+#define STRIX_FOR_EACH(i, n) \
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
+         i += (long long)blockDim.x * gridDim.x)
+
+// Splits the row-major linear index i of shape s into per-axis coordinates.
+__device__ __forceinline__ void strix_unravel(const StridedShape& s, long long i, int* coord) {
+    for (int a = s.rank - 1; a >= 0; a--) {
+        int d = s.dims[a];
+        coord[a] = (int)(i % d);
+        i /= d;
+    }
+}
+
+// Element index of the element at coord in view v.
+__device__ __forceinline__ long long strix_at(const StridedView& v, const int* coord, int rank) {
+    long long at = v.offset;
+    for (int a = 0; a < rank; a++) {
+        at += (long long)coord[a] * v.strides[a];
+    }
+    return at;
+}
+
+// Block-wide sum of one value per thread, for blocks of STRIX_REDUCE_THREADS threads; the result is
+// valid in thread 0. Fixed tree order, so results are deterministic.
+#define STRIX_REDUCE_THREADS 256
+
+template <typename T>
+__device__ __forceinline__ T strix_block_sum(T value, T* shared) {
+    shared[threadIdx.x] = value;
+    __syncthreads();
+    for (int half = STRIX_REDUCE_THREADS / 2; half > 0; half /= 2) {
+        if (threadIdx.x < half) {
+            shared[threadIdx.x] += shared[threadIdx.x + half];
+        }
+        __syncthreads();
+    }
+    return shared[0];
+}
+
+#endif

@@ -1,0 +1,275 @@
+package dev.strix.cuda;
+
+import static dev.strix.cuda.CudaErrors.check;
+
+import dev.strix.bindings.cuda.CudaDriver;
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.Blas;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Elementwise;
+import dev.strix.tensor.Reductions;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The CUDA backend: tensors in device memory, every op issued in order on one stream of device 0's
+ * primary context. Ops return before the GPU has finished; {@link #copyToHost} and
+ * {@link #synchronize} wait.
+ *
+ * <p>Created by {@link CudaBackendProvider} only after its availability check said yes, so the
+ * driver and cuBLAS are loaded before any binding class is touched.
+ */
+public final class CudaBackend implements Backend {
+    private final CudaContext context;
+    private final CudaKernels kernels;
+    private final CudaBlas blas;
+    private final CudaElementwise elementwise;
+    private final CudaReductions reductions;
+    private final HostStaging staging = new HostStaging();
+    private volatile boolean closed;
+
+    CudaBackend() {
+        this.context = new CudaContext(0);
+        this.kernels = new CudaKernels(context);
+        this.blas = new CudaBlas(this);
+        this.elementwise = new CudaElementwise(this);
+        this.reductions = new CudaReductions(this);
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    /** The GPU in one line: name, compute capability, memory, driver version. */
+    public String describe() {
+        return context.describe();
+    }
+
+    CudaContext context() {
+        return context;
+    }
+
+    CudaKernels kernels() {
+        return kernels;
+    }
+
+    @Override
+    public Tensor allocate(DType dtype, Shape shape) {
+        long bytes = Math.max(4, shape.size() * dtype.byteSize());
+        context.makeCurrent();
+        long pointer;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
+            check(CudaDriver.cuMemAlloc_v2(out, bytes), "cuMemAlloc_v2");
+            pointer = out.get(ValueLayout.JAVA_LONG, 0);
+        }
+        check(CudaDriver.cuMemsetD8Async(pointer, (byte) 0, bytes, context.stream()), "cuMemsetD8Async");
+        return Tensor.owning(new CudaStorage(this, pointer, bytes), dtype, shape);
+    }
+
+    void freeDevice(long pointer) {
+        if (closed) {
+            return;
+        }
+        // Kernels queued on our non-blocking stream may still use the memory: wait for them first.
+        context.synchronize();
+        check(CudaDriver.cuMemFree_v2(pointer), "cuMemFree_v2");
+    }
+
+    @Override
+    public Blas blas() {
+        return blas;
+    }
+
+    @Override
+    public Elementwise elementwise() {
+        return elementwise;
+    }
+
+    @Override
+    public Reductions reductions() {
+        return reductions;
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        requireHere(src, "copy source");
+        requireHere(dst, "copy destination");
+        if (!src.shape().equals(dst.shape())) {
+            throw new IllegalArgumentException("copy: source shape " + src.shape() + " != destination " + dst.shape());
+        }
+        if (src.size() == 0) {
+            return;
+        }
+        context.makeCurrent();
+        if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous()) {
+            check(CudaDriver.cuMemcpyDtoDAsync_v2(address(dst), address(src), byteCount(src), context.stream()),
+                    "cuMemcpyDtoDAsync_v2");
+            return;
+        }
+        StridedLayout walk = StridedLayout.of("copy", src, dst);
+        synchronized (kernels) {
+            KernelParams p = kernels.params();
+            walk.shapeTo(p).i64(walk.size);
+            p.pointer(base(src)).i32(KernelCodes.of(src.dtype()));
+            walk.viewTo(p, 0);
+            p.pointer(base(dst)).i32(KernelCodes.of(dst.dtype()));
+            walk.viewTo(p, 1);
+            kernels.launch(kernels.function("copy_strided"), walk.size, "copy_strided");
+        }
+    }
+
+    @Override
+    public void fill(Tensor dst, float value) {
+        requireHere(dst, "fill");
+        if (dst.size() == 0) {
+            return;
+        }
+        context.makeCurrent();
+        if (dst.isContiguous()) {
+            switch (dst.dtype()) {
+                case U8 -> {
+                    int b = Float.isNaN(value) ? 0 : (int) Math.max(0, Math.min(255, value));
+                    check(CudaDriver.cuMemsetD8Async(address(dst), (byte) b, dst.size(), context.stream()),
+                            "cuMemsetD8Async");
+                }
+                case I32 -> check(CudaDriver.cuMemsetD32Async(address(dst), (int) value, dst.size(), context.stream()),
+                        "cuMemsetD32Async");
+                case F32 -> check(CudaDriver.cuMemsetD32Async(address(dst), Float.floatToRawIntBits(value), dst.size(),
+                        context.stream()), "cuMemsetD32Async");
+            }
+            return;
+        }
+        StridedLayout walk = StridedLayout.of("fill", dst);
+        synchronized (kernels) {
+            KernelParams p = kernels.params();
+            walk.shapeTo(p).i64(walk.size);
+            p.pointer(base(dst)).i32(KernelCodes.of(dst.dtype()));
+            walk.viewTo(p, 0).f32(value);
+            kernels.launch(kernels.function("fill_strided"), walk.size, "fill_strided");
+        }
+    }
+
+    @Override
+    public void copyFromHost(MemorySegment src, Tensor dst) {
+        requireHere(dst, "copyFromHost");
+        requireContiguous(dst, "copyFromHost");
+        long bytes = byteCount(dst);
+        if (bytes == 0) {
+            return;
+        }
+        context.makeCurrent();
+        // Pageable host memory is staged by the driver before the call returns, so `src` may be reused
+        // at once; heap memory cannot be passed to native code and goes through our own native buffer.
+        synchronized (staging) {
+            MemorySegment host = src.isNative() ? src : staging.copyOf(src, bytes);
+            check(CudaDriver.cuMemcpyHtoDAsync_v2(address(dst), host, bytes, context.stream()), "cuMemcpyHtoDAsync_v2");
+        }
+    }
+
+    @Override
+    public void copyToHost(Tensor src, MemorySegment dst) {
+        requireHere(src, "copyToHost");
+        requireContiguous(src, "copyToHost");
+        long bytes = byteCount(src);
+        if (bytes == 0) {
+            return;
+        }
+        context.makeCurrent();
+        synchronized (staging) {
+            MemorySegment host = dst.isNative() ? dst : staging.buffer(bytes);
+            check(CudaDriver.cuMemcpyDtoHAsync_v2(host, address(src), bytes, context.stream()), "cuMemcpyDtoHAsync_v2");
+            context.synchronize();
+            if (!dst.isNative()) {
+                MemorySegment.copy(host, 0, dst, 0, bytes);
+            }
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        context.synchronize();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        context.synchronize();
+        blas.close();
+        kernels.close();
+        staging.close();
+        closed = true;
+        context.close();
+    }
+
+    // ---------------------------------------------------------------- helpers for the op groups
+
+    void requireHere(Tensor t, String what) {
+        if (t.backend() != this) {
+            throw new IllegalArgumentException(what + ": tensor lives on backend '" + t.backend().name()
+                    + "', not cuda; move it with Tensor.to(backend)");
+        }
+        if (t.storage().isFreed()) {
+            throw new IllegalStateException(what + ": " + t.dtype() + t.shape() + " is used after its storage was freed");
+        }
+        if (closed) {
+            throw new IllegalStateException(what + ": the CUDA backend is closed");
+        }
+    }
+
+    static void requireContiguous(Tensor t, String what) {
+        if (!t.isContiguous()) {
+            throw new IllegalArgumentException(what + " needs a contiguous tensor, got " + t);
+        }
+    }
+
+    /** Device pointer of the storage (element offsets are added by the kernels). */
+    static long base(Tensor t) {
+        return ((CudaStorage) t.storage()).address();
+    }
+
+    /** Device pointer of the tensor's first element. */
+    static long address(Tensor t) {
+        return base(t) + t.offset() * t.dtype().byteSize();
+    }
+
+    private static long byteCount(Tensor t) {
+        return t.size() * t.dtype().byteSize();
+    }
+
+    /** A native host buffer for copies from and to Java heap memory; grows, never shrinks. */
+    private static final class HostStaging implements AutoCloseable {
+        private Arena arena;
+        private MemorySegment buffer = MemorySegment.NULL;
+
+        MemorySegment buffer(long bytes) {
+            if (buffer.byteSize() < bytes) {
+                if (arena != null) {
+                    arena.close();
+                }
+                arena = Arena.ofShared();
+                buffer = arena.allocate(bytes, 64);
+            }
+            return buffer.asSlice(0, bytes);
+        }
+
+        MemorySegment copyOf(MemorySegment src, long bytes) {
+            MemorySegment b = buffer(bytes);
+            MemorySegment.copy(src, 0, b, 0, bytes);
+            return b;
+        }
+
+        @Override
+        public void close() {
+            if (arena != null) {
+                arena.close();
+            }
+        }
+    }
+}

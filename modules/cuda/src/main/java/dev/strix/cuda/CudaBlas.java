@@ -1,0 +1,154 @@
+package dev.strix.cuda;
+
+import static dev.strix.cuda.CudaErrors.checkCublas;
+
+import dev.strix.bindings.cublas.Cublas;
+import dev.strix.tensor.Blas;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * GEMM through cuBLAS on the backend's stream, in plain FP32 (no TF32), mapped from row-major
+ * strided tensors as {@link GemmPlan} describes. Batched products use
+ * {@code cublasSgemmStridedBatched}, whose batch strides may be zero.
+ */
+final class CudaBlas implements Blas, AutoCloseable {
+    private final CudaBackend backend;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment handle;
+    private final MemorySegment alpha;
+    private final MemorySegment beta;
+
+    CudaBlas(CudaBackend backend) {
+        this.backend = backend;
+        backend.context().makeCurrent();
+        MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+        checkCublas(Cublas.cublasCreate_v2(out), "cublasCreate_v2");
+        this.handle = out.get(ValueLayout.ADDRESS, 0);
+        checkCublas(Cublas.cublasSetStream_v2(handle, backend.context().stream()), "cublasSetStream_v2");
+        checkCublas(Cublas.cublasSetMathMode(handle, Cublas.CUBLAS_DEFAULT_MATH()), "cublasSetMathMode");
+        checkCublas(Cublas.cublasSetPointerMode_v2(handle, Cublas.CUBLAS_POINTER_MODE_HOST()), "cublasSetPointerMode_v2");
+        this.alpha = arena.allocate(ValueLayout.JAVA_FLOAT);
+        this.beta = arena.allocate(ValueLayout.JAVA_FLOAT);
+    }
+
+    @Override
+    public void gemm(boolean transposeA, boolean transposeB, float alphaValue, Tensor a, Tensor b, float betaValue,
+                     Tensor c) {
+        check(a, "gemm A");
+        check(b, "gemm B");
+        check(c, "gemm C");
+        if (a.rank() != c.rank() || b.rank() != c.rank() || (c.rank() != 2 && c.rank() != 3)) {
+            throw new IllegalArgumentException("gemm needs A, B, C all 2-D or all 3-D (batched), got A" + a.shape()
+                    + " B" + b.shape() + " C" + c.shape());
+        }
+        boolean batched = c.rank() == 3;
+        int r = batched ? 1 : 0;
+        int batch = batched ? c.dim(0) : 1;
+        int m = c.dim(r);
+        int n = c.dim(r + 1);
+        int k = transposeA ? a.dim(r) : a.dim(r + 1);
+        int am = transposeA ? a.dim(r + 1) : a.dim(r);
+        int bk = transposeB ? b.dim(r + 1) : b.dim(r);
+        int bn = transposeB ? b.dim(r) : b.dim(r + 1);
+        if (am != m || bn != n || bk != k || (batched && (a.dim(0) != batch || b.dim(0) != batch))) {
+            throw new IllegalArgumentException("gemm shape mismatch: op(A)" + a.shape() + (transposeA ? "^T" : "")
+                    + " x op(B)" + b.shape() + (transposeB ? "^T" : "") + " -> C" + c.shape());
+        }
+        if (c.size() == 0) {
+            return;
+        }
+        if (k == 0) {
+            // An empty sum: C = beta * C, and C is not read when beta is 0.
+            if (betaValue == 0f) {
+                backend.fill(c, 0f);
+            } else {
+                backend.elementwise().scalar(dev.strix.tensor.BinaryOp.MULTIPLY, c, betaValue, c);
+            }
+            return;
+        }
+        GemmPlan.Matrix ma = matrix(a, transposeA, batched);
+        GemmPlan.Matrix mb = matrix(b, transposeB, batched);
+        GemmPlan.Matrix mc = matrix(c, false, batched);
+        Tensor copyA = GemmPlan.fit(ma) == null ? a.contiguous() : null;
+        Tensor copyB = GemmPlan.fit(mb) == null ? b.contiguous() : null;
+        boolean cFits = GemmPlan.outputLd(mc) > 0 || GemmPlan.outputLd(mc.transposed()) > 0;
+        Tensor tempC = cFits ? null : (betaValue == 0f ? backend.allocate(DType.F32, c.shape()) : c.contiguous());
+        try {
+            Tensor ta = copyA != null ? copyA : a;
+            Tensor tb = copyB != null ? copyB : b;
+            Tensor tc = tempC != null ? tempC : c;
+            GemmPlan.Call call = GemmPlan.plan(matrix(ta, transposeA, batched), matrix(tb, transposeB, batched),
+                    matrix(tc, false, batched));
+            if (call == null) {
+                throw new IllegalStateException("gemm: no cuBLAS layout for A" + describe(ta) + " B" + describe(tb)
+                        + " C" + describe(tc));
+            }
+            Tensor first = call.swapped() ? tb : ta;
+            Tensor second = call.swapped() ? ta : tb;
+            run(call, batch, alphaValue, first, second, betaValue, tc);
+            if (tempC != null) {
+                backend.copy(tempC, c);
+            }
+        } finally {
+            close(copyA);
+            close(copyB);
+            close(tempC);
+        }
+    }
+
+    private synchronized void run(GemmPlan.Call call, int batch, float alphaValue, Tensor first, Tensor second,
+                                  float betaValue, Tensor c) {
+        backend.context().makeCurrent();
+        alpha.set(ValueLayout.JAVA_FLOAT, 0, alphaValue);
+        beta.set(ValueLayout.JAVA_FLOAT, 0, betaValue);
+        int opFirst = call.firstFit().transpose() ? Cublas.CUBLAS_OP_T() : Cublas.CUBLAS_OP_N();
+        int opSecond = call.secondFit().transpose() ? Cublas.CUBLAS_OP_T() : Cublas.CUBLAS_OP_N();
+        MemorySegment pFirst = MemorySegment.ofAddress(CudaBackend.base(first) + 4 * call.first().offset());
+        MemorySegment pSecond = MemorySegment.ofAddress(CudaBackend.base(second) + 4 * call.second().offset());
+        MemorySegment pC = MemorySegment.ofAddress(CudaBackend.base(c) + 4 * call.c().offset());
+        if (batch == 1) {
+            checkCublas(Cublas.cublasSgemm_v2(handle, opFirst, opSecond, call.m(), call.n(), call.k(), alpha,
+                    pFirst, call.firstFit().ld(), pSecond, call.secondFit().ld(), beta, pC, call.ldc()),
+                    "cublasSgemm_v2");
+        } else {
+            checkCublas(Cublas.cublasSgemmStridedBatched(handle, opFirst, opSecond, call.m(), call.n(), call.k(), alpha,
+                    pFirst, call.firstFit().ld(), call.first().batchStride(),
+                    pSecond, call.secondFit().ld(), call.second().batchStride(), beta,
+                    pC, call.ldc(), call.c().batchStride(), batch), "cublasSgemmStridedBatched");
+        }
+    }
+
+    /** op(X) of a 2-D or 3-D tensor as a logical matrix: a transpose only swaps the two strides. */
+    private static GemmPlan.Matrix matrix(Tensor t, boolean transpose, boolean batched) {
+        int r = batched ? 1 : 0;
+        GemmPlan.Matrix m = new GemmPlan.Matrix(t.dim(r), t.dim(r + 1), t.offset(), t.stride(r), t.stride(r + 1),
+                batched ? t.stride(0) : 0);
+        return transpose ? m.transposed() : m;
+    }
+
+    private void check(Tensor t, String what) {
+        backend.requireHere(t, what);
+        t.requireDType(DType.F32, what);
+    }
+
+    private static String describe(Tensor t) {
+        return t.shape() + " strides " + java.util.Arrays.toString(t.strides());
+    }
+
+    private static void close(Tensor t) {
+        if (t != null) {
+            t.close();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        backend.context().makeCurrent();
+        checkCublas(Cublas.cublasDestroy_v2(handle), "cublasDestroy_v2");
+        arena.close();
+    }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Builds, on this machine, one self-contained folder for checking the CUDA backend on a GPU machine:
+#
+#   target/device-bundle/
+#     run.sh                 runs the CUDA tests there:  ./run.sh OUTPUT_DIR
+#     runtime.tar.gz         a jlink Java 25 runtime (unpacked by run.sh into a temporary folder)
+#     lib/                   our jars (tensor, bindings, cuda with the kernel fatbin), the test jars,
+#                            and the JUnit console launcher
+#     data/mnist/            the MNIST files
+#     gpu-probe.sh           prints where the NVIDIA pieces live on the GPU machine
+#
+# The folder must stay under 64 MiB; the script checks. Needs JDK 25 and Maven (and nvcc, for the
+# kernels: without it the bundle is still built, but the CUDA backend will say "kernels not built").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+is_jdk25() { [ -x "$1/bin/java" ] && "$1/bin/java" -version 2>&1 | head -1 | grep -q '"25'; }
+if [ -n "${JAVA_HOME:-}" ] && is_jdk25 "$JAVA_HOME"; then
+  :
+elif is_jdk25 /usr/lib/jvm/temurin-25-jdk-amd64; then
+  JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+else
+  echo "error: JDK 25 not found (set JAVA_HOME)" >&2
+  exit 1
+fi
+export JAVA_HOME
+export PATH="$JAVA_HOME/bin:$PATH"
+
+# JUnit 5.14.1 is JUnit Platform 1.14.1.
+console_version=1.14.1
+out="$root/target/device-bundle"
+limit=$((64 * 1024 * 1024))
+
+echo "== building the cuda module and what it needs (tests compiled, not run)"
+mvn -B -q -Dstyle.color=never -pl modules/cuda -am package -DskipTests
+
+rm -rf "$out"
+mkdir -p "$out/lib" "$out/data/mnist"
+version="$(sed -n 's:.*<version>\(.*-SNAPSHOT\)</version>.*:\1:p' pom.xml | head -1)"
+cp "modules/tensor/target/strix-tensor-$version.jar" \
+   "modules/tensor/target/strix-tensor-$version-tests.jar" \
+   "bindings/target/strix-bindings-$version.jar" \
+   "modules/cuda/target/strix-cuda-$version.jar" "$out/lib/"
+jar --create --file "$out/lib/strix-cuda-$version-tests.jar" -C modules/cuda/target/test-classes .
+if ! jar --list --file "$out/lib/strix-cuda-$version.jar" | grep -q 'dev/strix/cuda/strix_kernels.fatbin'; then
+  echo "warning: the cuda jar has no kernel fatbin (no nvcc here?); the GPU run will report 'kernels not built'" >&2
+fi
+
+echo "== JUnit console launcher $console_version"
+mvn -B -q -Dstyle.color=never -N dependency:copy \
+  -Dartifact="org.junit.platform:junit-platform-console-standalone:$console_version" \
+  -DoutputDirectory="$out/lib"
+
+echo "== jlink runtime"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+# java.logging and java.xml for the JUnit launcher and its reports; jdk.incubator.vector for the CPU
+# backend's kernels; jdk.unsupported and java.management for libraries that probe for them.
+jlink --add-modules java.base,java.logging,java.xml,java.management,jdk.unsupported,jdk.incubator.vector \
+  --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$work/runtime"
+tar -czf "$out/runtime.tar.gz" -C "$work" runtime
+
+echo "== data and scripts"
+mnist=""
+for d in "$root/../shared/data/mnist" /work/shared/data/mnist; do
+  if [ -f "$d/train-images-idx3-ubyte.gz" ]; then mnist="$d"; break; fi
+done
+if [ -n "$mnist" ]; then
+  cp "$mnist"/*.gz "$out/data/mnist/"
+else
+  echo "warning: MNIST files not found (../shared/data/mnist); the bundle has none" >&2
+fi
+probe=""
+for p in "$root/../shared/tools/gpu-probe.sh" /work/shared/tools/gpu-probe.sh; do
+  if [ -f "$p" ]; then probe="$p"; break; fi
+done
+if [ -n "$probe" ]; then
+  cp "$probe" "$out/gpu-probe.sh"
+else
+  echo "warning: gpu-probe.sh not found; run.sh will skip the probe" >&2
+fi
+cp tools/device-bundle-run.sh "$out/run.sh"
+chmod +x "$out/run.sh" "$out"/*.sh
+
+size=$(du -sb "$out" | cut -f1)
+echo "== $out: $(du -sh "$out" | cut -f1) ($size bytes)"
+du -sh "$out"/* "$out"/lib/* | sed 's/^/   /'
+if [ "$size" -ge "$limit" ]; then
+  echo "error: the bundle is $size bytes, over the 64 MiB limit" >&2
+  exit 1
+fi
+echo "copy it to a CUDA machine and run:  ./run.sh OUTPUT_DIR"
