@@ -3,4 +3,5 @@ module dev.strix.layers {
     requires transitive dev.strix.tensor;
 
     exports dev.strix.layers;
+    exports dev.strix.layers.loss;
 }
