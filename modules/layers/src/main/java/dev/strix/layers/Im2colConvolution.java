@@ -12,9 +12,8 @@ import dev.strix.tensor.Tensor;
  *   dcols[n] = W^T * dZ[n],  dX = col2im(dcols)      (batched GEMM, then scatter-add)
  * </pre>
  * The batch goes through in chunks whose columns fit a budget ({@link #COLUMN_BUDGET} floats by
- * default), so a large
- * batch never needs a huge column matrix. When the whole batch fits, backward reuses the forward
- * columns instead of recomputing them.
+ * default), so a large batch never needs a huge column matrix. When the whole batch fits, backward
+ * reuses the forward columns instead of recomputing them.
  */
 final class Im2colConvolution implements ConvolutionPath {
     /** Largest column buffer in floats (32 MiB). */

@@ -27,11 +27,18 @@ final class CpuConvolution implements Convolution {
         int w = x.dim(-1);
         int outW = out.dim(-1);
         Tensor rows = out.slice(-2, top, top + h);
-        backend.fill(out.slice(-2, 0, top), 0f);
-        backend.fill(out.slice(-2, top + h, out.dim(-2)), 0f);
-        backend.fill(rows.slice(-1, 0, left), 0f);
-        backend.fill(rows.slice(-1, left + w, outW), 0f);
+        zero(out.slice(-2, 0, top));
+        zero(out.slice(-2, top + h, out.dim(-2)));
+        zero(rows.slice(-1, 0, left));
+        zero(rows.slice(-1, left + w, outW));
         backend.copy(x, rows.slice(-1, left, left + w));
+    }
+
+    /** Zeroes a border strip; strips of zero width are skipped (the strided walk has nothing to do). */
+    private void zero(Tensor strip) {
+        if (strip.size() > 0) {
+            backend.fill(strip, 0f);
+        }
     }
 
     @Override

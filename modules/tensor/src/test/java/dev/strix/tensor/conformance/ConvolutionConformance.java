@@ -52,6 +52,25 @@ public abstract class ConvolutionConformance extends BackendConformance {
     }
 
     @Test
+    void padWithNothingAboveOrToTheLeft() {
+        float[] x = randomFloats(2 * 3 * 4);
+        int[] o = {2, 3 + 2, 4 + 1};
+        double[] expected = new double[2 * 5 * 5];
+        for (int a = 0; a < 2; a++) {
+            for (int r = 0; r < 3; r++) {
+                for (int s = 0; s < 4; s++) {
+                    expected[flat(o, a, r, s)] = x[(a * 3 + r) * 4 + s];
+                }
+            }
+        }
+        try (Tensor in = tensor(x, 2, 3, 4); Tensor out = zeros(o)) {
+            out.fill(7f);
+            conv().pad(in, 0, 2, 0, 1, out);
+            assertClose(expected, out.toFloatArray(), 0, "pad bottom and right only");
+        }
+    }
+
+    @Test
     void padAndUnpadWorkOnStridedViews() {
         float[] x = randomFloats(2 * 3 * 5 * 4);
         try (Tensor base = tensor(x, 2, 3, 5, 4); Tensor padded = zeros(2, 3, 4 + 2, 5 + 2);
