@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Copies blocks of A and B out of strided off-heap matrices into the order in which
@@ -22,6 +23,14 @@ final class GemmPacking {
     private static final int MR = GemmKernel.MR;
     private static final int NR = GemmKernel.NR;
     private static final int LANES = GemmKernel.SPECIES.length();
+    /**
+     * MR floats as one vector, for column-major slivers of A. (A constant species: one built with
+     * VectorSpecies.of was not intrinsified and ran 25 times slower.)
+     */
+    private static final VectorSpecies<Float> SLIVER = FloatVector.SPECIES_256;
+    /** Whether SLIVER holds exactly one sliver row and the hardware has vectors that wide. */
+    private static final boolean VECTOR_SLIVERS =
+            SLIVER.length() == MR && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= SLIVER.vectorBitSize();
 
     private GemmPacking() {
     }
@@ -45,8 +54,15 @@ final class GemmPacking {
                         dst[to + p * MR] = alpha * a.getAtIndex(FLOAT, from + p);
                     }
                 }
+            } else if (rowStride == 1 && rows == MR && VECTOR_SLIVERS) {
+                // Column-major (transposed) A: the sliver's MR rows are contiguous for every p.
+                FloatVector alphas = FloatVector.broadcast(SLIVER, alpha);
+                for (int p = 0; p < kc; p++) {
+                    long from = (base + i0 + p * colStride) * Float.BYTES;
+                    FloatVector.fromMemorySegment(SLIVER, a, from, NATIVE).mul(alphas).intoArray(dst, sliver + p * MR);
+                }
             } else {
-                // Column-major (transposed) A or any other strides: walk p outside, rows inside.
+                // Any other strides: walk p outside, rows inside.
                 for (int p = 0; p < kc; p++) {
                     long from = base + i0 * rowStride + p * colStride;
                     int to = sliver + p * MR;
