@@ -21,6 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Work is split over the cores by (batch entry, MR-row sliver) or (batch entry, NR-column
  * sliver), whichever dimension has more slivers; problems under about a million flops run on the
  * calling thread, where starting a task would cost more than it saves.
+ *
+ * <p>The blocking sizes can be overridden for tuning with {@code -Dstrix.gemm.kc}, {@code .mc}
+ * and {@code .nc}.
  */
 final class CpuGemm {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
@@ -36,7 +39,7 @@ final class CpuGemm {
     private static final int KC = Integer.getInteger("strix.gemm.kc", 512);
     /** Rows of A packed at once (a multiple of MR): MC x KC floats (192 KiB) stay in L2. */
     private static final int MC = roundUp(Integer.getInteger("strix.gemm.mc", 96), MR);
-    /** Columns of B packed at once (a multiple of NR): KC x NC floats stay in L2/L3. */
+    /** Columns of B packed at once (a multiple of NR): KC x NC floats (4 MiB) stay in L3. */
     private static final int NC = roundUp(Integer.getInteger("strix.gemm.nc", 2048), NR);
     /** Below this many flops a product runs on the calling thread. */
     private static final long PARALLEL_FLOPS = 1L << 20;
