@@ -173,8 +173,13 @@ final class CpuGemm {
             int nr = Math.min(NR, nc - jr);
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                GemmKernel.multiply(packedA, ir * kc, packedB, jr * kc, kc, tile);
                 long at = c.at(entry, ic + ir, jc + jr);
+                if (unitColumns && nr == NR && mr == MR && beta == 0f) {
+                    GemmKernel.multiply(packedA, ir * kc, packedB, jr * kc, kc, null, c.segment(), at * Float.BYTES,
+                            c.rowStride() * Float.BYTES);
+                    continue;
+                }
+                GemmKernel.multiply(packedA, ir * kc, packedB, jr * kc, kc, tile, null, 0, 0);
                 if (unitColumns && nr == NR) {
                     storeRows(tile, mr, c.segment(), at, c.rowStride(), beta);
                 } else {

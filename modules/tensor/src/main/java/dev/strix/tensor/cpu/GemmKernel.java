@@ -1,5 +1,7 @@
 package dev.strix.tensor.cpu;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,17 +23,22 @@ final class GemmKernel {
     /** Columns of C per micro-tile. */
     static final int NR = 2 * SPECIES.length();
     private static final int LANES = SPECIES.length();
+    private static final long VECTOR_BYTES = (long) LANES * Float.BYTES;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private GemmKernel() {
     }
 
     /**
      * Multiplies the MR-row sliver of packed A at {@code aAt} by the NR-column sliver of packed B
-     * at {@code bAt} over {@code kc} steps and writes the MR x NR product, row-major, to {@code tile}.
-     * (Combining with C happens outside: inlining it here would push the method past C2's node
-     * budget, and a vector that is not inlined gets boxed.)
+     * at {@code bAt} over {@code kc} steps. With {@code c == null} the MR x NR product goes,
+     * row-major, to {@code tile}; otherwise it overwrites the C tile whose first element is at
+     * byte offset {@code cAt} of {@code c}, rows {@code cRowBytes} apart, columns contiguous.
+     * (Adding {@code beta * C} happens outside, from the tile: inlining it here too pushes the
+     * method past C2's node budget, and then the accumulators get boxed.)
      */
-    static void multiply(float[] a, int aAt, float[] b, int bAt, int kc, float[] tile) {
+    static void multiply(float[] a, int aAt, float[] b, int bAt, int kc, float[] tile,
+                         MemorySegment c, long cAt, long cRowBytes) {
         FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
         FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
         FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
@@ -62,13 +69,24 @@ final class GemmKernel {
             FloatVector a7 = FloatVector.broadcast(SPECIES, a[ap + 7]);
             c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
         }
-        c00.intoArray(tile, 0); c01.intoArray(tile, LANES);
-        c10.intoArray(tile, NR); c11.intoArray(tile, NR + LANES);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + LANES);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + LANES);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + LANES);
-        c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + LANES);
-        c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + LANES);
+        if (c == null) {
+            c00.intoArray(tile, 0); c01.intoArray(tile, LANES);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + LANES);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + LANES);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + LANES);
+            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + LANES);
+            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + LANES);
+            c60.intoArray(tile, 6 * NR); c61.intoArray(tile, 6 * NR + LANES);
+            c70.intoArray(tile, 7 * NR); c71.intoArray(tile, 7 * NR + LANES);
+            return;
+        }
+        c00.intoMemorySegment(c, cAt, NATIVE); c01.intoMemorySegment(c, cAt + VECTOR_BYTES, NATIVE);
+        c10.intoMemorySegment(c, cAt + cRowBytes, NATIVE); c11.intoMemorySegment(c, cAt + cRowBytes + VECTOR_BYTES, NATIVE);
+        c20.intoMemorySegment(c, cAt + 2 * cRowBytes, NATIVE); c21.intoMemorySegment(c, cAt + 2 * cRowBytes + VECTOR_BYTES, NATIVE);
+        c30.intoMemorySegment(c, cAt + 3 * cRowBytes, NATIVE); c31.intoMemorySegment(c, cAt + 3 * cRowBytes + VECTOR_BYTES, NATIVE);
+        c40.intoMemorySegment(c, cAt + 4 * cRowBytes, NATIVE); c41.intoMemorySegment(c, cAt + 4 * cRowBytes + VECTOR_BYTES, NATIVE);
+        c50.intoMemorySegment(c, cAt + 5 * cRowBytes, NATIVE); c51.intoMemorySegment(c, cAt + 5 * cRowBytes + VECTOR_BYTES, NATIVE);
+        c60.intoMemorySegment(c, cAt + 6 * cRowBytes, NATIVE); c61.intoMemorySegment(c, cAt + 6 * cRowBytes + VECTOR_BYTES, NATIVE);
+        c70.intoMemorySegment(c, cAt + 7 * cRowBytes, NATIVE); c71.intoMemorySegment(c, cAt + 7 * cRowBytes + VECTOR_BYTES, NATIVE);
     }
 }
