@@ -99,8 +99,12 @@ final class CpuConvolution implements Convolution {
                             }
                             Arrays.fill(cols, d, d + x0, 0f);
                             int src = r * w + x0 * strideW + j - padLeft;
-                            for (int x = x0; x < x1; x++, src += strideW) {
-                                cols[d + x] = plane[src];
+                            if (strideW == 1) {
+                                System.arraycopy(plane, src, cols, d + x0, x1 - x0);
+                            } else {
+                                for (int x = x0; x < x1; x++, src += strideW) {
+                                    cols[d + x] = plane[src];
+                                }
                             }
                             Arrays.fill(cols, d + x1, d + ow, 0f);
                         }
@@ -142,8 +146,16 @@ final class CpuConvolution implements Convolution {
                                 continue;
                             }
                             int at = r * w + x0 * strideW + j - padLeft;
-                            for (int x = x0; x < x1; x++, at += strideW) {
-                                plane[at] += cols[s + x];
+                            if (strideW == 1) {
+                                // Unit stride: a plain indexed loop the JIT vectorises.
+                                int shift = at - x0;
+                                for (int x = x0; x < x1; x++) {
+                                    plane[shift + x] += cols[s + x];
+                                }
+                            } else {
+                                for (int x = x0; x < x1; x++, at += strideW) {
+                                    plane[at] += cols[s + x];
+                                }
                             }
                         }
                     }
