@@ -70,7 +70,8 @@ final class PredictCommand implements Callable<Integer> {
                     case Preprocessed.Digit digit -> {
                         float[] x = digit.pixels().clone();
                         for (int i = 0; i < x.length; i++) {
-                            x[i] = info.normalization().apply(x[i]);
+                            // The preprocessor gives ink in [0, 1]; the normalisation takes 0..255 pixel values.
+                            x[i] = info.normalization().apply(255f * x[i]);
                         }
                         input.copyFrom(x);
                         Tensor logits = model.forward(input, Mode.EVALUATION);

@@ -94,6 +94,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "DIR", description = "write metrics.csv and report.html here")
     Path reportDir;
 
+    @Option(names = "--test-each-epoch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "print the test accuracy after every epoch, not only at the end (default: on)")
+    boolean testEachEpoch;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -110,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
         try (Trainer trainer = new Trainer(backend, options, data.normalization(), console, progress)) {
             out.println(trainer.model().summary());
             out.flush();
-            Trainer.Result result = trainer.train(mnist.training());
+            Trainer.Result result = trainer.train(mnist.training(), testEachEpoch ? mnist.test() : null);
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             EvaluationResult test = Evaluator.evaluate(trainer.model(), mnist.test(), data.normalization(), 24);
             out.printf(Locale.ROOT, "test accuracy %.2f%% (%d/%d), test loss %.4f; trained in %.1f s%n",

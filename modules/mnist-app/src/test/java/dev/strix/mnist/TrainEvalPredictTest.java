@@ -1,0 +1,181 @@
+package dev.strix.mnist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.strix.data.mnist.DatasetSource;
+import dev.strix.data.mnist.MnistData;
+import dev.strix.data.mnist.MnistLoader;
+import dev.strix.mnist.image.PngWriter;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The app end to end on real MNIST (the shared copy beside the repository): a short seeded
+ * training run writes a checkpoint; {@code eval} of that checkpoint reproduces the reported test
+ * accuracy; {@code predict} reads test images written out as PNG, and a digit drawn black on white.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TrainEvalPredictTest {
+    @TempDir
+    static Path dir;
+
+    private Path data;
+    private Path checkpoints;
+    private String trainOutput;
+
+    static Path sharedMnist() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared/data/mnist");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private record Run(int status, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = StrixMnist.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute(args);
+        return new Run(status, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    void trainOnce() {
+        data = sharedMnist();
+        assumeTrue(data != null, "shared/data/mnist is not present next to the repository");
+        checkpoints = dir.resolve("ck");
+        // 120 batches of 100: about 12,000 images of one epoch of the reference network, no augmentation.
+        Run r = run("train", "--data-dir", data.toString(), "--device", "cpu", "--model", "reference", "--epochs", "1",
+                "--batch-size", "100", "--limit", "120", "--no-augment", "--lr", "2e-3", "--seed", "3",
+                "--checkpoint-dir", checkpoints.toString(), "--report", dir.resolve("report").toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        trainOutput = r.out();
+    }
+
+    private static double accuracy(String output) {
+        Matcher m = Pattern.compile("test accuracy (\\d+\\.\\d+)% \\((\\d+)/10000\\)").matcher(output);
+        assertTrue(m.find(), output);
+        return Integer.parseInt(m.group(2)) / 100.0;
+    }
+
+    @Test
+    void trainingWritesCheckpointAndReport() throws Exception {
+        assertTrue(Files.size(checkpoints.resolve("model.safetensors")) > 4 * 200_000, "weights saved");
+        assertTrue(Files.exists(checkpoints.resolve("optimizer.safetensors")));
+        assertTrue(Files.readString(dir.resolve("report/metrics.csv")).lines().count() == 2, "header and one epoch");
+        String html = Files.readString(dir.resolve("report/report.html"));
+        assertTrue(html.contains("<svg") && html.contains("data:image/png;base64,"), "curves and gallery");
+        assertTrue(accuracy(trainOutput) > 95, trainOutput);
+    }
+
+    @Test
+    void evalReproducesTheReportedTestAccuracy() {
+        Run r = run("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint", checkpoints.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertEquals(accuracy(trainOutput), accuracy(r.out()), r.out());
+        assertTrue(r.out().contains("model 'reference' after epoch 1"), r.out());
+    }
+
+    @Test
+    void predictReadsTestImagesWrittenAsPng() throws Exception {
+        MnistData mnist = new MnistLoader(DatasetSource.MNIST).loadFrom(data);
+        List<String> args = new ArrayList<>(List.of("predict", "--device", "cpu", "--checkpoint", checkpoints.toString()));
+        int count = 20;
+        for (int i = 0; i < count; i++) {
+            byte[] pixels = mnist.test().image(i);
+            float[] gray = new float[pixels.length];
+            for (int p = 0; p < pixels.length; p++) {
+                gray[p] = (pixels[p] & 0xFF) / 255f;
+            }
+            Path png = dir.resolve("test-" + i + "-label-" + mnist.test().label(i) + ".png");
+            Files.write(png, PngWriter.gray8(28, 28, gray));
+            args.add(png.toString());
+        }
+        Run r = run(args.toArray(String[]::new));
+        assertEquals(0, r.status(), r.out() + r.err());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(count, lines.size(), r.out());
+        for (int i = 0; i < count; i++) {
+            // "<file>: 7 (99.12%), 1 (0.50%), 9 (0.20%)": the top class comes first.
+            String line = lines.get(i);
+            int label = mnist.test().label(i);
+            assertTrue(line.contains("-label-" + label + ".png: " + label + " ("), "image " + i + ": " + line);
+        }
+    }
+
+    @Test
+    void predictReadsADigitDrawnBlackOnWhite() throws Exception {
+        // Three digits drawn with a thick pen, black on white, 200x200: a "1", a "7" and a "0".
+        Path one = drawn("one.png", g -> g.drawLine(100, 30, 100, 170));
+        Path seven = drawn("seven.png", g -> {
+            g.drawLine(45, 35, 155, 35);
+            g.drawLine(155, 35, 85, 170);
+        });
+        Path zero = drawn("zero.png", g -> g.drawOval(55, 30, 90, 140));
+
+        BufferedImage blank = new BufferedImage(200, 200, BufferedImage.TYPE_INT_RGB);
+        Graphics2D b = blank.createGraphics();
+        b.setColor(Color.WHITE);
+        b.fillRect(0, 0, 200, 200);
+        b.dispose();
+        Path empty = dir.resolve("blank.png");
+        ImageIO.write(blank, "png", empty.toFile());
+
+        Run r = run("predict", "--device", "cpu", "--checkpoint", checkpoints.toString(), one.toString(),
+                seven.toString(), zero.toString(), empty.toString());
+        assertEquals(1, r.status(), "a blank image makes the exit status 1");
+        List<String> lines = r.out().lines().toList();
+        assertTrue(lines.get(0).startsWith(one + ": 1 ("), r.out());
+        assertTrue(lines.get(1).startsWith(seven + ": 7 ("), r.out());
+        assertTrue(lines.get(2).startsWith(zero + ": 0 ("), r.out());
+        assertTrue(lines.get(3).startsWith(empty + ": blank image"), r.out());
+    }
+
+    private static Path drawn(String name, java.util.function.Consumer<Graphics2D> pen) throws Exception {
+        BufferedImage img = new BufferedImage(200, 200, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 200, 200);
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(18, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+        pen.accept(g);
+        g.dispose();
+        Path file = dir.resolve(name);
+        ImageIO.write(img, "png", file.toFile());
+        return file;
+    }
+
+    @Test
+    void evalRefusesAFileThatIsNotACheckpoint() throws Exception {
+        Path bogus = dir.resolve("bogus.safetensors");
+        Files.writeString(bogus, "definitely not safetensors");
+        Run r = run("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint", bogus.toString());
+        assertEquals(1, r.status());
+        assertTrue(r.err().startsWith("strix-mnist: error: " + bogus), r.err());
+    }
+}
