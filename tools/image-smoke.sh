@@ -100,4 +100,32 @@ fi
 grep -q "^strix-mnist: error: .*nope.png" "$work/err" || fail "unclear error for a missing file: $(cat "$work/err")"
 ! grep -q 'at dev.strix' "$work/err" || fail "stack trace for a missing file"
 
+# 6. a short training run from the image: a few batches of one epoch on the MNIST copy found beside the
+#    repository (shared/data/mnist, as in CI), then eval and predict with the checkpoint it wrote.
+data=""
+for d in "$(cd "$(dirname "$0")/.." && pwd)" "$(pwd)"; do
+  while [ "$d" != / ]; do
+    if [ -d "$d/shared/data/mnist" ]; then data="$d/shared/data/mnist"; break 2; fi
+    d="$(dirname "$d")"
+  done
+done
+if [ -z "$data" ]; then
+  echo "image-smoke: SKIPPED the training run: no shared/data/mnist above $(pwd) (nothing to train on offline)"
+else
+  "$launcher" train --data-dir "$data" --device cpu --model reference --epochs 1 --limit 5 --batch-size 64 \
+      --no-test-each-epoch --checkpoint-dir "$work/ck" >"$work/out" 2>"$work/err" \
+    || fail "train exited with $?: $(cat "$work/out" "$work/err")"
+  grep -q '^epoch 1/1  train loss' "$work/out" || fail "train printed no epoch line: $(cat "$work/out")"
+  grep -Eq '^test accuracy [0-9.]+% \([0-9]+/10000\)' "$work/out" || fail "train printed no test accuracy: $(cat "$work/out")"
+  [ -s "$work/ck/model.safetensors" ] || fail "train wrote no checkpoint"
+  out="$("$launcher" eval --data-dir "$data" --device cpu --checkpoint "$work/ck" 2>"$work/err")" \
+    || fail "eval exited with $?: $(cat "$work/err")"
+  [ "$(grep -Eo 'test accuracy [0-9.]+%' <<<"$out")" = "$(grep -Eo '^test accuracy [0-9.]+%' "$work/out")" ] \
+    || fail "eval does not reproduce the trained accuracy: $out"
+  "$launcher" predict --device cpu --checkpoint "$work/ck" "$work/seven.png" >"$work/out" 2>"$work/err" \
+    || fail "predict exited with $?: $(cat "$work/err")"
+  grep -Eq "seven.png: [0-9] \([0-9.]+%\)" "$work/out" || fail "predict printed: $(cat "$work/out")"
+  echo "image-smoke: trained 5 batches, eval and predict from the image: OK"
+fi
+
 echo "image-smoke: OK ($(du -sh "$image" | cut -f1) in $image)"
