@@ -4,4 +4,5 @@ module dev.strix.layers {
 
     exports dev.strix.layers;
     exports dev.strix.layers.checkpoint;
+    exports dev.strix.layers.loss;
 }

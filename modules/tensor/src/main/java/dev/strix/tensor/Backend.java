@@ -30,6 +30,21 @@ public interface Backend extends AutoCloseable {
     /** The fused in-place parameter updates of SGD and Adam. */
     OptimizerSteps optimizerSteps();
 
+    /** Padding, dilation, window correlation and im2col / col2im for 2-D convolution. */
+    Convolution convolution();
+
+    /** Max pooling with argmax indices. */
+    Pooling pooling();
+
+    /** Batch normalisation. */
+    Normalization normalization();
+
+    /** ReLU and softmax backward passes, softmax. */
+    Activation activation();
+
+    /** Cross-entropy losses and their gradients. */
+    Losses losses();
+
     /**
      * Copies {@code src} into {@code dst} element by element: same shape, any strides on either
      * side, dtype converted when they differ (float to int truncates toward zero; to uint8 also

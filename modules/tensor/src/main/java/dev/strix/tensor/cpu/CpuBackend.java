@@ -1,10 +1,15 @@
 package dev.strix.tensor.cpu;
 
+import dev.strix.tensor.Activation;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Blas;
+import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.OptimizerSteps;
+import dev.strix.tensor.Losses;
+import dev.strix.tensor.Normalization;
+import dev.strix.tensor.Pooling;
 import dev.strix.tensor.Reductions;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
@@ -20,6 +25,11 @@ public final class CpuBackend implements Backend {
     private final Elementwise elementwise = new CpuElementwise();
     private final Reductions reductions = new CpuReductions();
     private final OptimizerSteps optimizerSteps = new CpuOptimizerSteps();
+    private final Convolution convolution = new CpuConvolution(this);
+    private final Pooling pooling = new CpuPooling();
+    private final Normalization normalization = new CpuNormalization();
+    private final Activation activation = new CpuActivation();
+    private final Losses losses = new CpuLosses();
 
     @Override
     public String name() {
@@ -49,6 +59,31 @@ public final class CpuBackend implements Backend {
     @Override
     public OptimizerSteps optimizerSteps() {
         return optimizerSteps;
+    }
+
+    @Override
+    public Convolution convolution() {
+        return convolution;
+    }
+
+    @Override
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    @Override
+    public Normalization normalization() {
+        return normalization;
+    }
+
+    @Override
+    public Activation activation() {
+        return activation;
+    }
+
+    @Override
+    public Losses losses() {
+        return losses;
     }
 
     @Override

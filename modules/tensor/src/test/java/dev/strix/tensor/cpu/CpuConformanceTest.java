@@ -2,8 +2,13 @@ package dev.strix.tensor.cpu;
 
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
+import dev.strix.tensor.conformance.ActivationConformance;
+import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
+import dev.strix.tensor.conformance.LossesConformance;
+import dev.strix.tensor.conformance.NormalizationConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
+import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.Nested;
@@ -36,6 +41,46 @@ class CpuConformanceTest {
 
     @Nested
     class OptimizerSteps extends OptimizerStepsConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Convolutions extends ConvolutionConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Pooling extends PoolingConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Normalization extends NormalizationConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Activations extends ActivationConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Losses extends LossesConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();

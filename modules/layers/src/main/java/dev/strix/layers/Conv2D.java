@@ -1,0 +1,239 @@
+package dev.strix.layers;
+
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.BinaryOp;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.ReduceOp;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * 2-D convolution (cross-correlation) over NCHW input with weights {@code [out, in, kh, kw]} (PyTorch's
+ * layout) and an optional bias {@code [out]}:
+ * <pre>
+ *   Z[n, o, y, x] = b[o] + sum over c, i, j of Xp[n, c, y*sh + i, x*sw + j] * W[o, c, i, j]
+ * </pre>
+ * where {@code Xp} is the input zero-padded as {@link Padding} says. The bias gradient is the sum of
+ * dL/dZ over batch and positions; the weight and input gradients come from the chosen
+ * {@link ConvAlgorithm}.
+ */
+public final class Conv2D implements Layer {
+    private final Backend backend;
+    private final int inChannels;
+    private final int outChannels;
+    private final int kh;
+    private final int kw;
+    private final int sh;
+    private final int sw;
+    private final Padding padding;
+    private final ConvAlgorithm algorithm;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final ConvolutionPath path;
+    private final ReusableTensor output;
+    private final ReusableTensor inputGradient;
+    private Tensor input;
+    private ConvGeometry geometry;
+
+    private Conv2D(Builder b, Backend backend, RandomGenerator random) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.inChannels = b.inChannels;
+        this.outChannels = b.outChannels;
+        this.kh = b.kh;
+        this.kw = b.kw;
+        this.sh = b.sh;
+        this.sw = b.sw;
+        this.padding = b.padding;
+        this.algorithm = b.algorithm;
+        this.path = switch (algorithm) {
+            case STRIDED_VIEW -> new StridedViewConvolution(backend);
+            case IM2COL_GEMM -> new Im2colConvolution(backend);
+            case CUDNN -> throw new IllegalArgumentException(description() + ": ConvAlgorithm.CUDNN needs cuDNN"
+                    + " convolution ops, which backend '" + backend.name() + "' does not provide; use STRIDED_VIEW"
+                    + " or IM2COL_GEMM");
+        };
+        Tensor w = backend.allocate(DType.F32, Shape.of(outChannels, inChannels, kh, kw));
+        b.init.initialize(w, random);
+        this.weight = new Parameter("weight", w);
+        if (b.bias) {
+            Tensor t = backend.allocate(DType.F32, Shape.of(outChannels));
+            Init.bias(t, Init.fanIn(w.shape()), random);
+            this.bias = new Parameter("bias", t);
+        } else {
+            this.bias = null;
+        }
+        this.output = new ReusableTensor(backend);
+        this.inputGradient = new ReusableTensor(backend);
+    }
+
+    /** A convolution from {@code inChannels} to {@code outChannels}; set the rest on the builder. */
+    public static Builder builder(int inChannels, int outChannels) {
+        return new Builder(inChannels, outChannels);
+    }
+
+    /** Square {@code kernel}, stride 1, no padding, bias, PyTorch's initialisation, im2col + GEMM. */
+    public Conv2D(Backend backend, int inChannels, int outChannels, int kernel, RandomGenerator random) {
+        this(builder(inChannels, outChannels).kernel(kernel, kernel), backend, random);
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** The bias parameter, or null when the layer has none. */
+    public Parameter bias() {
+        return bias;
+    }
+
+    public ConvAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public String description() {
+        return "Conv2D(" + inChannels + " -> " + outChannels + ", kernel " + kh + "x" + kw + ", stride " + sh + "x" + sw
+                + ", padding " + padding + (bias == null && weight != null ? ", no bias" : "") + ")";
+    }
+
+    private ConvGeometry geometry(Shape in) {
+        String expected = "[N, " + inChannels + ", H, W]";
+        ShapeCheck.rank(this, in, 4, expected);
+        if (in.dim(1) != inChannels) {
+            throw ShapeCheck.mismatch(this, expected, in);
+        }
+        Padding.Amounts p = padding.resolve(in.dim(2), in.dim(3), kh, kw, sh, sw);
+        int hp = in.dim(2) + p.top() + p.bottom();
+        int wp = in.dim(3) + p.left() + p.right();
+        if (hp < kh || wp < kw) {
+            throw new IllegalArgumentException(description() + ": input " + in + " padded to " + hp + "x" + wp
+                    + " is smaller than the " + kh + "x" + kw + " kernel");
+        }
+        return new ConvGeometry(in.dim(0), inChannels, in.dim(2), in.dim(3), outChannels, kh, kw, sh, sw, p,
+                (hp - kh) / sh + 1, (wp - kw) / sw + 1);
+    }
+
+    @Override
+    public Shape outputShape(Shape inputShape) {
+        return geometry(inputShape).output();
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Mode mode) {
+        ConvGeometry g = geometry(x.shape());
+        Tensor z = output.get(g.output());
+        path.forward(x, weight.value(), g, z);
+        if (bias != null) {
+            backend.elementwise().binary(BinaryOp.ADD, z, bias.value().reshape(outChannels, 1, 1), z);
+        }
+        input = x;
+        geometry = g;
+        return z;
+    }
+
+    @Override
+    public Tensor backward(Tensor dz) {
+        ShapeCheck.forwardDone(this, input);
+        ShapeCheck.gradient(this, geometry.output(), dz.shape());
+        if (bias != null) {
+            backend.reductions().reduce(ReduceOp.SUM, dz, new int[] {0, 2, 3}, bias.gradient());
+        }
+        Tensor dx = inputGradient.get(geometry.input());
+        path.backward(input, weight.value(), dz, geometry, weight.gradient(), dx);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        return bias == null ? List.of(weight) : List.of(weight, bias);
+    }
+
+    @Override
+    public void close() {
+        weight.close();
+        if (bias != null) {
+            bias.close();
+        }
+        path.close();
+        output.close();
+        inputGradient.close();
+        input = null;
+    }
+
+    /** Configuration of a {@link Conv2D}; defaults: 3x3 kernel, stride 1, no padding, bias, IM2COL_GEMM. */
+    public static final class Builder {
+        private final int inChannels;
+        private final int outChannels;
+        private int kh = 3;
+        private int kw = 3;
+        private int sh = 1;
+        private int sw = 1;
+        private Padding padding = Padding.VALID;
+        private boolean bias = true;
+        private ConvAlgorithm algorithm = ConvAlgorithm.IM2COL_GEMM;
+        private Init init = Init.PYTORCH_DEFAULT;
+
+        private Builder(int inChannels, int outChannels) {
+            positive("channels", inChannels, outChannels);
+            this.inChannels = inChannels;
+            this.outChannels = outChannels;
+        }
+
+        public Builder kernel(int height, int width) {
+            positive("kernel size", height, width);
+            kh = height;
+            kw = width;
+            return this;
+        }
+
+        public Builder stride(int height, int width) {
+            positive("stride", height, width);
+            sh = height;
+            sw = width;
+            return this;
+        }
+
+        public Builder padding(Padding value) {
+            padding = Objects.requireNonNull(value, "padding");
+            return this;
+        }
+
+        /** Symmetric zero padding: {@code height} rows above and below, {@code width} columns each side. */
+        public Builder padding(int height, int width) {
+            return padding(Padding.of(height, width));
+        }
+
+        public Builder bias(boolean value) {
+            bias = value;
+            return this;
+        }
+
+        public Builder algorithm(ConvAlgorithm value) {
+            algorithm = Objects.requireNonNull(value, "algorithm");
+            return this;
+        }
+
+        public Builder init(Init value) {
+            init = Objects.requireNonNull(value, "init");
+            return this;
+        }
+
+        /** The layer on {@code backend}, its weights drawn from {@code random}. */
+        public Conv2D build(Backend backend, RandomGenerator random) {
+            return new Conv2D(this, backend, random);
+        }
+
+        private static void positive(String what, int a, int b) {
+            if (a < 1 || b < 1) {
+                throw new IllegalArgumentException("Conv2D " + what + " must be positive, got " + a + " and " + b);
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.strix.layers;
+
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.util.Objects;
+
+/**
+ * Max pooling over {@code kh x kw} windows taken with stride {@code (sh, sw)}, no padding
+ * ({@code OH = (H - kh) / sh + 1}, as PyTorch's {@code MaxPool2d} without ceil mode). The forward
+ * pass stores the argmax of every window; the backward pass routes each gradient to it alone.
+ */
+public final class MaxPool2D implements Layer {
+    private final Backend backend;
+    private final int kh;
+    private final int kw;
+    private final int sh;
+    private final int sw;
+    private final ReusableTensor output;
+    private final ReusableTensor argmax;
+    private final ReusableTensor inputGradient;
+    private Shape inputShape;
+    private Tensor indices;
+
+    /** A {@code size x size} window with stride {@code size}. */
+    public MaxPool2D(Backend backend, int size) {
+        this(backend, size, size, size, size);
+    }
+
+    public MaxPool2D(Backend backend, int kh, int kw, int sh, int sw) {
+        if (kh < 1 || kw < 1 || sh < 1 || sw < 1) {
+            throw new IllegalArgumentException("MaxPool2D window and stride must be positive, got window " + kh + "x"
+                    + kw + ", stride " + sh + "x" + sw);
+        }
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.kh = kh;
+        this.kw = kw;
+        this.sh = sh;
+        this.sw = sw;
+        this.output = new ReusableTensor(backend);
+        this.argmax = new ReusableTensor(backend, DType.I32);
+        this.inputGradient = new ReusableTensor(backend);
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public String description() {
+        return "MaxPool2D(" + kh + "x" + kw + ", stride " + sh + "x" + sw + ")";
+    }
+
+    @Override
+    public Shape outputShape(Shape in) {
+        ShapeCheck.rank(this, in, 4, "[N, C, H, W] with H >= " + kh + ", W >= " + kw);
+        if (in.dim(2) < kh || in.dim(3) < kw) {
+            throw ShapeCheck.mismatch(this, "[N, C, H, W] with H >= " + kh + ", W >= " + kw, in);
+        }
+        return Shape.of(in.dim(0), in.dim(1), (in.dim(2) - kh) / sh + 1, (in.dim(3) - kw) / sw + 1);
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Mode mode) {
+        Shape out = outputShape(x.shape());
+        Tensor y = output.get(out);
+        indices = argmax.get(out);
+        backend.pooling().maxPoolForward(x, kh, kw, sh, sw, y, indices);
+        inputShape = x.shape();
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        ShapeCheck.forwardDone(this, inputShape);
+        ShapeCheck.gradient(this, indices.shape(), dy.shape());
+        Tensor dx = inputGradient.get(inputShape);
+        backend.pooling().maxPoolBackward(dy, indices, dx);
+        return dx;
+    }
+
+    @Override
+    public void close() {
+        output.close();
+        argmax.close();
+        inputGradient.close();
+        inputShape = null;
+        indices = null;
+    }
+}

@@ -1,0 +1,194 @@
+package dev.strix.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.Backends;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+class Conv2DTest {
+    private static final Backend CPU = Backends.cpu();
+
+    /** One convolution configuration: odd sizes, strides, paddings, batch 1, non-power-of-two channels. */
+    record Case(int n, int c, int h, int w, int o, int kh, int kw, int sh, int sw, Padding padding, boolean bias) {
+        Conv2D build(ConvAlgorithm algorithm, SplittableRandom random) {
+            return Conv2D.builder(c, o).kernel(kh, kw).stride(sh, sw).padding(padding).bias(bias).algorithm(algorithm)
+                    .build(CPU, random);
+        }
+
+        NaiveConvolution reference() {
+            return new NaiveConvolution(n, c, h, w, o, kh, kw, sh, sw, padding.resolve(h, w, kh, kw, sh, sw));
+        }
+    }
+
+    static final List<Case> CASES = List.of(
+            new Case(1, 3, 7, 6, 5, 3, 2, 2, 1, Padding.of(1, 1), true),     // batch 1, stride 2, padding 1, 3x2
+            new Case(2, 2, 5, 5, 3, 3, 3, 2, 2, Padding.SAME, true),         // same padding with stride 2
+            new Case(2, 3, 6, 7, 1, 2, 3, 1, 1, Padding.VALID, false),       // one output channel, no bias
+            new Case(3, 5, 9, 8, 6, 4, 3, 3, 2, Padding.of(2, 1), true),     // stride leaves rows unused
+            new Case(2, 3, 5, 6, 7, 1, 1, 1, 2, Padding.VALID, true),        // 1x1 kernel
+            new Case(1, 2, 6, 6, 3, 4, 4, 1, 1, Padding.SAME, true));        // even kernel, asymmetric same
+
+    private static float[] random(SplittableRandom random, int size) {
+        float[] a = new float[size];
+        for (int i = 0; i < size; i++) {
+            a[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return a;
+    }
+
+    private static void assertClose(String what, double[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + " size");
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= 1e-5 * Math.max(1, Math.abs(expected[i])))) {
+                fail(what + ": element " + i + " is " + actual[i] + ", the naive loops give " + expected[i]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ConvAlgorithm.class, names = {"STRIDED_VIEW", "IM2COL_GEMM"})
+    void passesTheNumericGradientCheck(ConvAlgorithm algorithm) {
+        for (Case k : CASES) {
+            SplittableRandom random = new SplittableRandom(7);
+            try (Conv2D conv = k.build(algorithm, random);
+                 Tensor x = Tensor.of(CPU, random(random, k.n() * k.c() * k.h() * k.w()), k.n(), k.c(), k.h(), k.w())) {
+                GradientCheck.check(conv, x, Mode.TRAINING, random);
+            }
+        }
+    }
+
+    @Test
+    void bothAlgorithmsMatchTheSevenLoopReferenceForwardAndBackward() {
+        for (Case k : CASES) {
+            SplittableRandom random = new SplittableRandom(11);
+            float[] input = random(random, k.n() * k.c() * k.h() * k.w());
+            NaiveConvolution ref = k.reference();
+            float[] dz = random(random, k.n() * k.o() * ref.oh * ref.ow);
+            for (ConvAlgorithm algorithm : List.of(ConvAlgorithm.STRIDED_VIEW, ConvAlgorithm.IM2COL_GEMM)) {
+                String what = algorithm + " " + k;
+                try (Conv2D conv = k.build(algorithm, new SplittableRandom(3));
+                     Tensor x = Tensor.of(CPU, input, k.n(), k.c(), k.h(), k.w());
+                     Tensor g = Tensor.of(CPU, dz, k.n(), k.o(), ref.oh, ref.ow)) {
+                    float[] weight = conv.weight().value().toFloatArray();
+                    float[] bias = k.bias() ? conv.bias().value().toFloatArray() : null;
+                    Tensor z = conv.forward(x, Mode.TRAINING);
+                    assertEquals(Shape.of(k.n(), k.o(), ref.oh, ref.ow), z.shape(), what + " output shape");
+                    assertClose(what + " forward", ref.forward(input, weight, bias), z.toFloatArray());
+                    double[][] grads = ref.backward(input, weight, dz);
+                    assertClose(what + " dX", grads[0], conv.backward(g).toFloatArray());
+                    assertClose(what + " dW", grads[1], conv.weight().gradient().toFloatArray());
+                    if (k.bias()) {
+                        assertClose(what + " db", grads[2], conv.bias().gradient().toFloatArray());
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void im2colInChunksMatchesTheStridedView() {
+        // A budget of two samples' columns makes a batch of 5 go through as 2 + 2 + 1.
+        ConvGeometry g = new ConvGeometry(5, 3, 7, 6, 4, 3, 3, 2, 1, new Padding.Amounts(1, 1, 1, 1), 4, 6);
+        SplittableRandom random = new SplittableRandom(5);
+        try (Im2colConvolution chunked = new Im2colConvolution(CPU, 2L * g.patchSize() * g.oh() * g.ow());
+             StridedViewConvolution view = new StridedViewConvolution(CPU);
+             Tensor x = Tensor.of(CPU, random(random, 5 * 3 * 7 * 6), 5, 3, 7, 6);
+             Tensor w = Tensor.of(CPU, random(random, 4 * 3 * 3 * 3), 4, 3, 3, 3);
+             Tensor dz = Tensor.of(CPU, random(random, 5 * 4 * 4 * 6), 5, 4, 4, 6);
+             Tensor z1 = CPU.allocate(dev.strix.tensor.DType.F32, g.output());
+             Tensor z2 = CPU.allocate(dev.strix.tensor.DType.F32, g.output());
+             Tensor dw1 = CPU.allocate(dev.strix.tensor.DType.F32, w.shape());
+             Tensor dw2 = CPU.allocate(dev.strix.tensor.DType.F32, w.shape());
+             Tensor dx1 = CPU.allocate(dev.strix.tensor.DType.F32, x.shape());
+             Tensor dx2 = CPU.allocate(dev.strix.tensor.DType.F32, x.shape())) {
+            chunked.forward(x, w, g, z1);
+            view.forward(x, w, g, z2);
+            chunked.backward(x, w, dz, g, dw1, dx1);
+            view.backward(x, w, dz, g, dw2, dx2);
+            assertClose("chunked forward", toDouble(z2.toFloatArray()), z1.toFloatArray());
+            assertClose("chunked dW", toDouble(dw2.toFloatArray()), dw1.toFloatArray());
+            assertClose("chunked dX", toDouble(dx2.toFloatArray()), dx1.toFloatArray());
+        }
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    @Test
+    void outputShapesFollowPaddingAndStride() {
+        try (Conv2D same = Conv2D.builder(1, 4).kernel(3, 3).padding(Padding.SAME).build(CPU, new SplittableRandom(1));
+             Conv2D strided = Conv2D.builder(1, 4).kernel(3, 3).stride(2, 2).padding(1, 1).build(CPU, new SplittableRandom(1));
+             Conv2D valid = Conv2D.builder(1, 4).kernel(5, 3).build(CPU, new SplittableRandom(1))) {
+            assertEquals(Shape.of(8, 4, 28, 28), same.outputShape(Shape.of(8, 1, 28, 28)));
+            assertEquals(Shape.of(8, 4, 14, 14), strided.outputShape(Shape.of(8, 1, 28, 28)));
+            assertEquals(Shape.of(8, 4, 24, 26), valid.outputShape(Shape.of(8, 1, 28, 28)));
+        }
+    }
+
+    @Test
+    void initialisationIsPyTorchsDefaultAndSeeded() {
+        try (Conv2D a = Conv2D.builder(3, 16).kernel(5, 5).build(CPU, new SplittableRandom(42));
+             Conv2D b = Conv2D.builder(3, 16).kernel(5, 5).build(CPU, new SplittableRandom(42))) {
+            float[] w = a.weight().value().toFloatArray();
+            assertEquals(java.util.Arrays.toString(w), java.util.Arrays.toString(b.weight().value().toFloatArray()));
+            double bound = 1 / Math.sqrt(3 * 5 * 5);
+            double max = 0;
+            for (float v : w) {
+                max = Math.max(max, Math.abs(v));
+            }
+            assertTrue(max <= bound && max > 0.9 * bound, "weights within U(-1/sqrt(fan_in), 1/sqrt(fan_in)), max " + max);
+            for (float v : a.bias().value().toFloatArray()) {
+                assertTrue(Math.abs(v) <= bound, "bias " + v + " within the bound " + bound);
+            }
+        }
+    }
+
+    @Test
+    void wrongInputChannelsNameTheLayerAndBothShapes() {
+        try (Conv2D conv = Conv2D.builder(3, 8).kernel(3, 3).build(CPU, new SplittableRandom(1));
+             Tensor x = CPU.allocate(dev.strix.tensor.DType.F32, Shape.of(2, 4, 9, 9))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> conv.forward(x, Mode.TRAINING));
+            assertTrue(e.getMessage().contains("Conv2D(3 -> 8") && e.getMessage().contains("[N, 3, H, W]")
+                    && e.getMessage().contains("[2, 4, 9, 9]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void kernelLargerThanThePaddedInputIsRefused() {
+        try (Conv2D conv = Conv2D.builder(1, 2).kernel(5, 5).build(CPU, new SplittableRandom(1))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> conv.outputShape(Shape.of(1, 1, 4, 9)));
+            assertTrue(e.getMessage().contains("Conv2D(1 -> 2") && e.getMessage().contains("[1, 1, 4, 9]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void cudnnIsRefusedOnTheCpu() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Conv2D.builder(1, 2).algorithm(ConvAlgorithm.CUDNN).build(CPU, new SplittableRandom(1)));
+        assertTrue(e.getMessage().contains("CUDNN") && e.getMessage().contains("cpu"), e.getMessage());
+    }
+
+    @Test
+    void backwardBeforeForwardFails() {
+        try (Conv2D conv = Conv2D.builder(1, 2).build(CPU, new SplittableRandom(1));
+             Tensor g = CPU.allocate(dev.strix.tensor.DType.F32, Shape.of(1, 2, 3, 3))) {
+            assertThrows(IllegalStateException.class, () -> conv.backward(g));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.strix.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.Backends;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class SequentialTest {
+    private static final Backend CPU = Backends.cpu();
+
+    private static Sequential small(SplittableRandom random) {
+        return new Sequential(Shape.of(1, 8, 8),
+                Conv2D.builder(1, 4).kernel(3, 3).padding(Padding.SAME).build(CPU, random),
+                new BatchNorm2D(CPU, 4),
+                new ReLU(CPU),
+                new MaxPool2D(CPU, 2),
+                new Flatten(CPU),
+                new Dense(CPU, 4 * 4 * 4, 3, random));
+    }
+
+    @Test
+    void summaryListsShapesAndCountsWithTotals() {
+        String nl = System.lineSeparator();
+        try (Sequential model = small(new SplittableRandom(1))) {
+            String expected = String.join(nl,
+                    "Input: [-1, 1, 8, 8]",
+                    "Layer                                                     Output shape    Params",
+                    "--------------------------------------------------------------------------------",
+                    "0  Conv2D(1 -> 4, kernel 3x3, stride 1x1, padding same)   [-1, 4, 8, 8]       40",
+                    "1  BatchNorm2D(4)                                         [-1, 4, 8, 8]       16",
+                    "2  ReLU                                                   [-1, 4, 8, 8]        0",
+                    "3  MaxPool2D(2x2, stride 2x2)                             [-1, 4, 4, 4]        0",
+                    "4  Flatten                                                [-1, 64]             0",
+                    "5  Dense(64 -> 3)                                         [-1, 3]            195",
+                    "--------------------------------------------------------------------------------",
+                    "Total params: 251",
+                    "Trainable params: 243",
+                    "Non-trainable params: 8",
+                    "");
+            assertEquals(expected, model.summary());
+            assertEquals(243, model.trainableCount());
+            assertEquals(8, model.nonTrainableCount());
+        }
+    }
+
+    @Test
+    void namesArePrefixedWithTheLayerIndex() {
+        try (Sequential model = small(new SplittableRandom(2))) {
+            assertEquals(List.of("0.weight", "0.bias", "1.weight", "1.bias", "5.weight", "5.bias"),
+                    model.parameters().stream().map(Parameter::name).toList());
+            assertEquals(List.of("1.running_mean", "1.running_var"), List.copyOf(model.buffers().keySet()));
+            assertEquals(Shape.of(4, 1, 3, 3), model.parameters().get(0).value().shape());
+        }
+    }
+
+    @Test
+    void aShapeMismatchAtBuildTimeNamesTheLayerAndBothShapes() {
+        SplittableRandom random = new SplittableRandom(3);
+        List<Layer> layers = List.of(
+                Conv2D.builder(1, 4).kernel(3, 3).build(CPU, random),
+                new Flatten(CPU),
+                new Dense(CPU, 64, 3, random));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Sequential(Shape.of(1, 8, 8), layers));
+        String m = e.getMessage();
+        assertTrue(m.contains("layer 2") && m.contains("Dense(64 -> 3)") && m.contains("[N, 64]")
+                && m.contains("[1, 144]"), m);
+        layers.forEach(Layer::close);
+    }
+
+    @Test
+    void aWrongInputAtRunTimeNamesTheLayer() {
+        try (Sequential model = small(new SplittableRandom(4));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(5), 2, 3, 8, 8)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(x, Mode.TRAINING));
+            assertTrue(e.getMessage().contains("layer 0") && e.getMessage().contains("[2, 3, 8, 8]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void theWholeModelPassesTheGradientCheck() {
+        // Smooth layers only, so no perturbation can cross a ReLU or max-pool kink. No convolution bias:
+        // batch normalisation cancels any per-channel shift, so its gradient is exactly zero.
+        SplittableRandom random = new SplittableRandom(6);
+        try (Sequential model = new Sequential(Shape.of(2, 5, 5),
+                     Conv2D.builder(2, 3).kernel(3, 2).stride(2, 1).padding(1, 1).bias(false).build(CPU, random),
+                     new BatchNorm2D(CPU, 3),
+                     new Flatten(CPU),
+                     new Dense(CPU, 3 * 3 * 6, 4, random),
+                     new Softmax(CPU));
+             Tensor x = TestData.uniform(CPU, random, 3, 2, 5, 5)) {
+            GradientCheck.check(model, x, Mode.TRAINING, random);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package dev.strix.tensor;
+
+/**
+ * Classification losses, averaged over the batch of {@code N} rows of {@code K} classes. Targets
+ * are int32 class indices {@code [N]}; the probability version also takes float32 one-hot (or
+ * soft) targets {@code [N, K]}. Losses are written into a float32 scalar (shape {@code []}) so a
+ * device backend need not synchronise to produce them.
+ */
+public interface Losses {
+    /**
+     * Fused, numerically stable softmax + cross-entropy on logits {@code z}:
+     * {@code L = -1/N sum_n log softmax(z_n)[t_n]}, with {@code log softmax(z)_k = z_k - m -
+     * log sum_j exp(z_j - m)}. Also writes the probabilities {@code softmax(z)} for the backward pass.
+     */
+    void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss);
+
+    /** {@code dL/dz = (p - onehot(t)) / N}. */
+    void softmaxCrossEntropyBackward(Tensor probabilities, Tensor labels, Tensor dLogits);
+
+    /** Categorical cross-entropy on probabilities: {@code L = -1/N sum_n sum_k t[n, k] log p[n, k]}. */
+    void crossEntropy(Tensor probabilities, Tensor targets, Tensor loss);
+
+    /** {@code dL/dp = -t / p / N}. */
+    void crossEntropyBackward(Tensor probabilities, Tensor targets, Tensor dProbabilities);
+}

@@ -1,0 +1,216 @@
+package dev.strix.tensor.cpu;
+
+import dev.strix.tensor.Convolution;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Convolution building blocks on the CPU. Padding, unpadding and dilation are strided copies and
+ * fills of views (so they inherit the copy's parallel loops); the window contraction, im2col and
+ * col2im are loop nests over raw strides, split over (sample, channel) pairs.
+ */
+final class CpuConvolution implements Convolution {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+
+    private final CpuBackend backend;
+
+    CpuConvolution(CpuBackend backend) {
+        this.backend = backend;
+    }
+
+    @Override
+    public void pad(Tensor x, int top, int bottom, int left, int right, Tensor out) {
+        checkBorders("pad", top, bottom, left, right);
+        checkPlanes("pad", x, out, x.dim(-2) + top + bottom, x.dim(-1) + left + right);
+        int h = x.dim(-2);
+        int w = x.dim(-1);
+        int outW = out.dim(-1);
+        Tensor rows = out.slice(-2, top, top + h);
+        zero(out.slice(-2, 0, top));
+        zero(out.slice(-2, top + h, out.dim(-2)));
+        zero(rows.slice(-1, 0, left));
+        zero(rows.slice(-1, left + w, outW));
+        backend.copy(x, rows.slice(-1, left, left + w));
+    }
+
+    /** Zeroes a border strip; strips of zero width are skipped (the strided walk has nothing to do). */
+    private void zero(Tensor strip) {
+        if (strip.size() > 0) {
+            backend.fill(strip, 0f);
+        }
+    }
+
+    @Override
+    public void unpad(Tensor x, int top, int bottom, int left, int right, Tensor out) {
+        checkBorders("unpad", top, bottom, left, right);
+        checkPlanes("unpad", x, out, x.dim(-2) - top - bottom, x.dim(-1) - left - right);
+        backend.copy(x.slice(-2, top, x.dim(-2) - bottom).slice(-1, left, x.dim(-1) - right), out);
+    }
+
+    @Override
+    public void dilate(Tensor x, int strideH, int strideW, Tensor out) {
+        if (strideH < 1 || strideW < 1) {
+            throw new IllegalArgumentException("dilate: strides must be positive, got " + strideH + "x" + strideW);
+        }
+        checkPlanes("dilate", x, out, (x.dim(-2) - 1) * strideH + 1, (x.dim(-1) - 1) * strideW + 1);
+        if (strideH > 1 || strideW > 1) {
+            backend.fill(out, 0f);
+        }
+        backend.copy(x, out.slice(-2, 0, out.dim(-2), strideH).slice(-1, 0, out.dim(-1), strideW));
+    }
+
+    @Override
+    public void correlate(Tensor windows, Tensor kernels, Tensor out) {
+        CpuCorrelation.correlate(windows, kernels, out);
+    }
+
+    @Override
+    public void im2col(Tensor input, int strideH, int strideW, int padTop, int padLeft, Tensor columns) {
+        checkColumns("im2col", input, strideH, strideW, padTop, padLeft, columns);
+        int n = input.dim(0);
+        int c = input.dim(1);
+        int h = input.dim(2);
+        int w = input.dim(3);
+        int kh = columns.dim(2);
+        int kw = columns.dim(3);
+        int oh = columns.dim(4);
+        int ow = columns.dim(5);
+        MemorySegment xs = input.storage().segment();
+        MemorySegment cs = columns.storage().segment();
+        long[] st = input.strides();
+        long plane = (long) kh * kw * oh * ow;
+        CpuParallel.forRange((long) n * c, Math.max(1, (1 << 15) / Math.max(1, plane)), (from, to) -> {
+            for (long nc = from; nc < to; nc++) {
+                long inBase = input.offset() + (nc / c) * st[0] + (nc % c) * st[1];
+                long dst = columns.offset() + nc * plane;
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++, dst += (long) oh * ow) {
+                        int x0 = validStart(j, padLeft, strideW, ow);
+                        int x1 = Math.max(x0, validEnd(j, padLeft, strideW, w, ow));
+                        for (int y = 0; y < oh; y++) {
+                            long d = dst + (long) y * ow;
+                            int iy = y * strideH + i - padTop;
+                            if (iy < 0 || iy >= h) {
+                                zero(cs, d, ow);
+                                continue;
+                            }
+                            zero(cs, d, x0);
+                            zero(cs, d + x1, ow - x1);
+                            if (x1 == x0) {
+                                continue;
+                            }
+                            long src = inBase + iy * st[2] + ((long) x0 * strideW + j - padLeft) * st[3];
+                            if (strideW == 1 && st[3] == 1) {
+                                MemorySegment.copy(xs, src * 4, cs, (d + x0) * 4, (long) (x1 - x0) * 4);
+                            } else {
+                                long step = strideW * st[3];
+                                for (int x = x0; x < x1; x++, src += step) {
+                                    cs.setAtIndex(FLOAT, d + x, xs.getAtIndex(FLOAT, src));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void col2im(Tensor columns, int strideH, int strideW, int padTop, int padLeft, Tensor input) {
+        checkColumns("col2im", input, strideH, strideW, padTop, padLeft, columns);
+        int n = input.dim(0);
+        int c = input.dim(1);
+        int h = input.dim(2);
+        int w = input.dim(3);
+        int kh = columns.dim(2);
+        int kw = columns.dim(3);
+        int oh = columns.dim(4);
+        int ow = columns.dim(5);
+        MemorySegment xs = input.storage().segment();
+        MemorySegment cs = columns.storage().segment();
+        long[] st = input.strides();
+        long plane = (long) kh * kw * oh * ow;
+        CpuParallel.forRange((long) n * c, Math.max(1, (1 << 15) / Math.max(1, plane)), (from, to) -> {
+            for (long nc = from; nc < to; nc++) {
+                long outBase = input.offset() + (nc / c) * st[0] + (nc % c) * st[1];
+                for (int r = 0; r < h; r++) {
+                    long row = outBase + r * st[2];
+                    for (int s = 0; s < w; s++) {
+                        xs.setAtIndex(FLOAT, row + s * st[3], 0f);
+                    }
+                }
+                long src = columns.offset() + nc * plane;
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++, src += (long) oh * ow) {
+                        int x0 = validStart(j, padLeft, strideW, ow);
+                        int x1 = Math.max(x0, validEnd(j, padLeft, strideW, w, ow));
+                        long step = strideW * st[3];
+                        for (int y = 0; y < oh; y++) {
+                            int iy = y * strideH + i - padTop;
+                            if (iy < 0 || iy >= h) {
+                                continue;
+                            }
+                            long at = outBase + iy * st[2] + ((long) x0 * strideW + j - padLeft) * st[3];
+                            long from2 = src + (long) y * ow;
+                            for (int x = x0; x < x1; x++, at += step) {
+                                xs.setAtIndex(FLOAT, at, xs.getAtIndex(FLOAT, at) + cs.getAtIndex(FLOAT, from2 + x));
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** First output column whose input column {@code x*stride + j - pad} is not left of the input. */
+    private static int validStart(int j, int pad, int stride, int outWidth) {
+        return Math.min(outWidth, Math.max(0, Math.ceilDiv(pad - j, stride)));
+    }
+
+    /** One past the last output column whose input column lies inside a row of {@code width}. */
+    private static int validEnd(int j, int pad, int stride, int width, int outWidth) {
+        return Math.max(0, Math.min(outWidth, Math.floorDiv(width - 1 + pad - j, stride) + 1));
+    }
+
+    private static void zero(MemorySegment s, long at, int count) {
+        for (int k = 0; k < count; k++) {
+            s.setAtIndex(FLOAT, at + k, 0f);
+        }
+    }
+
+    private static void checkBorders(String op, int top, int bottom, int left, int right) {
+        if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+            throw new IllegalArgumentException(op + ": borders must not be negative, got top " + top + ", bottom "
+                    + bottom + ", left " + left + ", right " + right);
+        }
+    }
+
+    /** Same leading axes and the given last two sizes, or a message naming the op and both shapes. */
+    private static void checkPlanes(String op, Tensor x, Tensor out, int expectedH, int expectedW) {
+        CpuElementwise.check(x, op + " input");
+        CpuElementwise.check(out, op + " output");
+        boolean ok = x.rank() >= 2 && out.rank() == x.rank() && out.dim(-2) == expectedH && out.dim(-1) == expectedW;
+        for (int a = 0; ok && a < x.rank() - 2; a++) {
+            ok = x.dim(a) == out.dim(a);
+        }
+        if (!ok || expectedH < 0 || expectedW < 0) {
+            throw new IllegalArgumentException(op + ": input " + x.shape() + " needs an output with last two axes "
+                    + expectedH + "x" + expectedW + " and the same leading axes, got " + out.shape());
+        }
+    }
+
+    private static void checkColumns(String op, Tensor input, int sh, int sw, int padTop, int padLeft, Tensor cols) {
+        CpuElementwise.check(input, op + " image");
+        CpuElementwise.check(cols, op + " columns");
+        if (input.rank() != 4 || cols.rank() != 6 || cols.dim(0) != input.dim(0) || cols.dim(1) != input.dim(1)) {
+            throw new IllegalArgumentException(op + ": image must be [N, C, H, W] and columns [N, C, KH, KW, OH, OW]"
+                    + " with the same N and C, got image " + input.shape() + " and columns " + cols.shape());
+        }
+        if (sh < 1 || sw < 1 || padTop < 0 || padLeft < 0) {
+            throw new IllegalArgumentException(op + ": strides must be positive and padding not negative, got stride "
+                    + sh + "x" + sw + ", padding top " + padTop + ", left " + padLeft);
+        }
+        CpuBackend.requireContiguous(cols, op + " columns");
+    }
+}

@@ -1,0 +1,147 @@
+package dev.strix.tensor.cpu;
+
+import dev.strix.tensor.Normalization;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Batch normalisation on the CPU: one channel per unit of parallel work, statistics in double
+ * precision with two passes (mean, then squared deviations) so the variance stays accurate.
+ */
+final class CpuNormalization implements Normalization {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+
+    @Override
+    public void batchNormTraining(Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,
+                                  Tensor runningMean, Tensor runningVar, Tensor out, Tensor savedMean,
+                                  Tensor savedInvStd) {
+        ChannelView xv = ChannelView.of(x, "batchNormTraining input");
+        ChannelView ov = same(xv, out, "batchNormTraining output");
+        checkChannels("batchNormTraining", xv.c(), gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
+        long m = (long) xv.n() * xv.s();
+        if (m < 2) {
+            throw new IllegalArgumentException("batchNormTraining needs more than one value per channel to estimate a"
+                    + " variance, got input " + x.shape());
+        }
+        MemorySegment xs = x.storage().segment();
+        MemorySegment os = out.storage().segment();
+        CpuParallel.forRange(xv.c(), Math.max(1, (1 << 15) / m), (from, to) -> {
+            for (int c = (int) from; c < to; c++) {
+                double sum = 0;
+                for (int n = 0; n < xv.n(); n++) {
+                    for (int s = 0; s < xv.s(); s++) {
+                        sum += xs.getAtIndex(FLOAT, xv.at(n, c, s));
+                    }
+                }
+                double mean = sum / m;
+                double squares = 0;
+                for (int n = 0; n < xv.n(); n++) {
+                    for (int s = 0; s < xv.s(); s++) {
+                        double d = xs.getAtIndex(FLOAT, xv.at(n, c, s)) - mean;
+                        squares += d * d;
+                    }
+                }
+                double var = squares / m;
+                double invStd = 1 / Math.sqrt(var + epsilon);
+                double scale = get(gamma, c) * invStd;
+                double shift = get(beta, c) - mean * scale;
+                for (int n = 0; n < xv.n(); n++) {
+                    for (int s = 0; s < xv.s(); s++) {
+                        os.setAtIndex(FLOAT, ov.at(n, c, s), (float) (xs.getAtIndex(FLOAT, xv.at(n, c, s)) * scale + shift));
+                    }
+                }
+                set(savedMean, c, mean);
+                set(savedInvStd, c, invStd);
+                set(runningMean, c, (1 - momentum) * get(runningMean, c) + momentum * mean);
+                set(runningVar, c, (1 - momentum) * get(runningVar, c) + momentum * var * m / (m - 1));
+            }
+        });
+    }
+
+    @Override
+    public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                   float epsilon, Tensor out) {
+        ChannelView xv = ChannelView.of(x, "batchNormInference input");
+        ChannelView ov = same(xv, out, "batchNormInference output");
+        checkChannels("batchNormInference", xv.c(), gamma, beta, runningMean, runningVar);
+        MemorySegment xs = x.storage().segment();
+        MemorySegment os = out.storage().segment();
+        long m = (long) xv.n() * xv.s();
+        CpuParallel.forRange(xv.c(), Math.max(1, (1 << 15) / Math.max(1, m)), (from, to) -> {
+            for (int c = (int) from; c < to; c++) {
+                double scale = get(gamma, c) / Math.sqrt(get(runningVar, c) + epsilon);
+                double shift = get(beta, c) - get(runningMean, c) * scale;
+                for (int n = 0; n < xv.n(); n++) {
+                    for (int s = 0; s < xv.s(); s++) {
+                        os.setAtIndex(FLOAT, ov.at(n, c, s), (float) (xs.getAtIndex(FLOAT, xv.at(n, c, s)) * scale + shift));
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor dOut, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+                                  Tensor dx, Tensor dGamma, Tensor dBeta) {
+        ChannelView xv = ChannelView.of(x, "batchNormBackward input");
+        ChannelView gv = same(xv, dOut, "batchNormBackward output gradient");
+        ChannelView dv = same(xv, dx, "batchNormBackward input gradient");
+        checkChannels("batchNormBackward", xv.c(), gamma, savedMean, savedInvStd, dGamma, dBeta);
+        MemorySegment xs = x.storage().segment();
+        MemorySegment gs = dOut.storage().segment();
+        MemorySegment ds = dx.storage().segment();
+        long m = (long) xv.n() * xv.s();
+        CpuParallel.forRange(xv.c(), Math.max(1, (1 << 15) / Math.max(1, m)), (from, to) -> {
+            for (int c = (int) from; c < to; c++) {
+                double mean = get(savedMean, c);
+                double invStd = get(savedInvStd, c);
+                double sumDy = 0;
+                double sumDyXhat = 0;
+                for (int n = 0; n < xv.n(); n++) {
+                    for (int s = 0; s < xv.s(); s++) {
+                        double dy = gs.getAtIndex(FLOAT, gv.at(n, c, s));
+                        sumDy += dy;
+                        sumDyXhat += dy * (xs.getAtIndex(FLOAT, xv.at(n, c, s)) - mean) * invStd;
+                    }
+                }
+                double k = get(gamma, c) * invStd / m;
+                for (int n = 0; n < xv.n(); n++) {
+                    for (int s = 0; s < xv.s(); s++) {
+                        double xhat = (xs.getAtIndex(FLOAT, xv.at(n, c, s)) - mean) * invStd;
+                        double dy = gs.getAtIndex(FLOAT, gv.at(n, c, s));
+                        ds.setAtIndex(FLOAT, dv.at(n, c, s), (float) (k * (m * dy - sumDy - xhat * sumDyXhat)));
+                    }
+                }
+                set(dGamma, c, sumDyXhat);
+                set(dBeta, c, sumDy);
+            }
+        });
+    }
+
+    private static ChannelView same(ChannelView x, Tensor t, String what) {
+        ChannelView v = ChannelView.of(t, what);
+        if (!v.sameShape(x)) {
+            throw new IllegalArgumentException(what + " " + t.shape() + " does not match the input's [N, C, S] = ["
+                    + x.n() + ", " + x.c() + ", " + x.s() + "]");
+        }
+        return v;
+    }
+
+    private static void checkChannels(String op, int channels, Tensor... vectors) {
+        for (Tensor v : vectors) {
+            CpuElementwise.check(v, op + " channel vector");
+            if (v.rank() != 1 || v.dim(0) != channels) {
+                throw new IllegalArgumentException(op + ": channel vectors must be [" + channels + "], got " + v.shape());
+            }
+        }
+    }
+
+    private static double get(Tensor v, int c) {
+        return v.storage().segment().getAtIndex(FLOAT, v.offset() + c * v.stride(0));
+    }
+
+    private static void set(Tensor v, int c, double value) {
+        v.storage().segment().setAtIndex(FLOAT, v.offset() + c * v.stride(0), (float) value);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.strix.tensor.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Softmax cross-entropy on logits and cross-entropy on probabilities, with their gradients. */
+public abstract class LossesConformance extends BackendConformance {
+    private static final int N = 5;
+    private static final int K = 7;
+    private static final int[] LABELS = {3, 0, 6, 6, 2};
+
+    private Tensor scalar() {
+        return backend().allocate(DType.F32, Shape.of());
+    }
+
+    private Tensor labels() {
+        return Tensor.ofInts(backend(), LABELS, N);
+    }
+
+    private float[] probabilities() {
+        float[] p = new float[N * K];
+        for (int r = 0; r < N; r++) {
+            double sum = 0;
+            for (int j = 0; j < K; j++) {
+                p[r * K + j] = (float) (random.nextDouble() + 0.05);
+                sum += p[r * K + j];
+            }
+            for (int j = 0; j < K; j++) {
+                p[r * K + j] /= (float) sum;
+            }
+        }
+        return p;
+    }
+
+    @Test
+    void softmaxCrossEntropyIsStableAndKeepsTheProbabilities() {
+        float[] z = randomFloats(N * K);
+        for (int j = 0; j < K; j++) {
+            z[j] = 500f + 3 * j;     // would overflow exp() without the shift
+        }
+        double loss = 0;
+        double[] p = new double[N * K];
+        double[] grad = new double[N * K];
+        for (int r = 0; r < N; r++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < K; j++) {
+                max = Math.max(max, z[r * K + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < K; j++) {
+                sum += Math.exp(z[r * K + j] - max);
+            }
+            for (int j = 0; j < K; j++) {
+                p[r * K + j] = Math.exp(z[r * K + j] - max) / sum;
+                grad[r * K + j] = (p[r * K + j] - (j == LABELS[r] ? 1 : 0)) / N;
+            }
+            loss -= (z[r * K + LABELS[r]] - max - Math.log(sum)) / N;
+        }
+        try (Tensor tz = tensor(z, N, K); Tensor t = labels(); Tensor tp = tensor(new float[N * K], N, K);
+             Tensor l = scalar(); Tensor dz = tensor(new float[N * K], N, K)) {
+            backend().losses().softmaxCrossEntropy(tz, t, tp, l);
+            assertClose(new double[] {loss}, l.toFloatArray(), 1e-6, "loss");
+            assertClose(p, tp.toFloatArray(), 1e-6, "probabilities");
+            backend().losses().softmaxCrossEntropyBackward(tp, t, dz);
+            assertClose(grad, dz.toFloatArray(), 1e-6, "gradient (p - t) / N");
+        }
+    }
+
+    @Test
+    void crossEntropyOnProbabilitiesWithLabelsOrOneHotTargets() {
+        float[] p = probabilities();
+        float[] oneHot = new float[N * K];
+        double loss = 0;
+        double[] grad = new double[N * K];
+        for (int r = 0; r < N; r++) {
+            oneHot[r * K + LABELS[r]] = 1;
+            loss -= Math.log(p[r * K + LABELS[r]]) / N;
+            grad[r * K + LABELS[r]] = -1.0 / p[r * K + LABELS[r]] / N;
+        }
+        try (Tensor tp = tensor(p, N, K); Tensor t = labels(); Tensor oh = tensor(oneHot, N, K); Tensor l = scalar();
+             Tensor dp = tensor(new float[N * K], N, K)) {
+            backend().losses().crossEntropy(tp, t, l);
+            assertClose(new double[] {loss}, l.toFloatArray(), 1e-6, "loss from labels");
+            backend().losses().crossEntropy(tp, oh, l);
+            assertClose(new double[] {loss}, l.toFloatArray(), 1e-6, "loss from one-hot targets");
+            dp.fill(4f);
+            backend().losses().crossEntropyBackward(tp, t, dp);
+            assertClose(grad, dp.toFloatArray(), 1e-6, "gradient from labels");
+            dp.fill(4f);
+            backend().losses().crossEntropyBackward(tp, oh, dp);
+            assertClose(grad, dp.toFloatArray(), 1e-6, "gradient from one-hot targets");
+        }
+    }
+
+    @Test
+    void softTargetsWeighEveryClass() {
+        float[] p = probabilities();
+        float[] t = probabilities();
+        double loss = 0;
+        double[] grad = new double[N * K];
+        for (int i = 0; i < N * K; i++) {
+            loss -= t[i] * Math.log(p[i]) / N;
+            grad[i] = -t[i] / (double) p[i] / N;
+        }
+        try (Tensor tp = tensor(p, N, K); Tensor tt = tensor(t, N, K); Tensor l = scalar();
+             Tensor dp = tensor(new float[N * K], N, K)) {
+            backend().losses().crossEntropy(tp, tt, l);
+            assertClose(new double[] {loss}, l.toFloatArray(), 1e-6, "soft-target loss");
+            backend().losses().crossEntropyBackward(tp, tt, dp);
+            assertClose(grad, dp.toFloatArray(), 1e-6, "soft-target gradient");
+        }
+    }
+
+    @Test
+    void labelOutsideTheClassesIsRefused() {
+        try (Tensor tz = tensor(randomFloats(2 * 3), 2, 3); Tensor t = Tensor.ofInts(backend(), new int[] {1, 3}, 2);
+             Tensor tp = tensor(new float[6], 2, 3); Tensor l = scalar()) {
+            assertThrows(IllegalArgumentException.class, () -> backend().losses().softmaxCrossEntropy(tz, t, tp, l));
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.strix.tensor.conformance;
+
+import dev.strix.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Batch normalisation (training, inference, backward) against double-precision loops. */
+public abstract class NormalizationConformance extends BackendConformance {
+    private static final float EPSILON = 1e-5f;
+    private static final float MOMENTUM = 0.1f;
+
+    /** Per-channel statistics of x [N, C, S]: {mean, biased variance}. */
+    private static double[][] stats(float[] x, int n, int c, int s) {
+        double[] mean = new double[c];
+        double[] var = new double[c];
+        for (int ch = 0; ch < c; ch++) {
+            for (int i = 0; i < n; i++) {
+                for (int p = 0; p < s; p++) {
+                    mean[ch] += x[(i * c + ch) * s + p];
+                }
+            }
+            mean[ch] /= n * s;
+            for (int i = 0; i < n; i++) {
+                for (int p = 0; p < s; p++) {
+                    double d = x[(i * c + ch) * s + p] - mean[ch];
+                    var[ch] += d * d;
+                }
+            }
+            var[ch] /= n * s;
+        }
+        return new double[][] {mean, var};
+    }
+
+    private void checkTraining(int... dims) {
+        int n = dims[0];
+        int c = dims[1];
+        int s = 1;
+        for (int a = 2; a < dims.length; a++) {
+            s *= dims[a];
+        }
+        float[] x = randomFloats(n * c * s);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = x[i] * 3 + 2;   // mean 2, so a one-pass variance would lose digits
+        }
+        float[] gamma = randomFloats(c);
+        float[] beta = randomFloats(c);
+        float[] rm = randomFloats(c);
+        float[] rv = new float[c];
+        for (int i = 0; i < c; i++) {
+            rv[i] = 0.5f + i;
+        }
+        double[][] st = stats(x, n, c, s);
+        double[] expected = new double[x.length];
+        double[] invStd = new double[c];
+        double[] runningMean = new double[c];
+        double[] runningVar = new double[c];
+        int m = n * s;
+        for (int ch = 0; ch < c; ch++) {
+            invStd[ch] = 1 / Math.sqrt(st[1][ch] + EPSILON);
+            runningMean[ch] = 0.9 * rm[ch] + 0.1 * st[0][ch];
+            runningVar[ch] = 0.9 * rv[ch] + 0.1 * st[1][ch] * m / (m - 1);
+            for (int i = 0; i < n; i++) {
+                for (int p = 0; p < s; p++) {
+                    int at = (i * c + ch) * s + p;
+                    expected[at] = gamma[ch] * (x[at] - st[0][ch]) * invStd[ch] + beta[ch];
+                }
+            }
+        }
+        try (Tensor tx = tensor(x, dims); Tensor g = tensor(gamma, c); Tensor b = tensor(beta, c);
+             Tensor trm = tensor(rm, c); Tensor trv = tensor(rv, c); Tensor out = tx.copy();
+             Tensor mean = tensor(new float[c], c); Tensor inv = tensor(new float[c], c)) {
+            backend().normalization().batchNormTraining(tx, g, b, MOMENTUM, EPSILON, trm, trv, out, mean, inv);
+            assertClose(expected, out.toFloatArray(), 1e-5, "batch norm output");
+            assertClose(st[0], mean.toFloatArray(), 1e-6, "saved mean");
+            assertClose(invStd, inv.toFloatArray(), 1e-6, "saved inverse std");
+            assertClose(runningMean, trm.toFloatArray(), 1e-6, "running mean");
+            assertClose(runningVar, trv.toFloatArray(), 1e-6, "running variance (unbiased)");
+        }
+    }
+
+    @Test
+    void trainingNormalisesPerFeature() {
+        checkTraining(7, 5);
+    }
+
+    @Test
+    void trainingNormalisesPerChannelOfImages() {
+        checkTraining(3, 5, 4, 3);
+    }
+
+    @Test
+    void trainingWithOneSamplePerBatchStillHasSpatialValues() {
+        checkTraining(1, 3, 3, 3);
+    }
+
+    @Test
+    void inferenceUsesTheRunningStatistics() {
+        int n = 3;
+        int c = 5;
+        int s = 6;
+        float[] x = randomFloats(n * c * s);
+        float[] gamma = randomFloats(c);
+        float[] beta = randomFloats(c);
+        float[] rm = randomFloats(c);
+        float[] rv = new float[c];
+        for (int i = 0; i < c; i++) {
+            rv[i] = 0.25f + 0.5f * i;
+        }
+        double[] expected = new double[x.length];
+        for (int i = 0; i < n; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int p = 0; p < s; p++) {
+                    int at = (i * c + ch) * s + p;
+                    expected[at] = gamma[ch] * (x[at] - rm[ch]) / Math.sqrt(rv[ch] + EPSILON) + beta[ch];
+                }
+            }
+        }
+        try (Tensor tx = tensor(x, n, c, 2, 3); Tensor g = tensor(gamma, c); Tensor b = tensor(beta, c);
+             Tensor trm = tensor(rm, c); Tensor trv = tensor(rv, c); Tensor out = tx.copy()) {
+            backend().normalization().batchNormInference(tx, g, b, trm, trv, EPSILON, out);
+            assertClose(expected, out.toFloatArray(), 1e-5, "batch norm inference");
+        }
+    }
+
+    @Test
+    void backwardMatchesTheClosedForm() {
+        int n = 4;
+        int c = 3;
+        int s = 5;
+        int m = n * s;
+        float[] x = randomFloats(n * c * s);
+        float[] dy = randomFloats(x.length);
+        float[] gamma = randomFloats(c);
+        double[][] st = stats(x, n, c, s);
+        double[] dx = new double[x.length];
+        double[] dGamma = new double[c];
+        double[] dBeta = new double[c];
+        float[] mean = new float[c];
+        float[] inv = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            mean[ch] = (float) st[0][ch];
+            inv[ch] = (float) (1 / Math.sqrt(st[1][ch] + EPSILON));
+            for (int i = 0; i < n; i++) {
+                for (int p = 0; p < s; p++) {
+                    int at = (i * c + ch) * s + p;
+                    double xhat = (x[at] - mean[ch]) * (double) inv[ch];
+                    dBeta[ch] += dy[at];
+                    dGamma[ch] += dy[at] * xhat;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                for (int p = 0; p < s; p++) {
+                    int at = (i * c + ch) * s + p;
+                    double xhat = (x[at] - mean[ch]) * (double) inv[ch];
+                    dx[at] = gamma[ch] * inv[ch] / m * (m * dy[at] - dBeta[ch] - xhat * dGamma[ch]);
+                }
+            }
+        }
+        try (Tensor tx = tensor(x, n, c, s); Tensor tdy = tensor(dy, n, c, s); Tensor g = tensor(gamma, c);
+             Tensor tm = tensor(mean, c); Tensor ti = tensor(inv, c); Tensor tdx = tx.copy();
+             Tensor tdg = tensor(new float[c], c); Tensor tdb = tensor(new float[c], c)) {
+            backend().normalization().batchNormBackward(tx, tdy, g, tm, ti, tdx, tdg, tdb);
+            assertClose(dx, tdx.toFloatArray(), 1e-5, "dx");
+            assertClose(dGamma, tdg.toFloatArray(), 1e-5, "dGamma");
+            assertClose(dBeta, tdb.toFloatArray(), 1e-5, "dBeta");
+        }
+    }
+}

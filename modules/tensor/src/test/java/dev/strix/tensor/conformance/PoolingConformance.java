@@ -1,0 +1,106 @@
+package dev.strix.tensor.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Max pooling forward (values and argmax) and backward against naive loops. */
+public abstract class PoolingConformance extends BackendConformance {
+
+    private Tensor alloc(DType t, int... dims) {
+        return backend().allocate(t, Shape.of(dims));
+    }
+
+    @Test
+    void forwardFindsEachWindowMaximumAndWhereItCameFrom() {
+        int[] xd = {2, 3, 7, 6};
+        int kh = 3;
+        int kw = 2;
+        int sh = 2;
+        int sw = 1;
+        int oh = (7 - kh) / sh + 1;
+        int ow = (6 - kw) / sw + 1;
+        int[] od = {2, 3, oh, ow};
+        float[] x = randomFloats(2 * 3 * 7 * 6);
+        double[] expected = new double[2 * 3 * oh * ow];
+        int[] where = new int[expected.length];
+        for (int n = 0; n < 2; n++) {
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int q = 0; q < ow; q++) {
+                        double best = Double.NEGATIVE_INFINITY;
+                        for (int i = 0; i < kh; i++) {
+                            for (int j = 0; j < kw; j++) {
+                                double v = x[flat(xd, n, c, y * sh + i, q * sw + j)];
+                                if (v > best) {
+                                    best = v;
+                                    where[flat(od, n, c, y, q)] = (y * sh + i) * 6 + q * sw + j;
+                                }
+                            }
+                        }
+                        expected[flat(od, n, c, y, q)] = best;
+                    }
+                }
+            }
+        }
+        try (Tensor in = tensor(x, xd); Tensor out = alloc(DType.F32, od); Tensor arg = alloc(DType.I32, od)) {
+            backend().pooling().maxPoolForward(in, kh, kw, sh, sw, out, arg);
+            assertClose(expected, out.toFloatArray(), 0, "max pool values");
+            assertArrayEquals(where, arg.toIntArray(), "max pool argmax");
+        }
+    }
+
+    @Test
+    void tiesGoToTheFirstElementInRowMajorWindowOrder() {
+        float[] x = {
+            1, 4, 4, 0,
+            4, 2, 3, 3,
+            -1, -1, -5, -5,
+            -1, -1, -5, -5,
+        };
+        try (Tensor in = tensor(x, 1, 1, 4, 4); Tensor out = alloc(DType.F32, 1, 1, 2, 2);
+             Tensor arg = alloc(DType.I32, 1, 1, 2, 2)) {
+            backend().pooling().maxPoolForward(in, 2, 2, 2, 2, out, arg);
+            assertArrayEquals(new float[] {4, 4, -1, -5}, out.toFloatArray());
+            assertArrayEquals(new int[] {1, 2, 8, 10}, arg.toIntArray());
+        }
+    }
+
+    @Test
+    void backwardRoutesEachGradientToItsArgmaxAndOverlapsAccumulate() {
+        int[] xd = {2, 3, 5, 5};
+        int[] od = {2, 3, 2, 2};
+        float[] x = randomFloats(2 * 3 * 5 * 5);
+        float[] g = randomFloats(2 * 3 * 2 * 2);
+        try (Tensor in = tensor(x, xd); Tensor out = alloc(DType.F32, od); Tensor arg = alloc(DType.I32, od);
+             Tensor dOut = tensor(g, od); Tensor dx = alloc(DType.F32, xd)) {
+            backend().pooling().maxPoolForward(in, 3, 3, 2, 2, out, arg);   // windows overlap on row/col 2
+            int[] a = arg.toIntArray();
+            double[] expected = new double[x.length];
+            for (int n = 0; n < 2; n++) {
+                for (int c = 0; c < 3; c++) {
+                    for (int k = 0; k < 4; k++) {
+                        int o = (n * 3 + c) * 4 + k;
+                        expected[(n * 3 + c) * 25 + a[o]] += g[o];
+                    }
+                }
+            }
+            dx.fill(8f);
+            backend().pooling().maxPoolBackward(dOut, arg, dx);
+            assertClose(expected, dx.toFloatArray(), FLOAT_TOLERANCE, "max pool backward");
+        }
+    }
+
+    @Test
+    void wrongOutputShapeIsRefused() {
+        try (Tensor in = alloc(DType.F32, 1, 2, 6, 6); Tensor out = alloc(DType.F32, 1, 2, 2, 2);
+             Tensor arg = alloc(DType.I32, 1, 2, 2, 2)) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend().pooling().maxPoolForward(in, 2, 2, 2, 2, out, arg));
+        }
+    }
+}
