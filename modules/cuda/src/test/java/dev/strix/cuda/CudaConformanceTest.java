@@ -1,7 +1,13 @@
 package dev.strix.cuda;
 
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.conformance.ActivationConformance;
+import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
+import dev.strix.tensor.conformance.LossesConformance;
+import dev.strix.tensor.conformance.NormalizationConformance;
+import dev.strix.tensor.conformance.OptimizerStepsConformance;
+import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +45,54 @@ class CudaConformanceTest {
 
     @Nested
     class Reductions extends ReductionConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class OptimizerSteps extends OptimizerStepsConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Convolutions extends ConvolutionConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Pooling extends PoolingConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Normalization extends NormalizationConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Activations extends ActivationConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Losses extends LossesConformance {
         @Override
         protected Backend backend() {
             return cuda;
