@@ -60,6 +60,7 @@ say "STRIX_CUDA_PATH=${STRIX_CUDA_PATH:-}"
 
 start=$(date +%s)
 "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \
+  -Dstrix.cuda.sources="$here/cuda-src" \
   -cp "$here/lib/*" org.junit.platform.console.ConsoleLauncher execute \
   --select-package dev.strix.cuda \
   --details=tree --disable-banner --disable-ansi-colors --fail-if-no-tests \
