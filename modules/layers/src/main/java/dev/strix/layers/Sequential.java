@@ -186,7 +186,8 @@ public final class Sequential implements Layer {
             for (Tensor t : layer.buffers().values()) {
                 count += t.size();
             }
-            rows.add(new String[] {i + "  " + layer.description(), describe(withBatch(1, sampleOutputs.get(i))),
+            String index = String.format(Locale.ROOT, "%" + String.valueOf(layers.size() - 1).length() + "d", i);
+            rows.add(new String[] {index + "  " + layer.description(), describe(withBatch(1, sampleOutputs.get(i))),
                 String.format(Locale.ROOT, "%,d", count)});
         }
         int[] width = {"Layer".length(), "Output shape".length(), "Params".length()};

@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /** The {@code strix-mnist} command: trains, evaluates and runs CNNs on MNIST with strix. */
 @Command(name = "strix-mnist", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Train and run convolutional neural networks on MNIST with strix.",
-        subcommands = {InspectImageCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SummaryCommand.class, BenchCommand.class,
+            InspectImageCommand.class, CommandLine.HelpCommand.class})
 public final class StrixMnist implements Runnable {
     @Spec
     CommandSpec spec;

@@ -9,9 +9,9 @@ import java.util.stream.Collectors;
 import picocli.CommandLine;
 
 /** The {@code --version} text: strix version (filtered in by Maven), the Java runtime, the backends present. */
-final class VersionProvider implements CommandLine.IVersionProvider {
+public final class VersionProvider implements CommandLine.IVersionProvider {
     /** The project version from {@code version.properties}, written by the build. */
-    static String strixVersion() {
+    public static String strixVersion() {
         try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
             if (in == null) {
                 throw new IllegalStateException("version.properties missing from the strix-mnist jar");

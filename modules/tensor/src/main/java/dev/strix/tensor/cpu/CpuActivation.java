@@ -4,10 +4,16 @@ import dev.strix.tensor.Activation;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /** ReLU backward and row softmax on the CPU. */
 final class CpuActivation implements Activation {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     @Override
     public void reluBackward(Tensor output, Tensor dOut, Tensor dx) {
@@ -25,8 +31,18 @@ final class CpuActivation implements Activation {
             long y = starts[0];
             long g = starts[1];
             long d = starts[2];
-            for (int i = 0; i < n; i++, y += st[0], g += st[1], d += st[2]) {
-                ds.setAtIndex(FLOAT, d, ys.getAtIndex(FLOAT, y) > 0f ? gs.getAtIndex(FLOAT, g) : 0f);
+            int i = 0;
+            if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+                FloatVector zero = FloatVector.zero(F);
+                for (; i <= n - F.length(); i += F.length()) {
+                    FloatVector yv = FloatVector.fromMemorySegment(F, ys, (y + i) * 4, NATIVE);
+                    FloatVector gv = FloatVector.fromMemorySegment(F, gs, (g + i) * 4, NATIVE);
+                    zero.blend(gv, yv.compare(VectorOperators.GT, 0f)).intoMemorySegment(ds, (d + i) * 4, NATIVE);
+                }
+            }
+            for (; i < n; i++) {
+                float v = ys.getAtIndex(FLOAT, y + i * st[0]);
+                ds.setAtIndex(FLOAT, d + i * st[2], v > 0f ? gs.getAtIndex(FLOAT, g + i * st[1]) : 0f);
             }
         });
     }

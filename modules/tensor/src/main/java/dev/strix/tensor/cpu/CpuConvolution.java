@@ -4,11 +4,13 @@ import dev.strix.tensor.Convolution;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * Convolution building blocks on the CPU. Padding, unpadding and dilation are strided copies and
- * fills of views (so they inherit the copy's parallel loops); the window contraction, im2col and
- * col2im are loop nests over raw strides, split over (sample, channel) pairs.
+ * fills of views (so they inherit the copy's parallel loops); the window contraction is a loop
+ * nest over raw strides; im2col and col2im work on heap copies of one (sample, channel) plane at a
+ * time, split over those planes.
  */
 final class CpuConvolution implements Convolution {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
@@ -68,7 +70,6 @@ final class CpuConvolution implements Convolution {
     @Override
     public void im2col(Tensor input, int strideH, int strideW, int padTop, int padLeft, Tensor columns) {
         checkColumns("im2col", input, strideH, strideW, padTop, padLeft, columns);
-        int n = input.dim(0);
         int c = input.dim(1);
         int h = input.dim(2);
         int w = input.dim(3);
@@ -79,39 +80,37 @@ final class CpuConvolution implements Convolution {
         MemorySegment xs = input.storage().segment();
         MemorySegment cs = columns.storage().segment();
         long[] st = input.strides();
-        long plane = (long) kh * kw * oh * ow;
-        CpuParallel.forRange((long) n * c, Math.max(1, (1 << 15) / Math.max(1, plane)), (from, to) -> {
+        int block = kh * kw * oh * ow;
+        CpuParallel.forRange((long) input.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, block)), (from, to) -> {
+            float[] plane = PlaneCopy.floats(0, h * w);
+            float[] cols = PlaneCopy.floats(1, block);
             for (long nc = from; nc < to; nc++) {
-                long inBase = input.offset() + (nc / c) * st[0] + (nc % c) * st[1];
-                long dst = columns.offset() + nc * plane;
+                PlaneCopy.read(xs, input.offset() + (nc / c) * st[0] + (nc % c) * st[1], st[2], st[3], h, w, plane);
+                int d = 0;
                 for (int i = 0; i < kh; i++) {
-                    for (int j = 0; j < kw; j++, dst += (long) oh * ow) {
+                    for (int j = 0; j < kw; j++) {
                         int x0 = validStart(j, padLeft, strideW, ow);
                         int x1 = Math.max(x0, validEnd(j, padLeft, strideW, w, ow));
-                        for (int y = 0; y < oh; y++) {
-                            long d = dst + (long) y * ow;
-                            int iy = y * strideH + i - padTop;
-                            if (iy < 0 || iy >= h) {
-                                zero(cs, d, ow);
+                        for (int y = 0; y < oh; y++, d += ow) {
+                            int r = y * strideH + i - padTop;
+                            if (r < 0 || r >= h) {
+                                Arrays.fill(cols, d, d + ow, 0f);
                                 continue;
                             }
-                            zero(cs, d, x0);
-                            zero(cs, d + x1, ow - x1);
-                            if (x1 == x0) {
-                                continue;
-                            }
-                            long src = inBase + iy * st[2] + ((long) x0 * strideW + j - padLeft) * st[3];
-                            if (strideW == 1 && st[3] == 1) {
-                                MemorySegment.copy(xs, src * 4, cs, (d + x0) * 4, (long) (x1 - x0) * 4);
+                            Arrays.fill(cols, d, d + x0, 0f);
+                            int src = r * w + x0 * strideW + j - padLeft;
+                            if (strideW == 1) {
+                                System.arraycopy(plane, src, cols, d + x0, x1 - x0);
                             } else {
-                                long step = strideW * st[3];
-                                for (int x = x0; x < x1; x++, src += step) {
-                                    cs.setAtIndex(FLOAT, d + x, xs.getAtIndex(FLOAT, src));
+                                for (int x = x0; x < x1; x++, src += strideW) {
+                                    cols[d + x] = plane[src];
                                 }
                             }
+                            Arrays.fill(cols, d + x1, d + ow, 0f);
                         }
                     }
                 }
+                MemorySegment.copy(cols, 0, cs, FLOAT, (columns.offset() + nc * block) * 4, block);
             }
         });
     }
@@ -119,7 +118,6 @@ final class CpuConvolution implements Convolution {
     @Override
     public void col2im(Tensor columns, int strideH, int strideW, int padTop, int padLeft, Tensor input) {
         checkColumns("col2im", input, strideH, strideW, padTop, padLeft, columns);
-        int n = input.dim(0);
         int c = input.dim(1);
         int h = input.dim(2);
         int w = input.dim(3);
@@ -130,35 +128,39 @@ final class CpuConvolution implements Convolution {
         MemorySegment xs = input.storage().segment();
         MemorySegment cs = columns.storage().segment();
         long[] st = input.strides();
-        long plane = (long) kh * kw * oh * ow;
-        CpuParallel.forRange((long) n * c, Math.max(1, (1 << 15) / Math.max(1, plane)), (from, to) -> {
+        int block = kh * kw * oh * ow;
+        CpuParallel.forRange((long) input.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, block)), (from, to) -> {
+            float[] plane = PlaneCopy.floats(0, h * w);
+            float[] cols = PlaneCopy.floats(1, block);
             for (long nc = from; nc < to; nc++) {
-                long outBase = input.offset() + (nc / c) * st[0] + (nc % c) * st[1];
-                for (int r = 0; r < h; r++) {
-                    long row = outBase + r * st[2];
-                    for (int s = 0; s < w; s++) {
-                        xs.setAtIndex(FLOAT, row + s * st[3], 0f);
-                    }
-                }
-                long src = columns.offset() + nc * plane;
+                MemorySegment.copy(cs, FLOAT, (columns.offset() + nc * block) * 4, cols, 0, block);
+                Arrays.fill(plane, 0, h * w, 0f);
+                int s = 0;
                 for (int i = 0; i < kh; i++) {
-                    for (int j = 0; j < kw; j++, src += (long) oh * ow) {
+                    for (int j = 0; j < kw; j++) {
                         int x0 = validStart(j, padLeft, strideW, ow);
                         int x1 = Math.max(x0, validEnd(j, padLeft, strideW, w, ow));
-                        long step = strideW * st[3];
-                        for (int y = 0; y < oh; y++) {
-                            int iy = y * strideH + i - padTop;
-                            if (iy < 0 || iy >= h) {
+                        for (int y = 0; y < oh; y++, s += ow) {
+                            int r = y * strideH + i - padTop;
+                            if (r < 0 || r >= h) {
                                 continue;
                             }
-                            long at = outBase + iy * st[2] + ((long) x0 * strideW + j - padLeft) * st[3];
-                            long from2 = src + (long) y * ow;
-                            for (int x = x0; x < x1; x++, at += step) {
-                                xs.setAtIndex(FLOAT, at, xs.getAtIndex(FLOAT, at) + cs.getAtIndex(FLOAT, from2 + x));
+                            int at = r * w + x0 * strideW + j - padLeft;
+                            if (strideW == 1) {
+                                // Unit stride: a plain indexed loop the JIT vectorises.
+                                int shift = at - x0;
+                                for (int x = x0; x < x1; x++) {
+                                    plane[shift + x] += cols[s + x];
+                                }
+                            } else {
+                                for (int x = x0; x < x1; x++, at += strideW) {
+                                    plane[at] += cols[s + x];
+                                }
                             }
                         }
                     }
                 }
+                PlaneCopy.write(plane, xs, input.offset() + (nc / c) * st[0] + (nc % c) * st[1], st[2], st[3], h, w);
             }
         });
     }
@@ -171,12 +173,6 @@ final class CpuConvolution implements Convolution {
     /** One past the last output column whose input column lies inside a row of {@code width}. */
     private static int validEnd(int j, int pad, int stride, int width, int outWidth) {
         return Math.max(0, Math.min(outWidth, Math.floorDiv(width - 1 + pad - j, stride) + 1));
-    }
-
-    private static void zero(MemorySegment s, long at, int count) {
-        for (int k = 0; k < count; k++) {
-            s.setAtIndex(FLOAT, at + k, 0f);
-        }
     }
 
     private static void checkBorders(String op, int top, int bottom, int left, int right) {

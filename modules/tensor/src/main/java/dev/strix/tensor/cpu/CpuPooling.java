@@ -5,14 +5,10 @@ import dev.strix.tensor.Pooling;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
-/** Max pooling on the CPU, one (sample, channel) plane per unit of parallel work. */
+/** Max pooling on the CPU: one (sample, channel) plane per unit of parallel work, on a heap copy of it. */
 final class CpuPooling implements Pooling {
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-
     @Override
     public void maxPoolForward(Tensor x, int kh, int kw, int sh, int sw, Tensor out, Tensor argmax) {
         CpuElementwise.check(x, "maxPoolForward input");
@@ -31,6 +27,7 @@ final class CpuPooling implements Pooling {
                     + ", got " + out.shape() + " and " + argmax.shape());
         }
         int c = x.dim(1);
+        int h = x.dim(2);
         int w = x.dim(3);
         long[] xs = x.strides();
         long[] os = out.strides();
@@ -38,37 +35,58 @@ final class CpuPooling implements Pooling {
         MemorySegment xm = x.storage().segment();
         MemorySegment om = out.storage().segment();
         MemorySegment am = argmax.storage().segment();
-        long perPlane = (long) oh * ow * kh * kw;
+        long perPlane = (long) h * w + (long) oh * ow * kh * kw;
         CpuParallel.forRange((long) x.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, perPlane)), (from, to) -> {
+            float[] in = PlaneCopy.floats(0, h * w);
+            float[] best = PlaneCopy.floats(1, oh * ow);
+            int[] where = PlaneCopy.ints(oh * ow);
             for (long nc = from; nc < to; nc++) {
                 long n = nc / c;
                 long ch = nc % c;
-                long xBase = x.offset() + n * xs[0] + ch * xs[1];
-                long oBase = out.offset() + n * os[0] + ch * os[1];
-                long aBase = argmax.offset() + n * as[0] + ch * as[1];
-                for (int y = 0; y < oh; y++) {
-                    for (int col = 0; col < ow; col++) {
-                        int bestAt = -1;
-                        float best = Float.NEGATIVE_INFINITY;
-                        for (int i = 0; i < kh; i++) {
-                            int r = y * sh + i;
-                            long row = xBase + r * xs[2];
-                            for (int j = 0; j < kw; j++) {
-                                int s = col * sw + j;
-                                float v = xm.getAtIndex(FLOAT, row + s * xs[3]);
-                                // NaN wins so that it propagates, as in PyTorch.
-                                if (bestAt < 0 || v > best || (Float.isNaN(v) && !Float.isNaN(best))) {
-                                    best = v;
-                                    bestAt = r * w + s;
-                                }
-                            }
-                        }
-                        om.setAtIndex(FLOAT, oBase + y * os[2] + col * os[3], best);
-                        am.setAtIndex(INT, aBase + y * as[2] + col * as[3], bestAt);
-                    }
-                }
+                PlaneCopy.read(xm, x.offset() + n * xs[0] + ch * xs[1], xs[2], xs[3], h, w, in);
+                poolPlane(in, w, kh, kw, sh, sw, oh, ow, best, where);
+                PlaneCopy.write(best, om, out.offset() + n * os[0] + ch * os[1], os[2], os[3], oh, ow);
+                PlaneCopy.write(where, am, argmax.offset() + n * as[0] + ch * as[1], as[2], as[3], oh, ow);
             }
         });
+    }
+
+    /** Window maxima and their positions in one plane of width {@code w}, all on heap arrays. */
+    private static void poolPlane(float[] in, int w, int kh, int kw, int sh, int sw, int oh, int ow, float[] best,
+                                  int[] where) {
+        for (int y = 0; y < oh; y++) {
+            for (int col = 0; col < ow; col++) {
+                int corner = (y * sh) * w + col * sw;
+                float max = in[corner];
+                int bestAt = corner;
+                boolean nan = false;
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0, k = corner + i * w; j < kw; j++, k++) {
+                        float v = in[k];
+                        // Written as selects, not branches: random data would mispredict half the time.
+                        boolean better = v > max;
+                        max = better ? v : max;
+                        bestAt = better ? k : bestAt;
+                        nan |= v != v;
+                    }
+                }
+                if (nan) {
+                    // NaN propagates, as in PyTorch: the first NaN of the window wins.
+                    search:
+                    for (int i = 0; i < kh; i++) {
+                        for (int j = 0, k = corner + i * w; j < kw; j++, k++) {
+                            if (in[k] != in[k]) {
+                                max = in[k];
+                                bestAt = k;
+                                break search;
+                            }
+                        }
+                    }
+                }
+                best[y * ow + col] = max;
+                where[y * ow + col] = bestAt;
+            }
+        }
     }
 
     @Override
@@ -95,29 +113,24 @@ final class CpuPooling implements Pooling {
         MemorySegment xm = dx.storage().segment();
         long perPlane = (long) h * w + (long) oh * ow;
         CpuParallel.forRange((long) dx.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, perPlane)), (from, to) -> {
+            float[] grad = PlaneCopy.floats(0, oh * ow);
+            float[] plane = PlaneCopy.floats(1, h * w);
+            int[] where = PlaneCopy.ints(oh * ow);
             for (long nc = from; nc < to; nc++) {
                 long n = nc / c;
                 long ch = nc % c;
-                long xBase = dx.offset() + n * xs[0] + ch * xs[1];
-                long gBase = dOut.offset() + n * gs[0] + ch * gs[1];
-                long aBase = argmax.offset() + n * as[0] + ch * as[1];
-                for (int r = 0; r < h; r++) {
-                    for (int s = 0; s < w; s++) {
-                        xm.setAtIndex(FLOAT, xBase + r * xs[2] + s * xs[3], 0f);
+                PlaneCopy.read(gm, dOut.offset() + n * gs[0] + ch * gs[1], gs[2], gs[3], oh, ow, grad);
+                PlaneCopy.read(am, argmax.offset() + n * as[0] + ch * as[1], as[2], as[3], oh, ow, where);
+                Arrays.fill(plane, 0, h * w, 0f);
+                for (int k = 0; k < oh * ow; k++) {
+                    int at = where[k];
+                    if (at < 0 || at >= h * w) {
+                        throw new IllegalArgumentException("maxPoolBackward: argmax " + at + " at [" + n + ", " + ch
+                                + ", " + k / ow + ", " + k % ow + "] lies outside the " + h + "x" + w + " input plane");
                     }
+                    plane[at] += grad[k];
                 }
-                for (int y = 0; y < oh; y++) {
-                    for (int col = 0; col < ow; col++) {
-                        int at = am.getAtIndex(INT, aBase + y * as[2] + col * as[3]);
-                        if (at < 0 || at >= h * w) {
-                            throw new IllegalArgumentException("maxPoolBackward: argmax " + at + " at [" + n + ", "
-                                    + ch + ", " + y + ", " + col + "] lies outside the " + h + "x" + w + " input plane");
-                        }
-                        long target = xBase + (at / w) * xs[2] + (at % w) * xs[3];
-                        float g = gm.getAtIndex(FLOAT, gBase + y * gs[2] + col * gs[3]);
-                        xm.setAtIndex(FLOAT, target, xm.getAtIndex(FLOAT, target) + g);
-                    }
-                }
+                PlaneCopy.write(plane, xm, dx.offset() + n * xs[0] + ch * xs[1], xs[2], xs[3], h, w);
             }
         });
     }

@@ -93,6 +93,9 @@ final class StridedLoop {
 
     /** Runs {@code row} for rows {@code [fromRow, toRow)}. */
     void run(long fromRow, long toRow, Row row) {
+        if (fromRow >= toRow) {
+            return;
+        }
         int n = offsets.length;
         int outer = dims.length - 1;
         int[] index = new int[Math.max(outer, 1)];

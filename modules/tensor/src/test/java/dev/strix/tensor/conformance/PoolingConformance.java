@@ -1,7 +1,9 @@
 package dev.strix.tensor.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Shape;
@@ -67,6 +69,24 @@ public abstract class PoolingConformance extends BackendConformance {
             backend().pooling().maxPoolForward(in, 2, 2, 2, 2, out, arg);
             assertArrayEquals(new float[] {4, 4, -1, -5}, out.toFloatArray());
             assertArrayEquals(new int[] {1, 2, 8, 10}, arg.toIntArray());
+        }
+    }
+
+    @Test
+    void nanPropagatesAndStridedViewsWork() {
+        float[] x = {
+            1, Float.NaN, 2, 3,
+            Float.NaN, 0, 8, 6,
+        };
+        try (Tensor base = tensor(x, 1, 1, 2, 4); Tensor out = alloc(DType.F32, 1, 1, 1, 2);
+             Tensor arg = alloc(DType.I32, 1, 1, 1, 2)) {
+            // Input and outputs all through transposed views: [1, 1, 4, 2] in, [1, 1, 2, 1] out.
+            backend().pooling().maxPoolForward(base.transpose(2, 3), 2, 2, 2, 2, out.transpose(2, 3),
+                    arg.transpose(2, 3));
+            float[] values = out.toFloatArray();
+            assertTrue(Float.isNaN(values[0]), "NaN in the window wins: " + values[0]);
+            assertEquals(8f, values[1]);
+            assertArrayEquals(new int[] {1, 5}, arg.toIntArray());
         }
     }
 

@@ -5,10 +5,11 @@ import dev.strix.tensor.Backends;
 import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
+import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.LossesConformance;
 import dev.strix.tensor.conformance.NormalizationConformance;
-import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
+import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.Nested;
@@ -33,6 +34,14 @@ class CpuConformanceTest {
 
     @Nested
     class Reductions extends ReductionConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Gemm extends GemmConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();

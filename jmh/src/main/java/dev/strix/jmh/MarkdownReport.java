@@ -1,0 +1,117 @@
+package dev.strix.jmh;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs JMH with the usual command line ({@code [regexp] [options]}) and defaults suited to a
+ * small machine, then writes the results as a Markdown table to the file named by
+ * {@code -Dstrix.jmh.markdown}: one row per benchmark and parameter set, with the primary score
+ * and, for benchmarks that count it, GFLOP/s.
+ *
+ * <p>Defaults, each overridden by its JMH option: 1 fork ({@code -f}), 3 warm-up iterations of
+ * 1 s ({@code -wi}, {@code -w}), 5 measured iterations of 1 s ({@code -i}, {@code -r}), and
+ * {@code --add-modules jdk.incubator.vector} for the forked JVM ({@code -jvmArgsPrepend}).
+ */
+public final class MarkdownReport {
+    private MarkdownReport() {
+    }
+
+    public static void main(String[] args) throws IOException, RunnerException {
+        CommandLineOptions command;
+        try {
+            command = new CommandLineOptions(args);
+        } catch (CommandLineOptionException e) {
+            System.err.println("bad JMH option: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        OptionsBuilder options = new OptionsBuilder();
+        options.parent(command);
+        if (!command.getForkCount().hasValue()) {
+            options.forks(1);
+        }
+        if (!command.getWarmupIterations().hasValue()) {
+            options.warmupIterations(3);
+        }
+        if (!command.getWarmupTime().hasValue()) {
+            options.warmupTime(TimeValue.seconds(1));
+        }
+        if (!command.getMeasurementIterations().hasValue()) {
+            options.measurementIterations(5);
+        }
+        if (!command.getMeasurementTime().hasValue()) {
+            options.measurementTime(TimeValue.seconds(1));
+        }
+        if (!command.getJvmArgsPrepend().hasValue()) {
+            options.jvmArgsPrepend("--add-modules", "jdk.incubator.vector");
+        }
+        Options built = options.build();
+        Collection<RunResult> results = new Runner(built).run();
+        String target = System.getProperty("strix.jmh.markdown");
+        if (target != null && !target.isBlank()) {
+            Files.writeString(Path.of(target), table(results));
+            System.out.println("Markdown table written to " + target);
+        }
+    }
+
+    /** The results as a Markdown table. */
+    static String table(Collection<RunResult> results) {
+        List<String> lines = new ArrayList<>();
+        lines.add("| benchmark | parameters | GEMM | score | error (99.9%) | GFLOP/s | GFLOP/s error |");
+        lines.add("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+        for (RunResult run : results) {
+            BenchmarkParams params = run.getParams();
+            String name = params.getBenchmark();
+            name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
+            List<String> values = new ArrayList<>();
+            String gemm = "";
+            for (String key : params.getParamsKeys()) {
+                String value = params.getParam(key);
+                values.add(key + "=" + value);
+                if (key.equals("shape")) {
+                    gemm = describeShape(value);
+                }
+            }
+            Result<?> primary = run.getPrimaryResult();
+            Result<?> flops = run.getSecondaryResults().get("gflop");
+            lines.add("| " + name + " | " + String.join(", ", values) + " | " + gemm
+                    + " | " + format(primary.getScore()) + " " + primary.getScoreUnit()
+                    + " | " + format(primary.getScoreError())
+                    + " | " + (flops == null ? "" : format(flops.getScore()))
+                    + " | " + (flops == null ? "" : format(flops.getScoreError())) + " |");
+        }
+        return String.join("\n", lines) + "\n";
+    }
+
+    private static String describeShape(String value) {
+        for (GemmShape shape : GemmShape.values()) {
+            if (shape.name().equals(value)) {
+                return shape.describe();
+            }
+        }
+        return "";
+    }
+
+    private static String format(double value) {
+        if (Double.isNaN(value)) {
+            return "n/a";
+        }
+        return String.format(Locale.ROOT, Math.abs(value) >= 100 ? "%.1f" : "%.2f", value);
+    }
+}

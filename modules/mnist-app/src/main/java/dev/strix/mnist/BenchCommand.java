@@ -1,0 +1,128 @@
+package dev.strix.mnist;
+
+import dev.strix.layers.ConvAlgorithm;
+import dev.strix.layers.Mode;
+import dev.strix.layers.Sequential;
+import dev.strix.layers.loss.SoftmaxCrossEntropy;
+import dev.strix.mnist.train.Architectures;
+import dev.strix.optim.Adam;
+import dev.strix.optim.Optimizer;
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bench}: training and inference throughput of a model on synthetic batches (the speed does
+ * not depend on the pixel values), after a warm-up that lets the JIT compile the hot loops.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure training and inference speed (images/s) on synthetic MNIST-shaped batches.",
+            "Default: the reference network (conv 32, pool, conv 64, pool, dense 128, dense 10), Adam, batch 128."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DeviceOption device;
+
+    @Option(names = "--model", paramLabel = "default|reference", defaultValue = "reference",
+            description = "architecture (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "training batch (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--inference-batch-size", defaultValue = "1000", description = "inference batch (default: ${DEFAULT-VALUE})")
+    int inferenceBatchSize;
+
+    @Option(names = "--steps", defaultValue = "60", description = "measured training steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "30", description = "unmeasured warm-up steps (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--conv-algo", defaultValue = "IM2COL_GEMM", description = "convolution algorithm (default: ${DEFAULT-VALUE})")
+    ConvAlgorithm convAlgorithm;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Backend backend = device.resolve(out);
+        Architectures architecture = Architectures.byId(model);
+        SplittableRandom random = new SplittableRandom(7);
+        try (Sequential net = architecture.build(backend, convAlgorithm, 1);
+             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend);
+             Optimizer adam = new Adam(net.parameters(), 1e-3);
+             Tensor images = randomImages(backend, batchSize, random);
+             Tensor labels = randomLabels(backend, batchSize, random)) {
+            out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s%n", architecture.id(), backend.name(),
+                    batchSize, convAlgorithm);
+            out.flush();
+            for (int i = 0; i < warmup; i++) {
+                trainStep(net, loss, adam, images, labels);
+            }
+            backend.synchronize();
+            long start = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                trainStep(net, loss, adam, images, labels);
+            }
+            backend.synchronize();
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            double trainRate = (double) steps * batchSize / trainSeconds;
+            out.printf(Locale.ROOT, "training:  %,.0f images/s (%d steps of %d in %.2f s, %.2f ms/step)%n", trainRate,
+                    steps, batchSize, trainSeconds, 1000 * trainSeconds / steps);
+            out.flush();
+            try (Tensor big = randomImages(backend, inferenceBatchSize, random)) {
+                int rounds = Math.max(3, steps * batchSize / inferenceBatchSize);
+                for (int i = 0; i < Math.max(2, rounds / 3); i++) {
+                    net.forward(big, Mode.EVALUATION);
+                }
+                backend.synchronize();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < rounds; i++) {
+                    net.forward(big, Mode.EVALUATION);
+                }
+                backend.synchronize();
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                out.printf(Locale.ROOT, "inference: %,.0f images/s (%d batches of %d in %.2f s)%n",
+                        (double) rounds * inferenceBatchSize / seconds, rounds, inferenceBatchSize, seconds);
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void trainStep(Sequential net, SoftmaxCrossEntropy loss, Optimizer optimizer, Tensor images,
+                                  Tensor labels) {
+        Tensor logits = net.forward(images, Mode.TRAINING);
+        loss.forward(logits, labels);
+        net.backward(loss.backward());
+        optimizer.step();
+    }
+
+    private static Tensor randomImages(Backend backend, int n, SplittableRandom random) {
+        float[] x = new float[n * 28 * 28];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) random.nextDouble();
+        }
+        return Tensor.of(backend, x, n, 1, 28, 28);
+    }
+
+    private static Tensor randomLabels(Backend backend, int n, SplittableRandom random) {
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = random.nextInt(10);
+        }
+        return Tensor.ofInts(backend, y, n);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.strix.mnist;
+
+import dev.strix.data.mnist.MnistData;
+import dev.strix.layers.ConvAlgorithm;
+import dev.strix.mnist.progress.ProgressReporter;
+import dev.strix.mnist.report.EpochMetrics;
+import dev.strix.mnist.report.HtmlReport;
+import dev.strix.mnist.report.ReportData;
+import dev.strix.mnist.train.Architectures;
+import dev.strix.mnist.train.EvaluationResult;
+import dev.strix.mnist.train.Evaluator;
+import dev.strix.mnist.train.Trainer;
+import dev.strix.mnist.train.TrainingOptions;
+import dev.strix.tensor.Backend;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code train}: trains a model, then reports its test-set accuracy. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a CNN on MNIST (or Fashion-MNIST) and report its test accuracy.",
+            "Defaults reach 99.6% MNIST test accuracy: the default model, Adam with a one-cycle schedule,",
+            "augmentation on, 15 epochs."})
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataOptions data;
+
+    @Mixin
+    DeviceOption device;
+
+    private static final TrainingOptions D = TrainingOptions.defaults();
+
+    @Option(names = "--model", paramLabel = "default|reference", defaultValue = "default",
+            description = "architecture (default: ${DEFAULT-VALUE}); see README")
+    String model;
+
+    @Option(names = "--epochs", defaultValue = "15", description = "passes over the training set (default: ${DEFAULT-VALUE})")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "128", description = "images per step (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--optimizer", paramLabel = "adam|adamw|sgd", defaultValue = "adam",
+            description = "optimizer (default: ${DEFAULT-VALUE}; sgd uses Nesterov momentum 0.9)")
+    String optimizer;
+
+    @Option(names = "--lr", defaultValue = "3e-3", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    double learningRate;
+
+    @Option(names = "--schedule", paramLabel = "onecycle|cosine|step|constant", defaultValue = "onecycle",
+            description = "learning-rate schedule over the whole run (default: ${DEFAULT-VALUE})")
+    String schedule;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "weight decay (default: ${DEFAULT-VALUE})")
+    double weightDecay;
+
+    @Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "random rotation (10 deg), shift (2 px) and zoom (0.9-1.1) of training images (default: on)")
+    boolean augment;
+
+    @Option(names = "--conv-algo", paramLabel = "IM2COL_GEMM|STRIDED_VIEW|CUDNN", defaultValue = "IM2COL_GEMM",
+            description = "convolution algorithm (default: ${DEFAULT-VALUE})")
+    ConvAlgorithm convAlgorithm;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed for weights, shuffling and augmentation (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--validation", defaultValue = "0",
+            description = "fraction of the training set held out for validation (default: ${DEFAULT-VALUE})")
+    double validation;
+
+    @Option(names = "--limit", defaultValue = "0", description = "at most this many batches per epoch, for smoke runs (0: all)")
+    int limit;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR", defaultValue = "checkpoints",
+            description = "model.safetensors and optimizer.safetensors are written here after every epoch (default: ${DEFAULT-VALUE})")
+    Path checkpointDir;
+
+    @Option(names = "--resume", description = "continue from the checkpoint in --checkpoint-dir")
+    boolean resume;
+
+    @Option(names = "--report", paramLabel = "DIR", description = "write metrics.csv and report.html here")
+    Path reportDir;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        TrainingOptions options = new TrainingOptions(Architectures.byId(model), epochs, batchSize, optimizer,
+                learningRate, schedule, weightDecay, augment, convAlgorithm, seed, validation, limit, checkpointDir,
+                resume, reportDir);
+        Backend backend = device.resolve(out);
+        MnistData mnist = data.load(out);
+        // The progress bar writes to the process's standard output, where a terminal can show it.
+        out.flush();
+        PrintStream console = System.out;
+        ProgressReporter progress = ProgressReporter.forConsole(console);
+        long start = System.nanoTime();
+        try (Trainer trainer = new Trainer(backend, options, data.normalization(), console, progress)) {
+            out.println(trainer.model().summary());
+            out.flush();
+            Trainer.Result result = trainer.train(mnist.training());
+            double trainSeconds = (System.nanoTime() - start) / 1e9;
+            EvaluationResult test = Evaluator.evaluate(trainer.model(), mnist.test(), data.normalization(), 24);
+            out.printf(Locale.ROOT, "test accuracy %.2f%% (%d/%d), test loss %.4f; trained in %.1f s%n",
+                    100 * test.accuracy(), test.confusion().correct(), test.confusion().total(), test.meanLoss(),
+                    trainSeconds);
+            out.println("checkpoint: " + checkpointDir.resolve(dev.strix.mnist.train.ModelCheckpoint.MODEL_FILE));
+            if (reportDir != null) {
+                Map<String, String> facts = new LinkedHashMap<>();
+                facts.put("dataset", data.source().name());
+                facts.put("model", options.architecture().id() + " (" + trainer.model().trainableCount() + " parameters)");
+                facts.put("backend", backend.name());
+                facts.put("optimizer", optimizer + ", lr " + learningRate + ", " + schedule);
+                facts.put("epochs", epochs + " x batch " + batchSize + (augment ? ", augmented" : ""));
+                facts.put("test accuracy", String.format(Locale.ROOT, "%.2f%%", 100 * test.accuracy()));
+                facts.put("training time", String.format(Locale.ROOT, "%.1f s", trainSeconds));
+                java.util.List<EpochMetrics> epochsRun = result.epochs();
+                HtmlReport.write(reportDir.resolve("report.html"), new ReportData("strix-mnist training report", facts,
+                        epochsRun, test.confusion(), test.worst()));
+                out.println("report: " + reportDir.resolve("report.html"));
+            }
+            out.flush();
+        }
+        return 0;
+    }
+}

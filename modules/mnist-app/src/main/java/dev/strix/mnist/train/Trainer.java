@@ -1,0 +1,222 @@
+package dev.strix.mnist.train;
+
+import dev.strix.data.Batch;
+import dev.strix.data.BatchLoader;
+import dev.strix.data.BatchOptions;
+import dev.strix.data.DatasetSplit;
+import dev.strix.data.ImageDataset;
+import dev.strix.data.Normalization;
+import dev.strix.data.augment.Augmentation;
+import dev.strix.layers.Mode;
+import dev.strix.layers.Sequential;
+import dev.strix.layers.loss.SoftmaxCrossEntropy;
+import dev.strix.mnist.progress.ProgressReporter;
+import dev.strix.mnist.report.EpochMetrics;
+import dev.strix.mnist.report.MetricsCsv;
+import dev.strix.optim.Adam;
+import dev.strix.optim.Optimizer;
+import dev.strix.optim.SGD;
+import dev.strix.optim.schedule.Constant;
+import dev.strix.optim.schedule.CosineAnnealing;
+import dev.strix.optim.schedule.LearningRateSchedule;
+import dev.strix.optim.schedule.OneCycle;
+import dev.strix.optim.schedule.StepDecay;
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The training loop: for each batch, forward, softmax-cross-entropy, backward, optimizer step;
+ * after each epoch, validation, a checkpoint and a metrics row. Data order and augmentation depend
+ * only on (seed, epoch, batch), so a run resumed from a checkpoint continues exactly.
+ *
+ * <p>Loss and accuracy are read back from the backend every {@code readEvery} steps (every step on
+ * the CPU, where reading costs nothing; sparsely on a GPU, where it would stall the stream).
+ */
+public final class Trainer implements AutoCloseable {
+    private final Backend backend;
+    private final TrainingOptions options;
+    private final Normalization normalization;
+    private final PrintStream out;
+    private final ProgressReporter progress;
+    private final Sequential model;
+    private final SoftmaxCrossEntropy loss;
+    private final Arena arena = Arena.ofConfined();
+    private Optimizer optimizer;
+
+    public Trainer(Backend backend, TrainingOptions options, Normalization normalization, PrintStream out,
+                   ProgressReporter progress) {
+        this.backend = backend;
+        this.options = options;
+        this.normalization = normalization;
+        this.out = out;
+        this.progress = progress;
+        this.model = options.architecture().build(backend, options.convAlgorithm(), options.seed());
+        this.loss = new SoftmaxCrossEntropy(backend);
+    }
+
+    public Sequential model() {
+        return model;
+    }
+
+    /** What a finished run produced. */
+    public record Result(List<EpochMetrics> epochs, DatasetSplit split) {
+    }
+
+    /** Trains on {@code training}; holds out the configured validation share first. */
+    public Result train(ImageDataset training) throws IOException {
+        DatasetSplit split = options.validationFraction() > 0
+                ? training.splitValidation((int) Math.round(training.count() * options.validationFraction()), options.seed())
+                : new DatasetSplit(training, null);
+        BatchOptions batchOptions = BatchOptions.training(options.batchSize()).withSeed(options.seed())
+                .withNormalization(normalization).withDropLast(true)
+                .withAugmentation(options.augment() ? Augmentation.digits() : Augmentation.NONE);
+        List<EpochMetrics> history = new ArrayList<>();
+        try (BatchLoader loader = new BatchLoader(split.training(), backend, batchOptions)) {
+            int batches = options.limitBatches() > 0 ? Math.min(options.limitBatches(), loader.batchCount())
+                    : loader.batchCount();
+            if (batches == 0) {
+                throw new IllegalArgumentException("training set of " + split.training().count()
+                        + " images holds no full batch of " + options.batchSize());
+            }
+            optimizer = createOptimizer((long) batches * options.epochs());
+            int firstEpoch = 1;
+            if (options.resume()) {
+                firstEpoch = resume(history) + 1;
+            }
+            boolean cpu = backend.name().equals("cpu");
+            int readEvery = cpu ? 1 : 50;
+            MemorySegment lossHost = arena.allocate(Float.BYTES, 64);
+            MemorySegment predictedHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
+            MemorySegment labelsHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
+            try (Tensor predicted = backend.allocate(DType.I32, Shape.of(options.batchSize()))) {
+                for (int epoch = firstEpoch; epoch <= options.epochs(); epoch++) {
+                    long start = System.nanoTime();
+                    progress.startEpoch(epoch, options.epochs(), (long) batches * options.batchSize());
+                    loader.startEpoch(epoch);
+                    double lossSum = 0;
+                    long correct = 0;
+                    long counted = 0;
+                    int lossReads = 0;
+                    double lastRate = optimizer.learningRate();
+                    for (int b = 0; b < batches; b++) {
+                        Batch batch = loader.batch(b);
+                        Tensor logits = model.forward(batch.images(), Mode.TRAINING);
+                        Tensor lossValue = loss.forward(logits, batch.labels());
+                        model.backward(loss.backward());
+                        lastRate = optimizer.learningRate();
+                        optimizer.step();
+                        if (b % readEvery == 0 || b == batches - 1) {
+                            backend.reductions().argmax(logits, 1, predicted);
+                            backend.copyToHost(lossValue, lossHost);
+                            backend.copyToHost(predicted, predictedHost);
+                            backend.copyToHost(batch.labels(), labelsHost);
+                            lossSum += lossHost.get(ValueLayout.JAVA_FLOAT, 0);
+                            lossReads++;
+                            for (int i = 0; i < batch.size(); i++) {
+                                if (predictedHost.getAtIndex(ValueLayout.JAVA_INT, i)
+                                        == labelsHost.getAtIndex(ValueLayout.JAVA_INT, i)) {
+                                    correct++;
+                                }
+                            }
+                            counted += batch.size();
+                            progress.update((long) (b + 1) * options.batchSize(), lossSum / lossReads);
+                        }
+                    }
+                    backend.synchronize();
+                    double trainSeconds = (System.nanoTime() - start) / 1e9;
+                    double validationLoss = Double.NaN;
+                    double validationAccuracy = Double.NaN;
+                    if (split.validation() != null) {
+                        EvaluationResult v = Evaluator.evaluate(model, split.validation(), normalization, 0);
+                        validationLoss = v.meanLoss();
+                        validationAccuracy = v.accuracy();
+                    }
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    EpochMetrics metrics = new EpochMetrics(epoch, lossSum / lossReads, (double) correct / counted,
+                            validationLoss, validationAccuracy, lastRate, seconds,
+                            batches * (double) options.batchSize() / trainSeconds);
+                    history.add(metrics);
+                    progress.finishEpoch(metrics);
+                    if (options.checkpointDir() != null) {
+                        ModelCheckpoint.save(options.checkpointDir(), model, options.architecture(), normalization, epoch,
+                                optimizer, Map.of("seed", Long.toString(options.seed())));
+                    }
+                    if (options.reportDir() != null) {
+                        Files.createDirectories(options.reportDir());
+                        MetricsCsv.append(options.reportDir().resolve("metrics.csv"), metrics);
+                    }
+                }
+            }
+        }
+        return new Result(history, split);
+    }
+
+    /** Loads the checkpoint's model and optimizer state; returns the epoch it finished. */
+    private int resume(List<EpochMetrics> history) throws IOException {
+        Path dir = options.checkpointDir();
+        if (!Files.exists(dir.resolve(ModelCheckpoint.MODEL_FILE))) {
+            out.println("no checkpoint in " + dir + " yet: starting from epoch 1");
+            return 0;
+        }
+        ModelCheckpoint.Info info = ModelCheckpoint.info(dir);
+        if (info.architecture() != options.architecture()) {
+            throw new IOException(info.file() + ": checkpoint holds model '" + info.architecture().id()
+                    + "', this run trains '" + options.architecture().id() + "'");
+        }
+        ModelCheckpoint.loadInto(dir, model);
+        ModelCheckpoint.loadOptimizer(dir, optimizer, backend);
+        if (options.reportDir() != null && Files.exists(options.reportDir().resolve("metrics.csv"))) {
+            for (EpochMetrics m : MetricsCsv.read(options.reportDir().resolve("metrics.csv"))) {
+                if (m.epoch() <= info.epoch()) {
+                    history.add(m);
+                }
+            }
+        }
+        out.printf(Locale.ROOT, "resumed from %s: epoch %d done, optimizer at step %d%n", info.file(), info.epoch(),
+                optimizer.stepCount());
+        return info.epoch();
+    }
+
+    private Optimizer createOptimizer(long totalSteps) {
+        double lr = options.learningRate();
+        LearningRateSchedule schedule = switch (options.schedule().toLowerCase(Locale.ROOT)) {
+            case "onecycle", "one-cycle" -> new OneCycle(lr, totalSteps);
+            case "cosine" -> new CosineAnnealing(lr, lr / 100, totalSteps);
+            case "step" -> new StepDecay(lr, Math.max(1, totalSteps / 3), 0.1);
+            case "constant", "none" -> new Constant(lr);
+            default -> throw new IllegalArgumentException("unknown --schedule '" + options.schedule()
+                    + "'; known: onecycle, cosine, step, constant");
+        };
+        return switch (options.optimizer().toLowerCase(Locale.ROOT)) {
+            case "adam" -> Adam.builder(model.parameters()).schedule(schedule).weightDecay(options.weightDecay()).build();
+            case "adamw" -> Adam.adamW(model.parameters()).schedule(schedule).weightDecay(options.weightDecay()).build();
+            case "sgd" -> SGD.builder(model.parameters()).schedule(schedule).momentum(0.9).nesterov(true)
+                    .weightDecay(options.weightDecay()).build();
+            default -> throw new IllegalArgumentException("unknown --optimizer '" + options.optimizer()
+                    + "'; known: adam, adamw, sgd");
+        };
+    }
+
+    @Override
+    public void close() {
+        if (optimizer != null) {
+            optimizer.close();
+        }
+        loss.close();
+        model.close();
+        arena.close();
+    }
+}

