@@ -1,114 +1,108 @@
-// The strided-view convolution (the seed formulation) and the reshaping its backward pass needs.
-// All tensors are NCHW float32 and contiguous unless a kernel says otherwise.
+// The strided-view convolution (the seed formulation): padding, dilation and the contraction of a
+// window view with kernels, on float32 views of any strides (dev.strix.tensor.Convolution).
 //
-// Forward:  Z = correlate(pad(X), W) with stride s.
-// Backward: dX = unpad(correlate(pad_full(dilate(dZ, s)), rot180(W) with in/out channels swapped)),
-//           dW = correlate_filter_grad(pad(X), dZ, s),
-//           db = bias_backward_nchw(dZ)   (fused.cu).
+// Forward:  Z = correlate(windows(pad(X), stride), W).
+// Backward: dW = correlate(windows of pad(X) with dZ as kernels), written into a permuted view of dW;
+//           dX = unpad(correlate(windows(pad_full(dilate(dZ, stride))), rot180(W) channel-swapped)).
+// Unpadding is a strided copy (copy.cu).
 #include "strix_common.cuh"
 
-// dilate_nchw: out [N, C, (H-1)*sh+1, (W-1)*sw+1] gets in [N, C, H, W] at every sh-th row and sw-th
-// column and zeros between. Every out element is written.
-extern "C" __global__ void dilate_nchw(const float* in, int N, int C, int H, int W, int sh, int sw, float* out) {
-    int OH = (H - 1) * sh + 1;
-    int OW = (W - 1) * sw + 1;
-    long long total = (long long)N * C * OH * OW;
-    STRIX_FOR_EACH(i, total) {
-        int x = (int)(i % OW);
-        int y = (int)((i / OW) % OH);
-        long long plane = i / ((long long)OH * OW);
+// spread_planes: out[..., y, x] = in[..., (y - top) / sh, (x - left) / sw] where y - top and x - left
+// are non-negative multiples of sh and sw inside the input plane (H x W), and 0 everywhere else.
+// With sh = sw = 1 it is zero padding; with top = left = 0 it is dilation by the stride. `shape` is
+// the output's, its leading axes merged where both views allow and its last two axes kept; `vi`
+// holds the input's strides for the same axes (its last two apply to input rows and columns).
+// Every out element is written once.
+extern "C" __global__ void spread_planes(StridedShape shape, long long n, const float* in, StridedView vi,
+                                         float* out, StridedView vo, int top, int left, int sh, int sw,
+                                         int H, int W) {
+    int coord[STRIX_MAX_RANK];
+    int rank = shape.rank;
+    STRIX_FOR_EACH(i, n) {
+        strix_unravel(shape, i, coord);
+        long long dst = strix_at(vo, coord, rank);
+        int y = coord[rank - 2] - top;
+        int x = coord[rank - 1] - left;
         float v = 0.0f;
-        if (y % sh == 0 && x % sw == 0) {
-            v = in[(plane * H + y / sh) * W + x / sw];
+        if (y >= 0 && x >= 0 && y % sh == 0 && x % sw == 0 && y / sh < H && x / sw < W) {
+            coord[rank - 2] = y / sh;
+            coord[rank - 1] = x / sw;
+            v = in[strix_at(vi, coord, rank)];
         }
-        out[i] = v;
+        out[dst] = v;
     }
 }
 
-// pad_nchw: out [N, C, H+top+bottom, W+left+right] = in [N, C, H, W] surrounded by zeros. Every out
-// element is written.
-extern "C" __global__ void pad_nchw(const float* in, int N, int C, int H, int W,
-                                    int top, int left, int bottom, int right, float* out) {
-    int OH = H + top + bottom;
-    int OW = W + left + right;
-    long long total = (long long)N * C * OH * OW;
-    STRIX_FOR_EACH(i, total) {
-        int x = (int)(i % OW) - left;
-        int y = (int)((i / OW) % OH) - top;
-        long long plane = i / ((long long)OH * OW);
-        out[i] = (y >= 0 && y < H && x >= 0 && x < W) ? in[(plane * H + y) * W + x] : 0.0f;
+// The contraction's geometry: windows [A, C, Y, X, I, J], kernels [B, C, I, J], out [A, B, Y, X],
+// each a view (element offset of element 0 and element strides).
+// Passed by value; KernelParams.ints writes it as seven consecutive ints.
+struct Correlation {
+    int A, B, C, Y, X, I, J;
+};
+static_assert(sizeof(Correlation) == 28, "Correlation must match KernelParams.ints");
+
+// The terms of one output, from term `from` on, every `step`-th, of its C * I * J products, summed in
+// double precision in (c, i, j) order: the CPU backend's order, so the thread-per-output kernel
+// reproduces its results bit for bit (a product of two floats is exact in double).
+__device__ __forceinline__ double strix_correlate_terms(const Correlation& g, const float* windows,
+                                                       long long wBase, const StridedView& vw,
+                                                       const float* kernels, long long kBase,
+                                                       const StridedView& vk, long long from, long long step) {
+    double acc = 0.0;
+    long long taps = (long long)g.I * g.J;
+    long long count = g.C * taps;
+    for (long long t = from; t < count; t += step) {
+        int c = (int)(t / taps);
+        int i = (int)((t / g.J) % g.I);
+        int j = (int)(t % g.J);
+        double w = windows[wBase + c * vw.strides[1] + i * vw.strides[4] + j * vw.strides[5]];
+        double k = kernels[kBase + c * vk.strides[1] + i * vk.strides[2] + j * vk.strides[3]];
+        acc += k * w;
+    }
+    return acc;
+}
+
+// Splits output index o of [A, B, Y, X] and finds the windows' and kernels' element for (c, i, j) = 0.
+__device__ __forceinline__ void strix_correlate_output(const Correlation& g, long long o, const StridedView& vw,
+                                                       const StridedView& vk, const StridedView& vo,
+                                                       long long* wBase, long long* kBase, long long* dst) {
+    int x = (int)(o % g.X);
+    int y = (int)((o / g.X) % g.Y);
+    int b = (int)((o / ((long long)g.X * g.Y)) % g.B);
+    long long a = o / ((long long)g.X * g.Y * g.B);
+    *wBase = vw.offset + a * vw.strides[0] + y * vw.strides[2] + x * vw.strides[3];
+    *kBase = vk.offset + b * vk.strides[0];
+    *dst = vo.offset + a * vo.strides[0] + b * vo.strides[1] + y * vo.strides[2] + x * vo.strides[3];
+}
+
+// correlate_threads: out[a, b, y, x] = sum over c, i, j of windows[a, c, y, x, i, j] * kernels[b, c, i, j],
+// one thread per output element. For many outputs with short sums (the forward pass, the input
+// gradient). Every out element is written.
+extern "C" __global__ void correlate_threads(Correlation g, const float* windows, StridedView vw,
+                                             const float* kernels, StridedView vk, float* out, StridedView vo) {
+    long long outputs = (long long)g.A * g.B * g.Y * g.X;
+    STRIX_FOR_EACH(o, outputs) {
+        long long wBase, kBase, dst;
+        strix_correlate_output(g, o, vw, vk, vo, &wBase, &kBase, &dst);
+        out[dst] = (float)strix_correlate_terms(g, windows, wBase, vw, kernels, kBase, vk, 0, 1);
     }
 }
 
-// unpad_nchw: out [N, C, H, W] = in [N, C, Hp, Wp] cropped at rows [top, top+H), columns [left, left+W).
-extern "C" __global__ void unpad_nchw(const float* in, int N, int C, int Hp, int Wp, int top, int left,
-                                      int H, int W, float* out) {
-    long long total = (long long)N * C * H * W;
-    STRIX_FOR_EACH(i, total) {
-        int x = (int)(i % W);
-        int y = (int)((i / W) % H);
-        long long plane = i / ((long long)H * W);
-        out[i] = in[(plane * Hp + y + top) * Wp + x + left];
-    }
-}
-
-// correlate_nchw: out [N, O, OH, OW] = sum over c, i, j of x[n, c, y*sh + i, x*sw + j] * w[o, c, i, j].
-//   x: contiguous [N, C, H, W], already padded, with H >= (OH-1)*sh + KH and W >= (OW-1)*sw + KW.
-//   w: a strided view [O, C, KH, KW] given by its element offset and four element strides, so the
-//      backward pass can pass the 180-degree-rotated, channel-swapped kernels without copying
-//      (negative spatial strides, swapped channel strides).
-//   out: contiguous, every element written (accumulate != 0 adds to what is there instead).
-extern "C" __global__ void correlate_nchw(const float* x, int N, int C, int H, int W,
-                                          const float* w, long long wOffset, long long wStrideO, long long wStrideC,
-                                          long long wStrideI, long long wStrideJ, int O, int KH, int KW,
-                                          int sh, int sw, float* out, int OH, int OW, int accumulate) {
-    long long total = (long long)N * O * OH * OW;
-    STRIX_FOR_EACH(idx, total) {
-        int ox = (int)(idx % OW);
-        int oy = (int)((idx / OW) % OH);
-        int o = (int)((idx / ((long long)OH * OW)) % O);
-        long long n = idx / ((long long)O * OH * OW);
-        float acc = 0.0f;
-        for (int c = 0; c < C; c++) {
-            const float* plane = x + ((n * C + c) * H + (long long)oy * sh) * W + (long long)ox * sw;
-            const float* kernel = w + wOffset + o * wStrideO + c * wStrideC;
-            for (int i = 0; i < KH; i++) {
-                for (int j = 0; j < KW; j++) {
-                    acc += plane[(long long)i * W + j] * kernel[i * wStrideI + j * wStrideJ];
-                }
-            }
-        }
-        out[idx] = accumulate ? out[idx] + acc : acc;
-    }
-}
-
-// correlate_filter_grad_nchw: dw [O, C, KH, KW] = sum over n, y, x of
-//   x[n, c, y*sh + i, x*sw + j] * dz[n, o, y, x],
-//   x: contiguous [N, C, H, W], already padded; dz: contiguous [N, O, OH, OW]; dw contiguous.
-//   One block of STRIX_REDUCE_THREADS threads per dw element (grid-stride); every dw element written.
-extern "C" __global__ void correlate_filter_grad_nchw(const float* x, int N, int C, int H, int W,
-                                                      const float* dz, int O, int OH, int OW,
-                                                      int KH, int KW, int sh, int sw, float* dw) {
-    __shared__ float partial[STRIX_REDUCE_THREADS];
-    long long weights = (long long)O * C * KH * KW;
-    long long terms = (long long)N * OH * OW;
-    for (long long wi = blockIdx.x; wi < weights; wi += gridDim.x) {
-        int j = (int)(wi % KW);
-        int i = (int)((wi / KW) % KH);
-        int c = (int)((wi / ((long long)KH * KW)) % C);
-        int o = (int)(wi / ((long long)C * KH * KW));
-        float acc = 0.0f;
-        for (long long t = threadIdx.x; t < terms; t += blockDim.x) {
-            int ox = (int)(t % OW);
-            int oy = (int)((t / OW) % OH);
-            long long n = t / ((long long)OH * OW);
-            acc += x[((n * C + c) * H + (long long)oy * sh + i) * W + (long long)ox * sw + j]
-                   * dz[((n * O + o) * OH + oy) * OW + ox];
-        }
-        float sum = strix_block_sum(acc, partial);
+// correlate_blocks: the same contraction with one block of STRIX_REDUCE_THREADS threads per output
+// element (grid-stride over outputs); the threads split the C * I * J terms and combine them in a
+// fixed tree order. For few outputs with long sums (the weight gradient, which sums over the batch
+// and every output position). Every out element is written.
+extern "C" __global__ void correlate_blocks(Correlation g, const float* windows, StridedView vw,
+                                            const float* kernels, StridedView vk, float* out, StridedView vo) {
+    __shared__ double partial[STRIX_REDUCE_THREADS];
+    long long outputs = (long long)g.A * g.B * g.Y * g.X;
+    for (long long o = blockIdx.x; o < outputs; o += gridDim.x) {
+        long long wBase, kBase, dst;
+        strix_correlate_output(g, o, vw, vk, vo, &wBase, &kBase, &dst);
+        double acc = strix_correlate_terms(g, windows, wBase, vw, kernels, kBase, vk, threadIdx.x, blockDim.x);
+        double sum = strix_block_sum(acc, partial);
         if (threadIdx.x == 0) {
-            dw[wi] = sum;
+            out[dst] = (float)sum;
         }
-        __syncthreads();
     }
 }

@@ -1,58 +1,55 @@
-// Parameter updates. The step-dependent numbers (learning rate, step count) are read from device
-// memory, so one captured CUDA graph serves every step: the host (or a schedule kernel) updates
-// them in place between replays. float32, contiguous; w, g, and the optimizer state have n elements.
+// Parameter updates (dev.strix.tensor.OptimizerSteps): PyTorch's SGD and Adam / AdamW, one fused pass
+// per parameter. float32, contiguous; parameter, gradient and state have n elements each.
+//
+// The arithmetic is the CPU backend's, operation by operation, with explicitly rounded intrinsics
+// (__fmul_rn, __fadd_rn, ...) so that nvcc cannot fuse a multiply and an add: each update then equals
+// the CPU's to the bit. The step-dependent scalars (Adam's bias corrections) come from the host,
+// computed there in double precision exactly as the CPU backend computes them.
 #include "strix_common.cuh"
 
-// step_counter_increment: *step += 1. Launched once per training step, before the updates.
-extern "C" __global__ void step_counter_increment(int* step) {
-    if (blockIdx.x == 0 && threadIdx.x == 0) {
-        *step += 1;
+// sgd_step:
+//   d = g + p * weightDecay                      (when weightDecay != 0)
+//   momentum:  buf = firstStep ? d : buf * momentum + d * keep     (keep = 1 - dampening)
+//              d = nesterov ? d + buf * momentum : buf
+//   p = p - d * lr
+// buf is unused (may be NULL) when useMomentum == 0.
+extern "C" __global__ void sgd_step(float* p, const float* g, float* buf, long long n, float lr, float momentum,
+                                    float keep, float weightDecay, int useMomentum, int nesterov, int firstStep) {
+    STRIX_FOR_EACH(i, n) {
+        float pv = p[i];
+        float d = g[i];
+        if (weightDecay != 0.0f) {
+            d = __fadd_rn(d, __fmul_rn(pv, weightDecay));
+        }
+        if (useMomentum) {
+            float b = firstStep ? d : __fadd_rn(__fmul_rn(buf[i], momentum), __fmul_rn(d, keep));
+            buf[i] = b;
+            d = nesterov ? __fadd_rn(d, __fmul_rn(b, momentum)) : b;
+        }
+        p[i] = __fsub_rn(pv, __fmul_rn(d, lr));
     }
 }
 
-// sgd_step (PyTorch's SGD, dampening 0): g' = g + weightDecay * w;
-//   momentum == 0: w -= lr * g'
-//   otherwise:     v = momentum * v + g';  w -= lr * (nesterov ? g' + momentum * v : v)
-// velocity may be NULL when momentum == 0; it starts at zero.
-extern "C" __global__ void sgd_step(float* w, const float* g, float* velocity, long long n, const float* lr,
-                                    float momentum, float weightDecay, int nesterov) {
-    float rate = *lr;
+// adam_step (Adam with an L2 penalty l2, or AdamW with the decoupled factor shrink = 1 - lr * decay):
+//   g = g + p * l2                                (when l2 != 0)
+//   m = m * beta1 + g * (1 - beta1)
+//   v = v * beta2 + g * g * (1 - beta2)
+//   p = p * shrink - m / (sqrt(v) / correction2Sqrt + eps) * stepSize
+// with stepSize = lr / (1 - beta1^t) and correction2Sqrt = sqrt(1 - beta2^t) from the host.
+extern "C" __global__ void adam_step(float* p, const float* g, float* m, float* v, long long n, float stepSize,
+                                     float correction2Sqrt, float shrink, float l2, float beta1, float beta2,
+                                     float mix1, float mix2, float eps) {
     STRIX_FOR_EACH(i, n) {
-        float grad = g[i] + weightDecay * w[i];
-        float d = grad;
-        if (momentum != 0.0f) {
-            float v = momentum * velocity[i] + grad;
-            velocity[i] = v;
-            d = nesterov ? grad + momentum * v : v;
+        float pv = p[i];
+        float gv = g[i];
+        if (l2 != 0.0f) {
+            gv = __fadd_rn(gv, __fmul_rn(pv, l2));
         }
-        w[i] -= rate * d;
-    }
-}
-
-// adam_step (Adam, or AdamW when decoupled != 0), at step t = *step >= 1:
-//   AdamW: w *= 1 - lr * weightDecay;   Adam: g += weightDecay * w
-//   m = beta1 m + (1 - beta1) g;   v = beta2 v + (1 - beta2) g^2
-//   w -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
-// m and v start at zero.
-extern "C" __global__ void adam_step(float* w, const float* g, float* m, float* v, long long n, const float* lr,
-                                     const int* step, float beta1, float beta2, float eps, float weightDecay,
-                                     int decoupled) {
-    float rate = *lr;
-    int t = *step;
-    float correction1 = 1.0f - powf(beta1, (float)t);
-    float correction2 = 1.0f - powf(beta2, (float)t);
-    STRIX_FOR_EACH(i, n) {
-        float weight = w[i];
-        float grad = g[i];
-        if (decoupled) {
-            weight *= 1.0f - rate * weightDecay;
-        } else {
-            grad += weightDecay * weight;
-        }
-        float mi = beta1 * m[i] + (1.0f - beta1) * grad;
-        float vi = beta2 * v[i] + (1.0f - beta2) * grad * grad;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] = weight - rate * (mi / correction1) / (sqrtf(vi / correction2) + eps);
+        float mv = __fadd_rn(__fmul_rn(m[i], beta1), __fmul_rn(gv, mix1));
+        float vv = __fadd_rn(__fmul_rn(v[i], beta2), __fmul_rn(__fmul_rn(gv, gv), mix2));
+        m[i] = mv;
+        v[i] = vv;
+        float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vv), correction2Sqrt), eps);
+        p[i] = __fsub_rn(__fmul_rn(pv, shrink), __fmul_rn(__fdiv_rn(mv, denom), stepSize));
     }
 }

@@ -1,70 +1,68 @@
 // Max pooling that remembers where each maximum came from, and the backward pass that routes the
-// gradient back there. NCHW float32, contiguous.
+// gradient back there (dev.strix.tensor.Pooling). float32 views [N, C, H, W] of any strides, no
+// padding; argmax is an int32 view of the output's shape.
 #include "strix_common.cuh"
 
-// maxpool2d_forward_nchw: y [N, C, OH, OW] = max over the window (KH x KW, stride sh x sw, padding
-// padH x padW never chosen) of x [N, C, H, W]; argmax [N, C, OH, OW] (int32) = h * W + w of that
-// maximum within its plane, the first one in row-major window order on ties. Windows must contain at
-// least one real pixel (padding < kernel size). Every y and argmax element is written.
-extern "C" __global__ void maxpool2d_forward_nchw(const float* x, int N, int C, int H, int W,
-                                                  int KH, int KW, int sh, int sw, int padH, int padW,
-                                                  int OH, int OW, float* y, int* argmax) {
-    long long total = (long long)N * C * OH * OW;
+// The geometry, passed by value (KernelParams.ints writes it as consecutive ints).
+struct Pool {
+    int N, C, H, W, KH, KW, sh, sw, OH, OW;
+};
+static_assert(sizeof(Pool) == 40, "Pool must match KernelParams.ints");
+
+// maxpool_forward: out[n, c, y, x] = max over the KH x KW window at (y*sh, x*sw) of x; argmax = the
+// maximum's position r * W + s within its plane. As on the CPU: the first maximum in row-major
+// window order wins ties, and a NaN wins over any number (so it propagates). Every out and argmax
+// element is written.
+extern "C" __global__ void maxpool_forward(Pool g, const float* x, StridedView vx, float* out, StridedView vo,
+                                           int* argmax, StridedView va) {
+    long long total = (long long)g.N * g.C * g.OH * g.OW;
     STRIX_FOR_EACH(idx, total) {
-        int ox = (int)(idx % OW);
-        int oy = (int)((idx / OW) % OH);
-        long long plane = idx / ((long long)OH * OW);
-        const float* in = x + plane * H * W;
-        int best = -1;
-        float bestValue = 0.0f;
-        for (int i = 0; i < KH; i++) {
-            int h = oy * sh + i - padH;
-            if (h < 0 || h >= H) {
-                continue;
-            }
-            for (int j = 0; j < KW; j++) {
-                int w = ox * sw + j - padW;
-                if (w < 0 || w >= W) {
-                    continue;
-                }
-                float v = in[h * W + w];
-                if (best < 0 || v > bestValue) {
-                    best = h * W + w;
-                    bestValue = v;
+        int ox = (int)(idx % g.OW);
+        int oy = (int)((idx / g.OW) % g.OH);
+        int c = (int)((idx / ((long long)g.OH * g.OW)) % g.C);
+        long long n = idx / ((long long)g.C * g.OH * g.OW);
+        long long plane = vx.offset + n * vx.strides[0] + c * vx.strides[1];
+        int bestAt = -1;
+        float best = -INFINITY;
+        for (int i = 0; i < g.KH; i++) {
+            int r = oy * g.sh + i;
+            for (int j = 0; j < g.KW; j++) {
+                int s = ox * g.sw + j;
+                float v = x[plane + r * vx.strides[2] + s * vx.strides[3]];
+                if (bestAt < 0 || v > best || (v != v && best == best)) {
+                    best = v;
+                    bestAt = r * g.W + s;
                 }
             }
         }
-        y[idx] = bestValue;
-        argmax[idx] = best;
+        out[vo.offset + n * vo.strides[0] + c * vo.strides[1] + oy * vo.strides[2] + ox * vo.strides[3]] = best;
+        argmax[va.offset + n * va.strides[0] + c * va.strides[1] + oy * va.strides[2] + ox * va.strides[3]] = bestAt;
     }
 }
 
-// maxpool2d_backward_nchw: dx [N, C, H, W] = sum of dy [N, C, OH, OW] over the windows whose argmax
-// is this pixel (the scatter dx[argmax] += dy, written as a gather over the windows that contain
-// the pixel: no atomics, deterministic, correct for overlapping windows). Every dx element is written.
-extern "C" __global__ void maxpool2d_backward_nchw(const float* dy, const int* argmax, int N, int C, int H, int W,
-                                                   int KH, int KW, int sh, int sw, int padH, int padW,
-                                                   int OH, int OW, float* dx) {
-    long long total = (long long)N * C * H * W;
+// maxpool_backward_scatter: dx[n, c, argmax[n, c, y, x]] += dOut[n, c, y, x] for every output
+// position (dx zeroed beforehand). The backward pass is not told the window geometry, so it
+// scatters, with atomic adds where windows overlap (their order, hence the last bits of such sums,
+// may vary between runs; without overlap every pixel receives at most one gradient and the result is
+// exact). An index outside the H x W plane is not followed but reported in `status` (position =
+// flat output index). OH and OW in g are dOut's; KH, KW, sh, sw are unused.
+extern "C" __global__ void maxpool_backward_scatter(Pool g, const float* dOut, StridedView vg, const int* argmax,
+                                                    StridedView va, float* dx, StridedView vx,
+                                                    unsigned long long* status) {
+    long long total = (long long)g.N * g.C * g.OH * g.OW;
+    int planeSize = g.H * g.W;
     STRIX_FOR_EACH(idx, total) {
-        int w = (int)(idx % W);
-        int h = (int)((idx / W) % H);
-        long long plane = idx / ((long long)H * W);
-        int self = h * W + w;
-        // Output rows whose window covers row h: oy*sh - padH <= h <= oy*sh - padH + KH - 1.
-        int oyFirst = max(0, (h + padH - KH + sh) / sh);
-        int oyLast = min(OH - 1, (h + padH) / sh);
-        int oxFirst = max(0, (w + padW - KW + sw) / sw);
-        int oxLast = min(OW - 1, (w + padW) / sw);
-        float acc = 0.0f;
-        for (int oy = oyFirst; oy <= oyLast; oy++) {
-            for (int ox = oxFirst; ox <= oxLast; ox++) {
-                long long o = (plane * OH + oy) * OW + ox;
-                if (argmax[o] == self) {
-                    acc += dy[o];
-                }
-            }
+        int ox = (int)(idx % g.OW);
+        int oy = (int)((idx / g.OW) % g.OH);
+        int c = (int)((idx / ((long long)g.OH * g.OW)) % g.C);
+        long long n = idx / ((long long)g.C * g.OH * g.OW);
+        int at = argmax[va.offset + n * va.strides[0] + c * va.strides[1] + oy * va.strides[2] + ox * va.strides[3]];
+        if (at < 0 || at >= planeSize) {
+            strix_report_bad(status, idx, at);
+            continue;
         }
-        dx[idx] = acc;
+        float v = dOut[vg.offset + n * vg.strides[0] + c * vg.strides[1] + oy * vg.strides[2] + ox * vg.strides[3]];
+        atomicAdd(dx + vx.offset + n * vx.strides[0] + c * vx.strides[1] + (long long)(at / g.W) * vx.strides[2]
+                  + (long long)(at % g.W) * vx.strides[3], v);
     }
 }

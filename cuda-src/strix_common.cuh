@@ -51,8 +51,10 @@ __device__ __forceinline__ long long strix_at(const StridedView& v, const int* c
     return at;
 }
 
-// Block-wide sum of one value per thread, for blocks of STRIX_REDUCE_THREADS threads; the result is
-// valid in thread 0. Fixed tree order, so results are deterministic.
+// Block-wide sum of one value per thread, for blocks of STRIX_REDUCE_THREADS threads; every thread
+// gets the result. Fixed tree order, so results are deterministic. Ends with a barrier, so `shared`
+// may be reused by the next call at once (otherwise a fast thread could overwrite shared[0] before
+// a slow one has read it). Every thread of the block must call it.
 #define STRIX_REDUCE_THREADS 256
 
 template <typename T>
@@ -65,7 +67,36 @@ __device__ __forceinline__ T strix_block_sum(T value, T* shared) {
         }
         __syncthreads();
     }
-    return shared[0];
+    T sum = shared[0];
+    __syncthreads();
+    return sum;
+}
+
+// Sum over the 32 lanes of a warp by butterfly shuffles; every lane gets the result, in an order
+// fixed by the lane numbers, so results are deterministic.
+__device__ __forceinline__ double strix_warp_sum(double value) {
+    for (int lane = 16; lane > 0; lane /= 2) {
+        value += __shfl_xor_sync(0xffffffffu, value, lane);
+    }
+    return value;
+}
+
+// Maximum over the 32 lanes of a warp; NaN wins (as Java's Math.max), so a NaN row stays NaN.
+__device__ __forceinline__ double strix_warp_max(double value) {
+    for (int lane = 16; lane > 0; lane /= 2) {
+        double other = __shfl_xor_sync(0xffffffffu, value, lane);
+        value = (other > value || other != other) ? other : value;
+    }
+    return value;
+}
+
+// Content checks (labels, argmax indices) the host cannot make without reading device memory: a
+// kernel that finds a bad value records (position, value) here; the smallest position wins, so the
+// report is the same on every run. The word starts (and is reset to) all ones; see
+// dev.strix.cuda.DeviceChecks.
+__device__ __forceinline__ void strix_report_bad(unsigned long long* status, long long position, int value) {
+    unsigned long long p = position < 0 || position > 0x7fffffffLL ? 0x7fffffffULL : (unsigned long long)position;
+    atomicMin(status, (p << 32) | (unsigned int)value);
 }
 
 #endif

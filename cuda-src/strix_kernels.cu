@@ -10,5 +10,7 @@
 #include "augment.cu"
 #include "gather.cu"
 #include "fused.cu"
-#include "softmax_xent.cu"
+#include "normalization.cu"
+#include "activation.cu"
+#include "losses.cu"
 #include "optim.cu"

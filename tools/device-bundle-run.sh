@@ -3,6 +3,8 @@
 #
 #   ./run.sh OUTPUT_DIR
 #
+# Runs every test class of the package dev.strix.cuda (the GPU tests, the conformance suite on the
+# GPU, and the Java-side unit tests beside them).
 # Writes into OUTPUT_DIR: gpu-probe.txt, tests.log (the JUnit tree with every test), reports/ (XML),
 # and summary.txt. Exit status: 0 all CUDA tests passed; 1 some failed; 2 the run itself broke
 # (no Java runtime, no tests found); 3 the CUDA tests were skipped (no usable GPU: the reason is in
@@ -58,10 +60,9 @@ say "STRIX_CUDA_PATH=${STRIX_CUDA_PATH:-}"
 
 start=$(date +%s)
 "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \
+  -Dstrix.cuda.sources="$here/cuda-src" \
   -cp "$here/lib/*" org.junit.platform.console.ConsoleLauncher execute \
-  --select-class dev.strix.cuda.CudaBackendProviderTest \
-  --select-class dev.strix.cuda.CudaBackendTest \
-  --select-class dev.strix.cuda.CudaConformanceTest \
+  --select-package dev.strix.cuda \
   --details=tree --disable-banner --disable-ansi-colors --fail-if-no-tests \
   --reports-dir "$out/reports" >"$out/tests.log" 2>&1
 status=$?

@@ -7,6 +7,7 @@
 #     lib/                   our jars (tensor, bindings, cuda with the kernel fatbin), the test jars,
 #                            and the JUnit console launcher
 #     data/mnist/            the MNIST files
+#     cuda-src/              the kernel sources (a test reads their #defines)
 #     gpu-probe.sh           prints where the NVIDIA pieces live on the GPU machine
 #
 # The folder must stay under 64 MiB; the script checks. Needs JDK 25 and Maven (and nvcc, for the
@@ -55,9 +56,11 @@ mvn -B -q -Dstyle.color=never -N dependency:copy \
 echo "== jlink runtime"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# java.logging and java.xml for the JUnit launcher and its reports; jdk.incubator.vector for the CPU
-# backend's kernels; jdk.unsupported and java.management for libraries that probe for them.
-jlink --add-modules java.base,java.logging,java.xml,java.management,jdk.unsupported,jdk.incubator.vector \
+# java.logging and java.xml for the JUnit launcher and its reports; jdk.zipfs for its package scan
+# (run.sh selects the package dev.strix.cuda, whose classes it finds inside the test jar);
+# jdk.incubator.vector for the CPU backend's kernels; jdk.unsupported and java.management for
+# libraries that probe for them.
+jlink --add-modules java.base,java.logging,java.xml,java.management,jdk.unsupported,jdk.zipfs,jdk.incubator.vector \
   --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$work/runtime"
 tar -czf "$out/runtime.tar.gz" -C "$work" runtime
 
@@ -81,6 +84,9 @@ else
   echo "warning: gpu-probe.sh not found; run.sh will skip the probe" >&2
 fi
 cp tools/device-bundle-run.sh "$out/run.sh"
+# The kernel sources, for the test that checks Java's op codes against their #defines.
+mkdir -p "$out/cuda-src"
+cp cuda-src/*.cu cuda-src/*.cuh "$out/cuda-src/"
 chmod +x "$out/run.sh" "$out"/*.sh
 
 size=$(du -sb "$out" | cut -f1)

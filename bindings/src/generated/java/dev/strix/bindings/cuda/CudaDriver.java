@@ -152,6 +152,33 @@ public class CudaDriver extends CudaDriver$shared {
     public static int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR() {
         return CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
     }
+    private static final int CU_STREAM_CAPTURE_STATUS_NONE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum CUstreamCaptureStatus_enum.CU_STREAM_CAPTURE_STATUS_NONE = 0
+     * }
+     */
+    public static int CU_STREAM_CAPTURE_STATUS_NONE() {
+        return CU_STREAM_CAPTURE_STATUS_NONE;
+    }
+    private static final int CU_STREAM_CAPTURE_STATUS_ACTIVE = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum CUstreamCaptureStatus_enum.CU_STREAM_CAPTURE_STATUS_ACTIVE = 1
+     * }
+     */
+    public static int CU_STREAM_CAPTURE_STATUS_ACTIVE() {
+        return CU_STREAM_CAPTURE_STATUS_ACTIVE;
+    }
+    private static final int CU_STREAM_CAPTURE_STATUS_INVALIDATED = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum CUstreamCaptureStatus_enum.CU_STREAM_CAPTURE_STATUS_INVALIDATED = 2
+     * }
+     */
+    public static int CU_STREAM_CAPTURE_STATUS_INVALIDATED() {
+        return CU_STREAM_CAPTURE_STATUS_INVALIDATED;
+    }
     private static final int CU_STREAM_CAPTURE_MODE_GLOBAL = (int)0L;
     /**
      * {@snippet lang=c :
@@ -1971,6 +1998,67 @@ public class CudaDriver extends CudaDriver$shared {
                 traceDowncall("cuStreamEndCapture", hStream, phGraph);
             }
             return (int)mh$.invokeExact(hStream, phGraph);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cuStreamIsCapturing {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            CudaDriver.C_INT,
+            CudaDriver.C_POINTER,
+            CudaDriver.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuStreamIsCapturing");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus *captureStatus)
+     * }
+     */
+    public static FunctionDescriptor cuStreamIsCapturing$descriptor() {
+        return cuStreamIsCapturing.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus *captureStatus)
+     * }
+     */
+    public static MethodHandle cuStreamIsCapturing$handle() {
+        return cuStreamIsCapturing.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus *captureStatus)
+     * }
+     */
+    public static MemorySegment cuStreamIsCapturing$address() {
+        return cuStreamIsCapturing.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuStreamIsCapturing(CUstream hStream, CUstreamCaptureStatus *captureStatus)
+     * }
+     */
+    public static int cuStreamIsCapturing(MemorySegment hStream, MemorySegment captureStatus) {
+        var mh$ = cuStreamIsCapturing.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuStreamIsCapturing", hStream, captureStatus);
+            }
+            return (int)mh$.invokeExact(hStream, captureStatus);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -3,10 +3,16 @@ package dev.strix.cuda;
 import static dev.strix.cuda.CudaErrors.check;
 
 import dev.strix.bindings.cuda.CudaDriver;
+import dev.strix.tensor.Activation;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Blas;
+import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Elementwise;
+import dev.strix.tensor.Losses;
+import dev.strix.tensor.Normalization;
+import dev.strix.tensor.OptimizerSteps;
+import dev.strix.tensor.Pooling;
 import dev.strix.tensor.Reductions;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
@@ -28,6 +34,13 @@ public final class CudaBackend implements Backend {
     private final CudaBlas blas;
     private final CudaElementwise elementwise;
     private final CudaReductions reductions;
+    private final CudaOptimizerSteps optimizerSteps;
+    private final CudaConvolution convolution;
+    private final CudaPooling pooling;
+    private final CudaNormalization normalization;
+    private final CudaActivation activation;
+    private final CudaLosses losses;
+    private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
     private volatile boolean closed;
 
@@ -37,6 +50,13 @@ public final class CudaBackend implements Backend {
         this.blas = new CudaBlas(this);
         this.elementwise = new CudaElementwise(this);
         this.reductions = new CudaReductions(this);
+        this.optimizerSteps = new CudaOptimizerSteps(this);
+        this.convolution = new CudaConvolution(this);
+        this.pooling = new CudaPooling(this);
+        this.normalization = new CudaNormalization(this);
+        this.activation = new CudaActivation(this);
+        this.losses = new CudaLosses(this);
+        this.checks = new DeviceChecks(context);
     }
 
     @Override
@@ -55,6 +75,11 @@ public final class CudaBackend implements Backend {
 
     CudaKernels kernels() {
         return kernels;
+    }
+
+    /** The device word through which kernels report bad labels and indices. */
+    DeviceChecks checks() {
+        return checks;
     }
 
     @Override
@@ -93,6 +118,36 @@ public final class CudaBackend implements Backend {
     @Override
     public Reductions reductions() {
         return reductions;
+    }
+
+    @Override
+    public OptimizerSteps optimizerSteps() {
+        return optimizerSteps;
+    }
+
+    @Override
+    public Convolution convolution() {
+        return convolution;
+    }
+
+    @Override
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    @Override
+    public Normalization normalization() {
+        return normalization;
+    }
+
+    @Override
+    public Activation activation() {
+        return activation;
+    }
+
+    @Override
+    public Losses losses() {
+        return losses;
     }
 
     @Override
@@ -188,11 +243,18 @@ public final class CudaBackend implements Backend {
                 MemorySegment.copy(host, 0, dst, 0, bytes);
             }
         }
+        checks.reportDeferred();
     }
 
+    /**
+     * Waits for every op issued so far. Also throws, as {@link IllegalArgumentException}, a bad label
+     * or argmax index that a kernel found while the stream was capturing a CUDA graph (outside
+     * capture the op that read it has thrown already).
+     */
     @Override
     public void synchronize() {
         context.synchronize();
+        checks.reportDeferred();
     }
 
     @Override
@@ -202,6 +264,7 @@ public final class CudaBackend implements Backend {
         }
         context.synchronize();
         blas.close();
+        checks.close();
         kernels.close();
         staging.close();
         closed = true;

@@ -81,6 +81,27 @@ final class KernelParams {
         return this;
     }
 
+    /**
+     * A struct of ints by value ({@code struct { int a, b, ...; }}, such as the kernels' geometry
+     * structs {@code Correlation}, {@code Im2col} and {@code Pool}): the values one after another.
+     */
+    KernelParams ints(int... fields) {
+        long at = slot(4 * fields.length);
+        for (int i = 0; i < fields.length; i++) {
+            values.set(ValueLayout.JAVA_INT, at + 4L * i, fields[i]);
+        }
+        return this;
+    }
+
+    /** A struct of long longs by value (the kernels' {@code ChannelTensor}, {@code Rows}, {@code Matrix}). */
+    KernelParams longs(long... fields) {
+        long at = slot(8 * fields.length);
+        for (int i = 0; i < fields.length; i++) {
+            values.set(ValueLayout.JAVA_LONG, at + 8L * i, fields[i]);
+        }
+        return this;
+    }
+
     /** A {@code StridedShape} by value: the first {@code rank} entries of {@code dims}. */
     KernelParams shape(int rank, int[] dims) {
         checkRank(rank);

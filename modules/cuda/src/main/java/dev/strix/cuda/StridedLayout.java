@@ -75,6 +75,36 @@ final class StridedLayout {
         return new StridedLayout(r, Arrays.copyOf(d, r), trimmed, offsets.clone(), size);
     }
 
+    /**
+     * The walk over {@code out} for an op that maps planes to planes ({@code pad}, {@code dilate}):
+     * the leading axes, which {@code in} and {@code out} share, merged as in {@link #of}; the last two
+     * axes kept as they are (they differ in size between the two, so each operand's strides for them
+     * apply to its own rows and columns). Both tensors have rank 2 or more and the same leading axes.
+     */
+    static StridedLayout planes(String what, Tensor in, Tensor out) {
+        int rank = out.rank();
+        int lead = rank - 2;
+        int[] leading = Arrays.copyOf(out.shape().dims(), lead);
+        long[][] st = {Arrays.copyOf(in.strides(), lead), Arrays.copyOf(out.strides(), lead)};
+        StridedLayout merged = of(what, leading, st, new long[] {in.offset(), out.offset()});
+        int r = merged.rank + 2;
+        if (r > KernelParams.MAX_RANK) {
+            throw new IllegalArgumentException(what + ": shape " + out.shape() + " still has " + r
+                    + " axes after merging, more than the CUDA kernels' " + KernelParams.MAX_RANK);
+        }
+        int[] dims = Arrays.copyOf(merged.dims, r);
+        dims[r - 2] = out.dim(-2);
+        dims[r - 1] = out.dim(-1);
+        long[][] strides = new long[2][];
+        Tensor[] operands = {in, out};
+        for (int k = 0; k < 2; k++) {
+            strides[k] = Arrays.copyOf(merged.strides[k], r);
+            strides[k][r - 2] = operands[k].stride(-2);
+            strides[k][r - 1] = operands[k].stride(-1);
+        }
+        return new StridedLayout(r, dims, strides, merged.offsets, out.size());
+    }
+
     private static boolean mergeable(long[][] st, int outer, long[][] src, int inner, int innerDim) {
         for (int k = 0; k < src.length; k++) {
             if (st[k][outer] != src[k][inner] * innerDim) {

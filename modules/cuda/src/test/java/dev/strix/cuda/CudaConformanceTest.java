@@ -1,16 +1,23 @@
 package dev.strix.cuda;
 
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.conformance.ActivationConformance;
+import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
+import dev.strix.tensor.conformance.GemmConformance;
+import dev.strix.tensor.conformance.LossesConformance;
+import dev.strix.tensor.conformance.NormalizationConformance;
+import dev.strix.tensor.conformance.OptimizerStepsConformance;
+import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The foundation's conformance suite (strix-tensor's test jar) on the CUDA backend: the same tests,
- * the same naive double-precision references as on the CPU. Without a GPU the whole class is
- * reported as skipped, with the reason printed and attached to the skip.
+ * The whole conformance suite (strix-tensor's test jar), every op group, on the CUDA backend: the
+ * same tests, the same naive double-precision references as on the CPU. Without a GPU the whole
+ * class is reported as skipped, with the reason printed and attached to the skip.
  */
 class CudaConformanceTest {
     private static Backend cuda;
@@ -45,15 +52,59 @@ class CudaConformanceTest {
         }
     }
 
-    // ---- GEMM conformance goes here at merge time (GemmConformance is written on another branch):
-    //
-    // @Nested
-    // class Gemm extends dev.strix.tensor.conformance.GemmConformance {
-    //     @Override
-    //     protected Backend backend() {
-    //         return cuda;
-    //     }
-    // }
-    //
-    // Until then CudaBackendTest checks cuBLAS GEMM against naive loops for every layout.
+    @Nested
+    class OptimizerSteps extends OptimizerStepsConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Convolutions extends ConvolutionConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Pooling extends PoolingConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Normalization extends NormalizationConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Activations extends ActivationConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Losses extends LossesConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Gemm extends GemmConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
 }

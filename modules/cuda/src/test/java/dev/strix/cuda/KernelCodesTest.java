@@ -16,13 +16,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** Java's op codes equal the #defines the kernels switch on (read from cuda-src). */
+/**
+ * Java's op codes equal the #defines the kernels switch on, read from cuda-src: {@code
+ * -Dstrix.cuda.sources=DIR} (the device bundle ships a copy), else {@code ../../cuda-src} from the
+ * module directory Maven runs the tests in.
+ */
 class KernelCodesTest {
-    private static final Path SOURCES = Path.of(System.getProperty("user.dir")).resolve("../../cuda-src").normalize();
+    private static final Path SOURCES = Path.of(System.getProperty("strix.cuda.sources",
+            Path.of(System.getProperty("user.dir")).resolve("../../cuda-src").toString())).normalize();
 
     private static Map<String, Integer> defines(String file) throws IOException {
         Path p = SOURCES.resolve(file);
-        assertTrue(Files.isRegularFile(p), "kernel source " + p + " (tests run from modules/cuda)");
+        assertTrue(Files.isRegularFile(p), "kernel source " + p + " (tests run from modules/cuda, or -Dstrix.cuda.sources)");
         Map<String, Integer> map = new HashMap<>();
         Matcher m = Pattern.compile("(?m)^#define (STRIX_[A-Z0-9_]+) (\\d+)\\s*$").matcher(Files.readString(p));
         while (m.find()) {

@@ -44,6 +44,27 @@ class KernelParamsTest {
     }
 
     @Test
+    void structsOfIntsAndLongsAreTheirFieldsInOrder() {
+        try (Arena arena = Arena.ofConfined()) {
+            KernelParams p = new KernelParams(arena).reset();
+            // Correlation {A, B, C, Y, X, I, J} (28 bytes), then Rows {strideRow, strideCol} (16 bytes).
+            p.ints(2, 5, 3, 4, 6, 3, 2).longs(-7, 1).i32(9);
+            assertEquals(3, p.count());
+            MemorySegment geometry = p.parameter(0, 28);
+            int[] fields = new int[7];
+            for (int i = 0; i < 7; i++) {
+                fields[i] = geometry.get(ValueLayout.JAVA_INT, 4L * i);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 5, 3, 4, 6, 3, 2}, fields);
+            MemorySegment rows = p.parameter(1, 16);
+            assertEquals(-7L, rows.get(ValueLayout.JAVA_LONG, 0));
+            assertEquals(1L, rows.get(ValueLayout.JAVA_LONG, 8));
+            assertEquals(9, p.parameter(2, 4).get(ValueLayout.JAVA_INT, 0));
+            assertEquals(0, p.parameter(1, 1).address() % 8, "the long struct is 8-aligned");
+        }
+    }
+
+    @Test
     void ranksBeyondTheKernelsLimitAreRefused() {
         try (Arena arena = Arena.ofConfined()) {
             KernelParams p = new KernelParams(arena).reset();

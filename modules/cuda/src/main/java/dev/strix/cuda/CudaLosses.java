@@ -1,0 +1,178 @@
+package dev.strix.cuda;
+
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Losses;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Cross-entropy losses as kernels (cuda-src/losses.cu). Each loss is summed by one block in a fixed
+ * order and written into the device scalar, so reading it is the caller's choice. Labels live on the
+ * device; one outside {@code [0, K)} is reported by the kernel and thrown here with the CPU
+ * backend's message, which means waiting for the stream after every op that reads labels (see
+ * {@link DeviceChecks} for the price and for graph capture).
+ */
+final class CudaLosses implements Losses {
+    private final CudaBackend backend;
+    private final CudaKernels kernels;
+    private final MemorySegment softmaxForward;
+    private final MemorySegment softmaxBackward;
+    private final MemorySegment crossEntropyForward;
+    private final MemorySegment crossEntropyBackward;
+
+    CudaLosses(CudaBackend backend) {
+        this.backend = backend;
+        this.kernels = backend.kernels();
+        this.softmaxForward = kernels.function("softmax_cross_entropy_forward");
+        this.softmaxBackward = kernels.function("softmax_cross_entropy_backward");
+        this.crossEntropyForward = kernels.function("cross_entropy_forward");
+        this.crossEntropyBackward = kernels.function("cross_entropy_backward");
+    }
+
+    @Override
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss) {
+        checkRows("softmaxCrossEntropy", logits, probabilities);
+        checkLabels("softmaxCrossEntropy", logits, labels);
+        checkScalar("softmaxCrossEntropy", loss);
+        DeviceChecks checks = backend.checks();
+        synchronized (kernels) {
+            KernelParams p = kernels.params().i32(logits.dim(0)).i32(logits.dim(1));
+            matrix(p, logits);
+            labels(p, labels);
+            matrix(p, probabilities);
+            p.pointer(CudaBackend.address(loss)).pointer(checks.pointer());
+            kernels.launchBlocks(softmaxForward, 1, CudaKernels.THREADS, "softmax_cross_entropy_forward");
+        }
+        throwBadLabel(checks, "softmaxCrossEntropy", logits.dim(1));
+    }
+
+    @Override
+    public void softmaxCrossEntropyBackward(Tensor probabilities, Tensor labels, Tensor dLogits) {
+        checkRows("softmaxCrossEntropyBackward", probabilities, dLogits);
+        checkLabels("softmaxCrossEntropyBackward", probabilities, labels);
+        if (probabilities.size() == 0) {
+            return;
+        }
+        DeviceChecks checks = backend.checks();
+        synchronized (kernels) {
+            KernelParams p = kernels.params().i32(probabilities.dim(0)).i32(probabilities.dim(1));
+            matrix(p, probabilities);
+            labels(p, labels);
+            matrix(p, dLogits);
+            p.pointer(checks.pointer());
+            kernels.launch(softmaxBackward, probabilities.size(), "softmax_cross_entropy_backward");
+        }
+        throwBadLabel(checks, "softmaxCrossEntropyBackward", probabilities.dim(1));
+    }
+
+    @Override
+    public void crossEntropy(Tensor probabilities, Tensor targets, Tensor loss) {
+        checkRows("crossEntropy", probabilities, probabilities);
+        checkScalar("crossEntropy", loss);
+        boolean labels = targets.dtype() == DType.I32;
+        if (labels) {
+            checkLabels("crossEntropy", probabilities, targets);
+        } else {
+            checkRows("crossEntropy", probabilities, targets);
+        }
+        DeviceChecks checks = backend.checks();
+        synchronized (kernels) {
+            KernelParams p = kernels.params().i32(probabilities.dim(0)).i32(probabilities.dim(1));
+            matrix(p, probabilities);
+            targets(p, targets, labels);
+            p.pointer(CudaBackend.address(loss)).pointer(checks.pointer());
+            kernels.launchBlocks(crossEntropyForward, 1, CudaKernels.THREADS, "cross_entropy_forward");
+        }
+        if (labels) {
+            throwBadLabel(checks, "crossEntropy", probabilities.dim(1));
+        }
+    }
+
+    @Override
+    public void crossEntropyBackward(Tensor probabilities, Tensor targets, Tensor dProbabilities) {
+        checkRows("crossEntropyBackward", probabilities, dProbabilities);
+        boolean labels = targets.dtype() == DType.I32;
+        if (labels) {
+            checkLabels("crossEntropyBackward", probabilities, targets);
+        } else {
+            checkRows("crossEntropyBackward", probabilities, targets);
+        }
+        if (probabilities.size() == 0) {
+            return;
+        }
+        DeviceChecks checks = backend.checks();
+        synchronized (kernels) {
+            KernelParams p = kernels.params().i32(probabilities.dim(0)).i32(probabilities.dim(1));
+            matrix(p, probabilities);
+            targets(p, targets, labels);
+            matrix(p, dProbabilities);
+            p.pointer(checks.pointer());
+            kernels.launch(crossEntropyBackward, probabilities.size(), "cross_entropy_backward");
+        }
+        if (labels) {
+            throwBadLabel(checks, "crossEntropyBackward", probabilities.dim(1));
+        }
+    }
+
+    /** The CPU backend's message for label {@code label} of row {@code row}. */
+    static String badLabel(long row, int label, int classes) {
+        return "label " + label + " of row " + row + " is not a class index in [0, " + classes + ")";
+    }
+
+    private static void throwBadLabel(DeviceChecks checks, String op, int classes) {
+        long bad = checks.reported(op);
+        if (bad != DeviceChecks.CLEAR) {
+            throw new IllegalArgumentException(badLabel(DeviceChecks.position(bad), DeviceChecks.value(bad), classes));
+        }
+    }
+
+    /** A matrix as the address of element (0, 0) and the kernels' {@code Matrix} struct of two strides. */
+    private static void matrix(KernelParams p, Tensor t) {
+        p.pointer(CudaBackend.address(t)).longs(t.stride(0), t.stride(1));
+    }
+
+    private static void labels(KernelParams p, Tensor labels) {
+        p.pointer(CudaBackend.address(labels)).i64(labels.stride(0));
+    }
+
+    /** The kernels' (labels, labelStride, targets, targetStrides): whichever is given, the other null. */
+    private static void targets(KernelParams p, Tensor targets, boolean labels) {
+        if (labels) {
+            labels(p, targets);
+            p.pointer(0).longs(0, 0);
+        } else {
+            p.pointer(0).i64(0);
+            matrix(p, targets);
+        }
+    }
+
+    private void checkRows(String op, Tensor a, Tensor b) {
+        check(a, op + " predictions");
+        check(b, op + " second operand");
+        if (a.rank() != 2 || !a.shape().equals(b.shape())) {
+            throw new IllegalArgumentException(op + " needs [N, K] tensors of the same shape, got " + a.shape()
+                    + " and " + b.shape());
+        }
+    }
+
+    private void checkLabels(String op, Tensor predictions, Tensor labels) {
+        labels.requireDType(DType.I32, op + " labels");
+        backend.requireHere(labels, op + " labels");
+        if (labels.rank() != 1 || labels.dim(0) != predictions.dim(0)) {
+            throw new IllegalArgumentException(op + ": labels must be [" + predictions.dim(0) + "] for predictions "
+                    + predictions.shape() + ", got " + labels.shape());
+        }
+    }
+
+    private void checkScalar(String op, Tensor loss) {
+        check(loss, op + " loss");
+        if (loss.size() != 1) {
+            throw new IllegalArgumentException(op + ": the loss must be a one-element tensor, got " + loss.shape());
+        }
+    }
+
+    private void check(Tensor t, String what) {
+        t.requireDType(DType.F32, what);
+        backend.requireHere(t, what);
+    }
+}

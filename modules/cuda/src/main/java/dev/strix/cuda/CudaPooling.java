@@ -1,0 +1,112 @@
+package dev.strix.cuda;
+
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Pooling;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * Max pooling as kernels (cuda-src/pooling.cu) on views of any strides. The forward pass gives one
+ * thread per output; the backward pass zeroes dx and scatters each gradient to its argmax with
+ * atomic adds (it is not told the window geometry, so it cannot gather). An argmax outside its plane
+ * is reported by the kernel and thrown here as on the CPU (see {@link DeviceChecks}).
+ */
+final class CudaPooling implements Pooling {
+    private final CudaBackend backend;
+    private final CudaKernels kernels;
+    private final MemorySegment forwardKernel;
+    private final MemorySegment backwardKernel;
+
+    CudaPooling(CudaBackend backend) {
+        this.backend = backend;
+        this.kernels = backend.kernels();
+        this.forwardKernel = kernels.function("maxpool_forward");
+        this.backwardKernel = kernels.function("maxpool_backward_scatter");
+    }
+
+    @Override
+    public void maxPoolForward(Tensor x, int kh, int kw, int sh, int sw, Tensor out, Tensor argmax) {
+        check(x, "maxPoolForward input");
+        check(out, "maxPoolForward output");
+        argmax.requireDType(DType.I32, "maxPoolForward argmax");
+        backend.requireHere(argmax, "maxPoolForward argmax");
+        if (x.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > x.dim(2) || kw > x.dim(3)) {
+            throw new IllegalArgumentException("maxPoolForward: window " + kh + "x" + kw + " with stride " + sh + "x"
+                    + sw + " does not fit input " + x.shape() + " (needs [N, C, H, W])");
+        }
+        int oh = (x.dim(2) - kh) / sh + 1;
+        int ow = (x.dim(3) - kw) / sw + 1;
+        int[] expected = {x.dim(0), x.dim(1), oh, ow};
+        if (!out.shape().equals(Shape.of(expected)) || !argmax.shape().equals(out.shape())) {
+            throw new IllegalArgumentException("maxPoolForward: input " + x.shape() + " with window " + kh + "x" + kw
+                    + " and stride " + sh + "x" + sw + " needs output and argmax " + Arrays.toString(expected)
+                    + ", got " + out.shape() + " and " + argmax.shape());
+        }
+        if (out.size() == 0) {
+            return;
+        }
+        synchronized (kernels) {
+            KernelParams p = kernels.params().ints(x.dim(0), x.dim(1), x.dim(2), x.dim(3), kh, kw, sh, sw, oh, ow);
+            view(p, x);
+            view(p, out);
+            view(p, argmax);
+            kernels.launch(forwardKernel, out.size(), "maxpool_forward");
+        }
+    }
+
+    @Override
+    public void maxPoolBackward(Tensor dOut, Tensor argmax, Tensor dx) {
+        check(dOut, "maxPoolBackward output gradient");
+        check(dx, "maxPoolBackward input gradient");
+        argmax.requireDType(DType.I32, "maxPoolBackward argmax");
+        backend.requireHere(argmax, "maxPoolBackward argmax");
+        if (dOut.rank() != 4 || dx.rank() != 4 || !argmax.shape().equals(dOut.shape())
+                || dx.dim(0) != dOut.dim(0) || dx.dim(1) != dOut.dim(1)) {
+            throw new IllegalArgumentException("maxPoolBackward: output gradient " + dOut.shape() + ", argmax "
+                    + argmax.shape() + " and input gradient " + dx.shape() + " must be [N, C, OH, OW] twice and"
+                    + " [N, C, H, W]");
+        }
+        backend.fill(dx, 0f);
+        if (dOut.size() == 0) {
+            return;
+        }
+        int c = dx.dim(1);
+        int h = dx.dim(2);
+        int w = dx.dim(3);
+        int oh = dOut.dim(2);
+        int ow = dOut.dim(3);
+        DeviceChecks checks = backend.checks();
+        synchronized (kernels) {
+            KernelParams p = kernels.params().ints(dx.dim(0), c, h, w, 0, 0, 0, 0, oh, ow);
+            view(p, dOut);
+            view(p, argmax);
+            view(p, dx);
+            p.pointer(checks.pointer());
+            kernels.launch(backwardKernel, dOut.size(), "maxpool_backward_scatter");
+        }
+        long bad = checks.reported("maxPoolBackward");
+        if (bad != DeviceChecks.CLEAR) {
+            throw new IllegalArgumentException(outsideThePlane(DeviceChecks.position(bad), DeviceChecks.value(bad), c,
+                    oh, ow, h, w));
+        }
+    }
+
+    /** The CPU backend's message for argmax {@code at} found at flat output index {@code position}. */
+    static String outsideThePlane(long position, int at, int channels, int oh, int ow, int h, int w) {
+        long plane = (long) oh * ow;
+        long nc = position / plane;
+        return "maxPoolBackward: argmax " + at + " at [" + nc / channels + ", " + nc % channels + ", "
+                + position % plane / ow + ", " + position % ow + "] lies outside the " + h + "x" + w + " input plane";
+    }
+
+    private static void view(KernelParams p, Tensor t) {
+        p.pointer(CudaBackend.base(t)).view(t.offset(), 4, t.strides());
+    }
+
+    private void check(Tensor t, String what) {
+        t.requireDType(DType.F32, what);
+        backend.requireHere(t, what);
+    }
+}
