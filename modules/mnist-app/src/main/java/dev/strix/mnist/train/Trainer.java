@@ -207,7 +207,10 @@ public final class Trainer implements AutoCloseable {
     private Optimizer createOptimizer(long totalSteps) {
         double lr = options.learningRate();
         LearningRateSchedule schedule = switch (options.schedule().toLowerCase(Locale.ROOT)) {
-            case "onecycle", "one-cycle" -> new OneCycle(lr, totalSteps);
+            // A short warm-up (10% of the run, from lr/10): the first epoch already learns fast.
+            // (Very short smoke runs stretch it so that both phases keep at least two steps.)
+            case "onecycle", "one-cycle" -> new OneCycle(lr, totalSteps, Math.min(0.5, Math.max(0.1, 2.0 / totalSteps)),
+                    10, 1e4);
             case "cosine" -> new CosineAnnealing(lr, lr / 100, totalSteps);
             case "step" -> new StepDecay(lr, Math.max(1, totalSteps / 3), 0.1);
             case "constant", "none" -> new Constant(lr);
