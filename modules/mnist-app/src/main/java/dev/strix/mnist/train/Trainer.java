@@ -18,6 +18,7 @@ import dev.strix.optim.Optimizer;
 import dev.strix.optim.SGD;
 import dev.strix.optim.schedule.Constant;
 import dev.strix.optim.schedule.CosineAnnealing;
+import dev.strix.optim.schedule.CosineRestarts;
 import dev.strix.optim.schedule.LearningRateSchedule;
 import dev.strix.optim.schedule.OneCycle;
 import dev.strix.optim.schedule.StepDecay;
@@ -99,7 +100,7 @@ public final class Trainer implements AutoCloseable {
                 throw new IllegalArgumentException("training set of " + split.training().count()
                         + " images holds no full batch of " + options.batchSize());
             }
-            optimizer = createOptimizer((long) batches * options.epochs());
+            optimizer = createOptimizer(batches);
             int firstEpoch = 1;
             if (options.resume()) {
                 firstEpoch = resume(history) + 1;
@@ -204,9 +205,14 @@ public final class Trainer implements AutoCloseable {
         return info.epoch();
     }
 
-    private Optimizer createOptimizer(long totalSteps) {
+    private Optimizer createOptimizer(int stepsPerEpoch) {
         double lr = options.learningRate();
+        long totalSteps = (long) stepsPerEpoch * options.epochs();
         LearningRateSchedule schedule = switch (options.schedule().toLowerCase(Locale.ROOT)) {
+            // Warm restarts over cycles of 1, 2, 4, 8 epochs: every cycle ends annealed, the first one
+            // after a single epoch, so the model is good early and keeps improving to the end.
+            case "restarts" -> CosineRestarts.doublingEpochs(lr, lr / 1000, options.epochs(), stepsPerEpoch,
+                    Math.min(100, stepsPerEpoch / 4));
             // A short warm-up (10% of the run, from lr/10): the first epoch already learns fast.
             // (Very short smoke runs stretch it so that both phases keep at least two steps.)
             case "onecycle", "one-cycle" -> new OneCycle(lr, totalSteps, Math.min(0.5, Math.max(0.1, 2.0 / totalSteps)),
@@ -215,7 +221,7 @@ public final class Trainer implements AutoCloseable {
             case "step" -> new StepDecay(lr, Math.max(1, totalSteps / 3), 0.1);
             case "constant", "none" -> new Constant(lr);
             default -> throw new IllegalArgumentException("unknown --schedule '" + options.schedule()
-                    + "'; known: onecycle, cosine, step, constant");
+                    + "'; known: restarts, onecycle, cosine, step, constant");
         };
         return switch (options.optimizer().toLowerCase(Locale.ROOT)) {
             case "adam" -> Adam.builder(model.parameters()).schedule(schedule).weightDecay(options.weightDecay()).build();

@@ -5,8 +5,8 @@ import java.nio.file.Path;
 
 /**
  * Everything that decides a training run. The defaults ({@link #defaults()}) reach 99.6% MNIST test
- * accuracy: the default model, Adam with a one-cycle schedule peaking at 3e-3, batch 128, 15 epochs,
- * random rotation/shift/zoom.
+ * accuracy: the default model, Adam with cosine warm restarts (cycles of 1, 2, 4 and 8 epochs,
+ * each from 3e-3 down to 3e-6), batch 128, 15 epochs, random rotation/shift/zoom.
  *
  * @param validationFraction share of the training set held out for validation (0 for none)
  * @param limitBatches       train at most this many batches per epoch (0: all), for smoke runs
@@ -39,7 +39,7 @@ public record TrainingOptions(Architectures architecture, int epochs, int batchS
     }
 
     public static TrainingOptions defaults() {
-        return new TrainingOptions(Architectures.DEFAULT, 15, 128, "adam", 3e-3, "onecycle", 0, true,
+        return new TrainingOptions(Architectures.DEFAULT, 15, 128, "adam", 3e-3, "restarts", 0, true,
                 ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null);
     }
 }
