@@ -8,6 +8,7 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.DataOps;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.Losses;
 import dev.strix.tensor.Normalization;
@@ -40,6 +41,7 @@ public final class CudaBackend implements Backend {
     private final CudaNormalization normalization;
     private final CudaActivation activation;
     private final CudaLosses losses;
+    private final CudaDataOps dataOps;
     private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
     private volatile boolean closed;
@@ -56,6 +58,7 @@ public final class CudaBackend implements Backend {
         this.normalization = new CudaNormalization(this);
         this.activation = new CudaActivation(this);
         this.losses = new CudaLosses(this);
+        this.dataOps = new CudaDataOps(this);
         this.checks = new DeviceChecks(context);
     }
 
@@ -148,6 +151,11 @@ public final class CudaBackend implements Backend {
     @Override
     public Losses losses() {
         return losses;
+    }
+
+    @Override
+    public DataOps dataOps() {
+        return dataOps;
     }
 
     @Override
@@ -247,14 +255,20 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Waits for every op issued so far. Also throws, as {@link IllegalArgumentException}, a bad label
-     * or argmax index that a kernel found while the stream was capturing a CUDA graph (outside
-     * capture the op that read it has thrown already).
+     * Waits for every op issued so far. Also throws, as {@link IllegalArgumentException} with the CPU
+     * backend's message, a bad label, argmax or dataset index that a kernel found since the last
+     * synchronisation point (ops that read such values do not wait to check them; see
+     * {@link DeviceChecks}). {@link #copyToHost} does the same.
      */
     @Override
     public void synchronize() {
         context.synchronize();
         checks.reportDeferred();
+    }
+
+    @Override
+    public long hostWaits() {
+        return context.waits();
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.strix.cuda;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
+import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.LossesConformance;
@@ -102,6 +103,14 @@ class CudaConformanceTest {
 
     @Nested
     class Gemm extends GemmConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Data extends DataOpsConformance {
         @Override
         protected Backend backend() {
             return cuda;
