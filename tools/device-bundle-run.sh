@@ -250,7 +250,7 @@ if [ -n "$gate" ]; then
 else
   run_stage train 150 40 strix_mnist train --device "$device" --data-dir "$data" "${train_args[@]}" \
     --no-test-each-epoch --checkpoint-dir "$checkpoint"
-  figures train 'device:|img/s *$|test accuracy|target accuracy|trained in' 12
+  figures train 'device:|img/s *$|test accuracy|target accuracy|trained in|host waits' 14
   tail_on_failure train
   # A run stopped by its time limit still leaves the checkpoint of its last finished epoch.
   if [ -f "$checkpoint/model.safetensors" ]; then

@@ -9,6 +9,7 @@ import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.DataOps;
+import dev.strix.tensor.DirectConvolution;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.Losses;
 import dev.strix.tensor.Normalization;
@@ -42,6 +43,7 @@ public final class CudaBackend implements Backend {
     private final CudaActivation activation;
     private final CudaLosses losses;
     private final CudaDataOps dataOps;
+    private final CudaDirectConvolution directConvolution;
     private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
     private volatile boolean closed;
@@ -59,6 +61,7 @@ public final class CudaBackend implements Backend {
         this.activation = new CudaActivation(this);
         this.losses = new CudaLosses(this);
         this.dataOps = new CudaDataOps(this);
+        this.directConvolution = new CudaDirectConvolution(this);
         this.checks = new DeviceChecks(context);
     }
 
@@ -151,6 +154,12 @@ public final class CudaBackend implements Backend {
     @Override
     public Losses losses() {
         return losses;
+    }
+
+    /** Convolutions through cuDNN, which is loaded on first use (see {@link CudaDirectConvolution}). */
+    @Override
+    public DirectConvolution directConvolution() {
+        return directConvolution;
     }
 
     @Override
@@ -277,6 +286,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         context.synchronize();
+        directConvolution.close();
         blas.close();
         checks.close();
         kernels.close();

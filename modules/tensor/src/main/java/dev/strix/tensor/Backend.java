@@ -33,6 +33,9 @@ public interface Backend extends AutoCloseable {
     /** Padding, dilation, window correlation and im2col / col2im for 2-D convolution. */
     Convolution convolution();
 
+    /** Whole convolutions in one op each (cuDNN on CUDA; reference loops on the CPU). */
+    DirectConvolution directConvolution();
+
     /** Max pooling with argmax indices. */
     Pooling pooling();
 

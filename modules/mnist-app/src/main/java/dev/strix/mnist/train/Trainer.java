@@ -130,6 +130,8 @@ public final class Trainer implements AutoCloseable {
                 long runStart = System.nanoTime();
                 for (int epoch = firstEpoch; epoch <= options.epochs() && targetEpoch == 0; epoch++) {
                     long start = System.nanoTime();
+                    long waitsBefore = backend.hostWaits();
+                    int reads = 0;
                     progress.startEpoch(epoch, options.epochs(), (long) batches * options.batchSize());
                     loader.startEpoch(epoch);
                     double lossSum = 0;
@@ -159,9 +161,16 @@ public final class Trainer implements AutoCloseable {
                             }
                             counted += batch.size();
                             progress.update((long) (b + 1) * options.batchSize(), lossSum / lossReads);
+                            reads++;
                         }
                     }
                     backend.synchronize();
+                    if (!cpu) {
+                        // Each read of loss and accuracy waits three times (copyToHost), the epoch's end once,
+                        // uploading the epoch order a few times: anything beyond is a step that stalls the GPU.
+                        out.printf(Locale.ROOT, "epoch %d: %d host waits in %d steps (%d loss reads)%n", epoch,
+                                backend.hostWaits() - waitsBefore, batches, reads);
+                    }
                     double trainSeconds = (System.nanoTime() - start) / 1e9;
                     double validationLoss = Double.NaN;
                     double validationAccuracy = Double.NaN;

@@ -6,6 +6,7 @@ import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.DataOps;
+import dev.strix.tensor.DirectConvolution;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.Losses;
@@ -32,6 +33,7 @@ public final class CpuBackend implements Backend {
     private final Activation activation = new CpuActivation();
     private final Losses losses = new CpuLosses();
     private final DataOps dataOps = new CpuDataOps(this);
+    private final DirectConvolution directConvolution = new CpuDirectConvolution(this);
 
     @Override
     public String name() {
@@ -86,6 +88,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Losses losses() {
         return losses;
+    }
+
+    @Override
+    public DirectConvolution directConvolution() {
+        return directConvolution;
     }
 
     @Override

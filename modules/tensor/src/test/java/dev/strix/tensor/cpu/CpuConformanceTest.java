@@ -5,6 +5,7 @@ import dev.strix.tensor.Backends;
 import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
+import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.LossesConformance;
@@ -99,6 +100,14 @@ class CpuConformanceTest {
 
     @Nested
     class Data extends DataOpsConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Direct extends DirectConvolutionConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
