@@ -22,7 +22,10 @@
 # result and figures), logs.tar.gz (every stage's log, the JUnit reports, the checkpoint, the
 # logits) and tests.log (the JUnit tree). Exit status: 0 every stage ran and passed; 1 some stage
 # failed or timed out; 2 the run itself broke (no Java runtime); 3 nothing failed but the GPU
-# stages were skipped (no usable GPU; the reasons are in summary.txt).
+# stages were skipped (no usable GPU; the reasons are in summary.txt); 4 nothing failed but some
+# stages did not run for lack of time (raise STRIX_BUDGET_SECONDS). The PyTorch timing stages
+# (torch-eager, torch-compile) only measure the reference: their failures are reported in
+# summary.txt but do not change the exit status.
 #
 # The NVIDIA libraries are found by strix's own loader (strix.cuda.path / STRIX_CUDA_PATH, CUDA_HOME,
 # LD_LIBRARY_PATH and the system loader, then Python's nvidia-* packages); this script adds the lib
@@ -60,6 +63,9 @@ trap finish EXIT
 
 failed_stages=""
 skipped_gpu=""
+skipped_time=""
+informational=0
+info_failures=""
 stage_rc=0
 stage_status=""
 
@@ -73,6 +79,7 @@ run_stage() {
   if [ "$limit" -lt "$min" ]; then
     stage_status="SKIPPED"
     stage_rc=0
+    skipped_time="$skipped_time $name"
     say "stage $name: SKIPPED (out of time budget: ${left}s left, needs ${min}s)"
     return
   fi
@@ -86,12 +93,17 @@ run_stage() {
     say "stage $name: PASS in ${seconds}s"
   elif [ "$stage_rc" -eq 124 ] || [ "$stage_rc" -eq 137 ]; then
     stage_status="TIMEOUT"
-    failed_stages="$failed_stages $name"
     say "stage $name: TIMEOUT after ${limit}s (log: logs/$name.log)"
   else
     stage_status="FAIL"
-    failed_stages="$failed_stages $name"
     say "stage $name: FAIL (exit $stage_rc) in ${seconds}s (log: logs/$name.log)"
+  fi
+  if [ "$stage_status" != "PASS" ]; then
+    if [ "$informational" -eq 1 ]; then
+      info_failures="$info_failures $name"
+    else
+      failed_stages="$failed_stages $name"
+    fi
   fi
 }
 
@@ -287,10 +299,12 @@ fi
 
 # ------------------------------------------------------------------------------ PyTorch, eager
 if [ "$torch_ok" -eq 0 ]; then
+  informational=1
   run_stage torch-eager 75 20 python3 "$here/reference/pytorch_mnist.py" --data-dir "$data" \
     --mode eager "${torch_args[@]}"
   figures torch-eager '^pytorch:' 1
   tail_on_failure torch-eager
+  informational=0
 else
   skip_stage torch-eager "$torch_reason"
 fi
@@ -320,10 +334,12 @@ fi
 
 # ---------------------------------------------------------------------------- PyTorch, compiled
 if [ "$torch_ok" -eq 0 ] && [ "$smoke" -eq 0 ]; then
+  informational=1
   run_stage torch-compile 180 60 python3 "$here/reference/pytorch_mnist.py" --data-dir "$data" \
     --mode compile "${torch_args[@]}"
   figures torch-compile '^pytorch:' 1
   tail_on_failure torch-compile
+  informational=0
 elif [ "$torch_ok" -ne 0 ]; then
   skip_stage torch-compile "$torch_reason"
 else
@@ -332,12 +348,16 @@ fi
 
 # ------------------------------------------------------------------------------------------ result
 say "elapsed: $(($(date +%s) - started))s of ${budget}s"
+[ -n "$info_failures" ] && say "PyTorch reference stages that did not pass (not counted):$info_failures"
 if [ -n "$failed_stages" ]; then
   say "result: FAIL (stages:$failed_stages)"
   exit 1
 elif [ -n "$skipped_gpu" ]; then
   say "result: SKIPPED, GPU stages not run:$skipped_gpu"
   exit 3
+elif [ -n "$skipped_time" ]; then
+  say "result: INCOMPLETE, out of time before:$skipped_time"
+  exit 4
 else
   say "result: PASS"
   exit 0
