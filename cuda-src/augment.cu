@@ -1,75 +1,62 @@
-// Data augmentation on the device: a random affine transform per image (rotation about the centre,
-// zoom, shift) applied with bilinear sampling. NCHW float32, contiguous.
+// Data augmentation on the device (dev.strix.tensor.DataOps.affineSample): each image of a batch is
+// gathered from the uint8 dataset through its own affine matrix with bilinear sampling and zero fill,
+// then normalised. The matrices (2x3, output pixel -> source position) are drawn on the host from the
+// counter-based generator, once per epoch, and live on the device beside the epoch's order.
+//
+// Every operation mirrors dev.strix.data.augment.AffineSampler in float32 with the _rn intrinsics
+// (never contracted into fused multiply-adds), so the CPU and the GPU give the same floats.
 #include "strix_common.cuh"
 
-// A counter-based generator (splitmix64 finaliser): the same (seed, step, image, k) always gives the
-// same number, so a replayed CUDA graph that reads `step` from device memory draws new numbers each
-// step without any host work.
-__device__ __forceinline__ float strix_uniform(unsigned long long seed, int step, int image, int k) {
-    unsigned long long z = seed ^ (0x9E3779B97F4A7C15ull * (unsigned long long)(step + 1))
-                         ^ ((unsigned long long)image << 20) ^ (unsigned long long)k;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    return (float)(z >> 40) * (1.0f / 16777216.0f);  // 24 random bits -> [0, 1)
+__device__ __forceinline__ float strix_pixel(const unsigned char* image, int rows, int cols, int x, int y) {
+    return (x < 0 || x >= cols || y < 0 || y >= rows) ? 0.0f : (float)image[y * cols + x];
 }
 
-// augment_random_params: params [N, 4] = (angle in radians, zoom, shiftX, shiftY) per image, drawn
-// uniformly from [-maxRadians, maxRadians], [1 - maxZoom, 1 + maxZoom], [-maxShift, maxShift] pixels.
-// `step` points to the device step counter (optim.cu step_counter_increment).
-extern "C" __global__ void augment_random_params(float* params, int N, unsigned long long seed, const int* step,
-                                                 float maxRadians, float maxZoom, float maxShift) {
-    int t = *step;
-    STRIX_FOR_EACH(n, N) {
-        float* p = params + n * 4;
-        p[0] = (2.0f * strix_uniform(seed, t, (int)n, 0) - 1.0f) * maxRadians;
-        p[1] = 1.0f + (2.0f * strix_uniform(seed, t, (int)n, 1) - 1.0f) * maxZoom;
-        p[2] = (2.0f * strix_uniform(seed, t, (int)n, 2) - 1.0f) * maxShift;
-        p[3] = (2.0f * strix_uniform(seed, t, (int)n, 3) - 1.0f) * maxShift;
-    }
-}
-
-// augment_affine_nchw: out [N, C, H, W] = in [N, C, H, W] moved by the affine map of params [N, 4]
-// (angle a, zoom s, shift tx, ty): input point p lands at q = c + s * R(a) * (p - c) + t, where c is
-// the image centre ((W-1)/2, (H-1)/2). Each output pixel q samples the input bilinearly at
-// p = c + R(-a) * (q - c - t) / s; samples outside the image read 0. in and out must not overlap.
-extern "C" __global__ void augment_affine_nchw(const float* in, const float* params, int N, int C, int H, int W,
-                                               float* out) {
-    long long total = (long long)N * C * H * W;
-    float cx = 0.5f * (W - 1);
-    float cy = 0.5f * (H - 1);
-    STRIX_FOR_EACH(idx, total) {
-        int x = (int)(idx % W);
-        int y = (int)((idx / W) % H);
-        long long plane = idx / ((long long)H * W);
-        int n = (int)(plane / C);
-        const float* p = params + n * 4;
-        float cosA = cosf(p[0]);
-        float sinA = sinf(p[0]);
-        float u = (x - cx - p[2]) / p[1];
-        float v = (y - cy - p[3]) / p[1];
-        float sx = cosA * u + sinA * v + cx;
-        float sy = -sinA * u + cosA * v + cy;
-        int x0 = (int)floorf(sx);
-        int y0 = (int)floorf(sy);
-        float fx = sx - x0;
-        float fy = sy - y0;
-        const float* src = in + plane * H * W;
-        float acc = 0.0f;
-        for (int dy = 0; dy <= 1; dy++) {
-            int yy = y0 + dy;
-            if (yy < 0 || yy >= H) {
-                continue;
+// affine_sample_u8: out [n, rows, cols] (float32) from data [count, rows, cols] uint8, indices [n] and
+// matrices [n, 6]: out pixel (x, y) samples source (m0 x + m1 y + m2, m3 x + m4 y + m5). An index
+// outside [0, count) is reported (position i, value the index) and its image left as NaN.
+extern "C" __global__ void affine_sample_u8(const unsigned char* data, int count, int rows, int cols,
+                                            const int* indices, const float* matrices, int n, float mean,
+                                            float std, float* out, unsigned long long* status) {
+    long long size = (long long)rows * cols;
+    long long total = (long long)n * size;
+    STRIX_FOR_EACH(e, total) {
+        long long i = e / size;
+        int k = (int)(e - i * size);
+        int y = k / cols;
+        int x = k - y * cols;
+        int at = indices[i];
+        if (at < 0 || at >= count) {
+            if (k == 0) {
+                strix_report_bad(status, i, at);
             }
-            float wy = dy ? fy : 1.0f - fy;
-            for (int dx = 0; dx <= 1; dx++) {
-                int xx = x0 + dx;
-                if (xx < 0 || xx >= W) {
-                    continue;
-                }
-                acc += wy * (dx ? fx : 1.0f - fx) * src[yy * W + xx];
-            }
+            out[e] = __int_as_float(0x7fc00000);
+            continue;
         }
-        out[idx] = acc;
+        const float* m = matrices + 6 * i;
+        float fxp = (float)x;
+        float fyp = (float)y;
+        float sx = __fadd_rn(__fadd_rn(__fmul_rn(m[0], fxp), __fmul_rn(m[1], fyp)), m[2]);
+        float sy = __fadd_rn(__fadd_rn(__fmul_rn(m[3], fxp), __fmul_rn(m[4], fyp)), m[5]);
+        float fx = floorf(sx);
+        float fy = floorf(sy);
+        float v = 0.0f;
+        // Written as the negation of "inside", so NaN positions take the zero fill as in Java.
+        if (fx >= -1.0f && fx < (float)cols && fy >= -1.0f && fy < (float)rows) {
+            float ax = __fsub_rn(sx, fx);
+            float ay = __fsub_rn(sy, fy);
+            float bx = __fsub_rn(1.0f, ax);
+            float by = __fsub_rn(1.0f, ay);
+            int x0 = (int)fx;
+            int y0 = (int)fy;
+            const unsigned char* image = data + (long long)at * size;
+            float p00 = strix_pixel(image, rows, cols, x0, y0);
+            float p01 = strix_pixel(image, rows, cols, x0 + 1, y0);
+            float p10 = strix_pixel(image, rows, cols, x0, y0 + 1);
+            float p11 = strix_pixel(image, rows, cols, x0 + 1, y0 + 1);
+            float top = __fadd_rn(__fmul_rn(p00, bx), __fmul_rn(p01, ax));
+            float bottom = __fadd_rn(__fmul_rn(p10, bx), __fmul_rn(p11, ax));
+            v = __fadd_rn(__fmul_rn(top, by), __fmul_rn(bottom, ay));
+        }
+        out[e] = strix_normalise(v, mean, std);
     }
 }

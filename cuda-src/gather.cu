@@ -1,23 +1,46 @@
-// Batch assembly from a dataset that lives on the device as raw uint8: a shuffled batch is a list of
-// sample indices, gathered and scaled into float32 in one pass.
+// Batch assembly from a dataset that lives on the device as raw uint8 (dev.strix.tensor.DataOps):
+// a batch is a list of image indices, gathered and normalised into float32 in one pass.
 #include "strix_common.cuh"
 
-// gather_u8_scaled: out [B, sampleSize] (float32) = data[indices[b]] * scale + shift, where data is
-// [count, sampleSize] uint8 and indices [B] int32 (each in [0, count)). For MNIST normalised to mean
-// m and deviation d: scale = 1 / (255 d), shift = -m / d.
-extern "C" __global__ void gather_u8_scaled(const unsigned char* data, const int* indices, int B,
-                                            long long sampleSize, float scale, float shift, float* out) {
-    long long total = (long long)B * sampleSize;
-    STRIX_FOR_EACH(i, total) {
-        long long b = i / sampleSize;
-        long long k = i - b * sampleSize;
-        out[i] = (float)data[(long long)indices[b] * sampleSize + k] * scale + shift;
+// The pixel conversion of dev.strix.data.Normalization, (p / 255 - mean) / std, each operation rounded
+// on its own (the _rn intrinsics are never contracted into fused multiply-adds), so the floats equal
+// the CPU backend's bit for bit.
+__device__ __forceinline__ float strix_normalise(float p, float mean, float std) {
+    return __fdiv_rn(__fsub_rn(__fdiv_rn(p, 255.0f), mean), std);
+}
+
+// gather_images_u8: out [n, size] = normalise(data[indices[i], :]) for data [count, size] uint8. An
+// index outside [0, count) is reported (position i, value the index) and its image left as NaN.
+extern "C" __global__ void gather_images_u8(const unsigned char* data, int count, int size, const int* indices,
+                                            int n, float mean, float std, float* out,
+                                            unsigned long long* status) {
+    long long total = (long long)n * size;
+    STRIX_FOR_EACH(e, total) {
+        long long i = e / size;
+        int k = (int)(e - i * size);
+        int at = indices[i];
+        if (at < 0 || at >= count) {
+            if (k == 0) {
+                strix_report_bad(status, i, at);
+            }
+            out[e] = __int_as_float(0x7fc00000);
+            continue;
+        }
+        out[e] = strix_normalise((float)data[(long long)at * size + k], mean, std);
     }
 }
 
-// gather_labels_u8: out [B] (int32) = labels[indices[b]] for labels [count] uint8.
-extern "C" __global__ void gather_labels_u8(const unsigned char* labels, const int* indices, int B, int* out) {
-    STRIX_FOR_EACH(b, B) {
-        out[b] = labels[indices[b]];
+// gather_labels_u8: out [n] (int32) = labels[indices[i]] for labels [count] uint8; a bad index is
+// reported and gives -1.
+extern "C" __global__ void gather_labels_u8(const unsigned char* labels, int count, const int* indices, int n,
+                                            int* out, unsigned long long* status) {
+    STRIX_FOR_EACH(i, n) {
+        int at = indices[i];
+        if (at < 0 || at >= count) {
+            strix_report_bad(status, i, at);
+            out[i] = -1;
+            continue;
+        }
+        out[i] = labels[at];
     }
 }

@@ -1,18 +1,38 @@
 #!/usr/bin/env bash
-# Runs strix's CUDA tests on this machine (the bundle built by tools/device-bundle.sh).
+# Runs strix's GPU checks on this machine (the bundle built by tools/device-bundle.sh), as stages
+# that each have a time limit, inside one overall budget, so that a hang costs one stage, not the run.
 #
 #   ./run.sh OUTPUT_DIR
 #
-# Runs every test class of the package dev.strix.cuda (the GPU tests, the conformance suite on the
-# GPU, and the Java-side unit tests beside them).
-# Writes into OUTPUT_DIR: gpu-probe.txt, tests.log (the JUnit tree with every test), reports/ (XML),
-# and summary.txt. Exit status: 0 all CUDA tests passed; 1 some failed; 2 the run itself broke
-# (no Java runtime, no tests found); 3 the CUDA tests were skipped (no usable GPU: the reason is in
-# summary.txt).
+# Stages, in order of importance (each one's cap in seconds; a stage gets min(cap, what is left)):
+#   probe        gpu-probe.sh: driver, libraries, PyTorch                                         30
+#   cuda-tests   every test class of the package dev.strix.cuda (GPU tests, conformance suite)     170
+#   train        strix-mnist train --device cuda, default model, stops at 99% test accuracy      150
+#   export       strix-mnist eval --device cuda --export-logits of that checkpoint                 45
+#   compare      reference/compare_checkpoint.py: PyTorch on the same checkpoint (>= 99.9% agree)  60
+#   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
+#   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
+#   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
+#   bench-1024   the bench at batch 1024                                                           45
+#   bench-conv   the bench at batch 128 with STRIDED_VIEW and with CUDNN                           90
+#   torch-compile reference/pytorch_mnist.py --mode compile (torch.compile max-autotune)           180
+# The budget is STRIX_BUDGET_SECONDS (default 480); a stage that cannot get its minimum is SKIPPED.
+#
+# Writes into OUTPUT_DIR only three files (a remote run returns few): summary.txt (every stage's
+# result and figures), logs.tar.gz (every stage's log, the JUnit reports, the checkpoint, the
+# logits) and tests.log (the JUnit tree). Exit status: 0 every stage ran and passed; 1 some stage
+# failed or timed out; 2 the run itself broke (no Java runtime); 3 nothing failed but the GPU
+# stages were skipped (no usable GPU; the reasons are in summary.txt); 4 nothing failed but some
+# stages did not run for lack of time (raise STRIX_BUDGET_SECONDS). The PyTorch timing stages
+# (torch-eager, torch-compile) only measure the reference: their failures are reported in
+# summary.txt but do not change the exit status.
 #
 # The NVIDIA libraries are found by strix's own loader (strix.cuda.path / STRIX_CUDA_PATH, CUDA_HOME,
 # LD_LIBRARY_PATH and the system loader, then Python's nvidia-* packages); this script adds the lib
 # folders of the nvidia packages of the python3 on PATH to STRIX_CUDA_PATH up front.
+#
+# For trying the script without a GPU: STRIX_BUNDLE_DEVICE=cpu runs the strix-mnist stages on the
+# CPU with tiny sizes (and PyTorch on the CPU), to check that every command line works.
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: $0 OUTPUT_DIR}"
@@ -22,21 +42,111 @@ summary="$out/summary.txt"
 : >"$summary"
 say() { echo "$*"; echo "$*" >>"$summary"; }
 
-say "strix CUDA check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname)"
+budget="${STRIX_BUDGET_SECONDS:-480}"
+started=$(date +%s)
+deadline=$((started + budget))
+device="${STRIX_BUNDLE_DEVICE:-cuda}"
+smoke=0
+[ "$device" = "cpu" ] && smoke=1
 
+say "strix GPU check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname), budget ${budget}s, device $device"
+
+# Work files live outside OUTPUT_DIR; logs.tar.gz carries them back.
+work="$(mktemp -d "${TMPDIR:-/tmp}/strix-bundle.XXXXXX")"
+logs="$work/logs"
+mkdir -p "$logs"
+finish() {
+  tar -czf "$out/logs.tar.gz" -C "$work" logs 2>/dev/null
+  rm -rf "$work"
+}
+trap finish EXIT
+
+failed_stages=""
+skipped_gpu=""
+skipped_time=""
+informational=0
+info_failures=""
+stage_rc=0
+stage_status=""
+
+# run_stage NAME CAP MIN COMMAND...: runs COMMAND with a time limit of min(CAP, seconds left), its
+# output in $logs/NAME.log; sets stage_status (PASS, FAIL, TIMEOUT or SKIPPED) and stage_rc.
+run_stage() {
+  local name="$1" cap="$2" min="$3"
+  shift 3
+  local left=$((deadline - $(date +%s)))
+  local limit=$((cap < left ? cap : left))
+  if [ "$limit" -lt "$min" ]; then
+    stage_status="SKIPPED"
+    stage_rc=0
+    skipped_time="$skipped_time $name"
+    say "stage $name: SKIPPED (out of time budget: ${left}s left, needs ${min}s)"
+    return
+  fi
+  local t0=$(date +%s)
+  # Through bash -c, so that COMMAND may be one of the exported functions below.
+  timeout --kill-after=10 "$limit" bash -c '"$@"' "$name" "$@" >"$logs/$name.log" 2>&1
+  stage_rc=$?
+  local seconds=$(($(date +%s) - t0))
+  if [ "$stage_rc" -eq 0 ]; then
+    stage_status="PASS"
+    say "stage $name: PASS in ${seconds}s"
+  elif [ "$stage_rc" -eq 124 ] || [ "$stage_rc" -eq 137 ]; then
+    stage_status="TIMEOUT"
+    say "stage $name: TIMEOUT after ${limit}s (log: logs/$name.log)"
+  else
+    stage_status="FAIL"
+    say "stage $name: FAIL (exit $stage_rc) in ${seconds}s (log: logs/$name.log)"
+  fi
+  if [ "$stage_status" != "PASS" ]; then
+    if [ "$informational" -eq 1 ]; then
+      info_failures="$info_failures $name"
+    else
+      failed_stages="$failed_stages $name"
+    fi
+  fi
+}
+
+skip_stage() {
+  say "stage $1: SKIPPED ($2)"
+  skipped_gpu="$skipped_gpu $1"
+}
+
+# Lines of a log matching a pattern, indented into the summary (at most $3 lines, default 5).
+figures() {
+  [ -f "$logs/$1.log" ] || return
+  grep -E "$2" "$logs/$1.log" | tail -"${3:-5}" | sed 's/^/    /' | tee -a "$summary"
+}
+
+tail_on_failure() {
+  if [ "$stage_status" = "FAIL" ] || [ "$stage_status" = "TIMEOUT" ]; then
+    tail -15 "$logs/$1.log" | sed 's/^/    | /' | tee -a "$summary"
+  fi
+}
+
+# ------------------------------------------------------------------------------------------ probe
 if [ -f "$here/gpu-probe.sh" ]; then
-  bash "$here/gpu-probe.sh" >"$out/gpu-probe.txt" 2>&1
-  say "gpu: $(sed -n '2p' "$out/gpu-probe.txt")"
+  run_stage probe 30 5 bash "$here/gpu-probe.sh"
+  say "gpu: $(sed -n '2p' "$logs/probe.log")"
+else
+  say "stage probe: SKIPPED (no gpu-probe.sh in the bundle)"
 fi
 
-# The runtime is unpacked outside OUTPUT_DIR so that only logs come back from a remote run.
-runtime_dir="$(mktemp -d "${TMPDIR:-/tmp}/strix-runtime.XXXXXX")"
-trap 'rm -rf "$runtime_dir"' EXIT
-if ! tar -xzf "$here/runtime.tar.gz" -C "$runtime_dir"; then
-  say "result: BROKEN (cannot unpack runtime.tar.gz)"
+# ---------------------------------------------------------------------------------------- runtime
+runtime_dir="$work/runtime-unpacked"
+mkdir -p "$runtime_dir"
+# tar needs the xz program for .tar.xz; Python's tarfile is the fallback where it is missing.
+if ! tar -xJf "$here/runtime.tar.xz" -C "$runtime_dir" 2>"$logs/unpack.log" \
+   && ! python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+        "$here/runtime.tar.xz" "$runtime_dir" 2>>"$logs/unpack.log"; then
+  say "result: BROKEN (cannot unpack runtime.tar.xz: $(tail -1 "$logs/unpack.log"))"
   exit 2
 fi
 java="$runtime_dir/runtime/bin/java"
+if ! "$java" -version >/dev/null 2>&1; then
+  say "result: BROKEN (the bundled Java runtime does not start)"
+  exit 2
+fi
 say "java: $("$java" -version 2>&1 | head -1)"
 
 nvidia_dirs="$(python3 - 2>/dev/null <<'PY'
@@ -58,34 +168,196 @@ if [ -n "$nvidia_dirs" ]; then
 fi
 say "STRIX_CUDA_PATH=${STRIX_CUDA_PATH:-}"
 
-start=$(date +%s)
-"$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \
-  -Dstrix.cuda.sources="$here/cuda-src" \
-  -cp "$here/lib/*" org.junit.platform.console.ConsoleLauncher execute \
-  --select-package dev.strix.cuda \
-  --details=tree --disable-banner --disable-ansi-colors --fail-if-no-tests \
-  --reports-dir "$out/reports" >"$out/tests.log" 2>&1
-status=$?
-seconds=$(( $(date +%s) - start ))
+# strix-mnist from the module path, with the options the jlink image bakes in.
+strix_mnist() {
+  "$java" -Xss4m --module-path "$here/app" \
+    --add-modules jdk.incubator.vector,dev.strix.bindings,dev.strix.cuda \
+    --enable-native-access=dev.strix.bindings,dev.strix.cuda,dev.strix.tensor -Djava.awt.headless=true \
+    -m dev.strix.mnist/dev.strix.mnist.StrixMnist "$@"
+}
+data="$here/data/mnist"
+export java here
+export -f strix_mnist
+export PYTHONUNBUFFERED=1
 
-count() { sed -n "s/^\[ *\([0-9]*\) tests $1 *\].*/\1/p" "$out/tests.log" | head -1; }
-found=$(count found); ok=$(count successful); failed=$(count failed); aborted=$(count aborted); skipped=$(count skipped)
-say "tests: ${found:-0} found, ${ok:-0} passed, ${failed:-0} failed, ${aborted:-0} skipped by an assumption, ${skipped:-0} disabled; ${seconds}s"
-gate="$(grep -h '^\[strix\] .* skipped: CUDA backend unavailable: ' "$out/tests.log" | head -1 | sed 's/.*CUDA backend unavailable: //')"
-device="$(grep -h '^\[strix\] .* runs on ' "$out/tests.log" | head -1 | sed 's/.* runs on //')"
-[ -n "$device" ] && say "device: $device"
+# ------------------------------------------------------------------------------------- cuda-tests
+run_cuda_tests() {
+  "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \
+    -Dstrix.cuda.sources="$here/cuda-src" \
+    -cp "$here/lib/*" org.junit.platform.console.ConsoleLauncher execute \
+    --select-package dev.strix.cuda \
+    --details=tree --disable-banner --disable-ansi-colors --fail-if-no-tests \
+    --reports-dir "$logs/reports"
+}
+export logs
+export -f run_cuda_tests
+gate=""
+if [ "$device" = "cuda" ]; then
+  run_stage cuda-tests 170 30 run_cuda_tests
+  cp "$logs/cuda-tests.log" "$out/tests.log" 2>/dev/null
+  count() { sed -n "s/^\[ *\([0-9]*\) tests $1 *\].*/\1/p" "$logs/cuda-tests.log" | head -1; }
+  if [ -f "$logs/cuda-tests.log" ]; then
+    say "    tests: $(count found) found, $(count successful) passed, $(count failed) failed," \
+      "$(count aborted) skipped by an assumption, $(count skipped) disabled"
+    gate="$(grep -h '^\[strix\] .* skipped: CUDA backend unavailable: ' "$logs/cuda-tests.log" | head -1 \
+      | sed 's/.*CUDA backend unavailable: //')"
+    gpu="$(grep -h '^\[strix\] .* runs on ' "$logs/cuda-tests.log" | head -1 | sed 's/.* runs on //')"
+    [ -n "$gpu" ] && say "    device: $gpu"
+    grep -E '✘' "$logs/cuda-tests.log" | head -30 | sed 's/^/    /' | tee -a "$summary"
+    if [ -n "$gate" ]; then
+      # Every test skipped by the gate is no failure of the code: the GPU is missing.
+      say "    CUDA backend unavailable: $gate"
+      failed_stages="${failed_stages/ cuda-tests/}"
+      skipped_gpu="$skipped_gpu cuda-tests"
+    fi
+  fi
+  # Without a test verdict (timeout), ask the backend directly whether it starts.
+  if [ -z "$gate" ] && [ "$stage_status" != "PASS" ] && [ "$stage_status" != "FAIL" ]; then
+    if strix_mnist summary --device cuda >"$logs/cuda-gate.log" 2>&1; then :; else
+      gate="$(grep -o "is not available: .*" "$logs/cuda-gate.log" | head -1 | sed 's/^is not available: //')"
+      [ -z "$gate" ] && gate="strix-mnist summary --device cuda failed: $(tail -1 "$logs/cuda-gate.log")"
+    fi
+  fi
+fi
 
-if [ "${failed:-0}" != "0" ]; then
-  say "result: FAIL"
-  grep -E '✘' "$out/tests.log" | head -40
+# PyTorch with a GPU (or the CPU in a trial run), else the reason it cannot be used.
+torch_reason="$(python3 - "$device" 2>&1 <<'PY'
+import sys
+try:
+    import torch
+except Exception as e:
+    print(f"python3 has no torch ({e.__class__.__name__}: {e})")
+    raise SystemExit(1)
+if sys.argv[1] == "cuda" and not torch.cuda.is_available():
+    print(f"torch {torch.__version__} sees no CUDA device")
+    raise SystemExit(1)
+PY
+)"
+torch_ok=$?
+if [ "$torch_ok" -eq 0 ]; then
+  say "python3: $(command -v python3), $(python3 -c 'import torch; print("torch", torch.__version__)' 2>&1)"
+else
+  say "python3: $(command -v python3 || echo none): $torch_reason"
+fi
+
+# Sizes: the real run, or tiny ones for a CPU trial of the command lines.
+if [ "$smoke" -eq 1 ]; then
+  train_args=(--model reference --epochs 2 --limit 20 --batch-size 100 --no-augment --target-accuracy 0.5)
+  epoch_args=(--limit 20)
+  bench_args=(--steps 2 --warmup 1 --inference-batch-size 100)
+  torch_args=(--device cpu --limit-steps 20 --warmup 5)
+else
+  train_args=(--model default --epochs 3 --target-accuracy 0.99)
+  epoch_args=()
+  bench_args=()
+  torch_args=(--device cuda)
+fi
+checkpoint="$logs/checkpoint"
+
+# ------------------------------------------------------------------------------ strix on the GPU
+if [ -n "$gate" ]; then
+  for s in train export compare bench-128 strix-epoch bench-1024 bench-conv; do
+    skip_stage "$s" "CUDA backend unavailable, see cuda-tests above"
+  done
+else
+  run_stage train 150 40 strix_mnist train --device "$device" --data-dir "$data" "${train_args[@]}" \
+    --no-test-each-epoch --checkpoint-dir "$checkpoint"
+  figures train 'device:|img/s *$|test accuracy|target accuracy|trained in|host waits' 14
+  tail_on_failure train
+  # A run stopped by its time limit still leaves the checkpoint of its last finished epoch.
+  if [ -f "$checkpoint/model.safetensors" ]; then
+    run_stage export 45 15 strix_mnist eval --device "$device" --data-dir "$data" --checkpoint "$checkpoint" \
+      --export-logits "$logs/logits.safetensors"
+    figures export 'test accuracy|after epoch' 2
+    tail_on_failure export
+    if [ "$stage_status" = "PASS" ] && [ "$torch_ok" -eq 0 ]; then
+      run_stage compare 60 15 python3 "$here/reference/compare_checkpoint.py" --checkpoint "$checkpoint" \
+        --data-dir "$data" --strix-logits "$logs/logits.safetensors" --target 99.9 \
+        --device "$([ "$smoke" -eq 1 ] && echo cpu || echo auto)"
+      figures compare 'agree|max \||accuracy|^compare:' 6
+      tail_on_failure compare
+    elif [ "$stage_status" = "PASS" ]; then
+      skip_stage compare "$torch_reason"
+    else
+      say "stage compare: SKIPPED (no logits: the export stage did not pass)"
+    fi
+  else
+    say "stage export: SKIPPED (the train stage wrote no checkpoint)"
+    say "stage compare: SKIPPED (the train stage wrote no checkpoint)"
+  fi
+
+  run_stage bench-128 45 15 strix_mnist bench --device "$device" --model reference --batch-size 128 "${bench_args[@]}"
+  figures bench-128 'training:|inference:|host waits' 4
+  tail_on_failure bench-128
+
+  run_stage strix-epoch 60 20 strix_mnist train --device "$device" --data-dir "$data" --model reference \
+    --optimizer adam --lr 1e-3 --schedule constant --no-augment --epochs 1 --batch-size 128 "${epoch_args[@]}" \
+    --no-test-each-epoch --checkpoint-dir "$logs/reference-checkpoint"
+  figures strix-epoch 'img/s *$|test accuracy' 3
+  tail_on_failure strix-epoch
+fi
+
+# ------------------------------------------------------------------------------ PyTorch, eager
+if [ "$torch_ok" -eq 0 ]; then
+  informational=1
+  run_stage torch-eager 75 20 python3 "$here/reference/pytorch_mnist.py" --data-dir "$data" \
+    --mode eager "${torch_args[@]}"
+  figures torch-eager '^pytorch:' 1
+  tail_on_failure torch-eager
+  informational=0
+else
+  skip_stage torch-eager "$torch_reason"
+fi
+
+# ------------------------------------------------------------------- more strix figures, if time
+if [ -z "$gate" ]; then
+  run_stage bench-1024 45 15 strix_mnist bench --device "$device" --model reference --batch-size 1024 \
+    "${bench_args[@]}"
+  figures bench-1024 'training:|inference:|host waits' 4
+  tail_on_failure bench-1024
+
+  # bench_conv DEVICE BENCH_ARGS...: the bench once per convolution algorithm.
+  bench_conv() {
+    local status=0 dev="$1"
+    shift
+    for algo in STRIDED_VIEW CUDNN; do
+      echo "== --conv-algo $algo"
+      strix_mnist bench --device "$dev" --model reference --batch-size 128 --conv-algo "$algo" "$@" || status=1
+    done
+    return $status
+  }
+  export -f bench_conv
+  run_stage bench-conv 90 20 bench_conv "$device" "${bench_args[@]}"
+  figures bench-conv '^== |training:|inference:' 6
+  tail_on_failure bench-conv
+fi
+
+# ---------------------------------------------------------------------------- PyTorch, compiled
+if [ "$torch_ok" -eq 0 ] && [ "$smoke" -eq 0 ]; then
+  informational=1
+  run_stage torch-compile 180 60 python3 "$here/reference/pytorch_mnist.py" --data-dir "$data" \
+    --mode compile "${torch_args[@]}"
+  figures torch-compile '^pytorch:' 1
+  tail_on_failure torch-compile
+  informational=0
+elif [ "$torch_ok" -ne 0 ]; then
+  skip_stage torch-compile "$torch_reason"
+else
+  say "stage torch-compile: SKIPPED (not in a CPU trial run)"
+fi
+
+# ------------------------------------------------------------------------------------------ result
+say "elapsed: $(($(date +%s) - started))s of ${budget}s"
+[ -n "$info_failures" ] && say "PyTorch reference stages that did not pass (not counted):$info_failures"
+if [ -n "$failed_stages" ]; then
+  say "result: FAIL (stages:$failed_stages)"
   exit 1
-elif [ "$status" -ne 0 ]; then
-  say "result: BROKEN (launcher exit $status; see tests.log)"
-  tail -20 "$out/tests.log"
-  exit 2
-elif [ -n "$gate" ]; then
-  say "result: SKIPPED, CUDA backend unavailable: $gate"
+elif [ -n "$skipped_gpu" ]; then
+  say "result: SKIPPED, GPU stages not run:$skipped_gpu"
   exit 3
+elif [ -n "$skipped_time" ]; then
+  say "result: INCOMPLETE, out of time before:$skipped_time"
+  exit 4
 else
   say "result: PASS"
   exit 0

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds, on this machine, one self-contained folder for checking the CUDA backend on a GPU machine:
+# Builds, on this machine, one self-contained folder for checking strix on a GPU machine:
 #
 #   target/device-bundle/
-#     run.sh                 runs the CUDA tests there:  ./run.sh OUTPUT_DIR
-#     runtime.tar.gz         a jlink Java 25 runtime (unpacked by run.sh into a temporary folder)
+#     run.sh                 runs every GPU check there, each stage time-limited:  ./run.sh OUTPUT_DIR
+#                            (see tools/device-bundle-run.sh for the stages and exit codes)
+#     runtime.tar.xz         a jlink Java 25 runtime (unpacked by run.sh into a temporary folder; xz
+#                            packs the uncompressed image to about half of what jlink's zip gives)
 #     lib/                   our jars (tensor, bindings, cuda with the kernel fatbin), the test jars,
 #                            and the JUnit console launcher
+#     app/                   the strix-mnist module jars (run with the runtime above on the module path)
+#     reference/             tools/reference: the PyTorch models, checkpoint cross-check, PyTorch timing
 #     data/mnist/            the MNIST files
 #     cuda-src/              the kernel sources (a test reads their #defines)
 #     gpu-probe.sh           prints where the NVIDIA pieces live on the GPU machine
@@ -33,11 +37,11 @@ console_version=1.14.1
 out="$root/target/device-bundle"
 limit=$((64 * 1024 * 1024))
 
-echo "== building the cuda module and what it needs (tests compiled, not run)"
-mvn -B -q -Dstyle.color=never -pl modules/cuda -am package -DskipTests
+echo "== building the cuda and mnist-app modules and what they need (tests compiled, not run)"
+mvn -B -q -Dstyle.color=never -pl modules/cuda,modules/mnist-app -am package -DskipTests
 
 rm -rf "$out"
-mkdir -p "$out/lib" "$out/data/mnist"
+mkdir -p "$out/lib" "$out/app" "$out/data/mnist" "$out/reference"
 version="$(sed -n 's:.*<version>\(.*-SNAPSHOT\)</version>.*:\1:p' pom.xml | head -1)"
 cp "modules/tensor/target/strix-tensor-$version.jar" \
    "modules/tensor/target/strix-tensor-$version-tests.jar" \
@@ -47,6 +51,10 @@ jar --create --file "$out/lib/strix-cuda-$version-tests.jar" -C modules/cuda/tar
 if ! jar --list --file "$out/lib/strix-cuda-$version.jar" | grep -q 'dev/strix/cuda/strix_kernels.fatbin'; then
   echo "warning: the cuda jar has no kernel fatbin (no nvcc here?); the GPU run will report 'kernels not built'" >&2
 fi
+
+# The app on the module path: the same modules as the jlink image (tools/image-smoke.sh), no runtime.
+cp modules/mnist-app/target/modules/*.jar "modules/mnist-app/target/strix-mnist-app-$version.jar" "$out/app/"
+cp tools/reference/*.py "$out/reference/"
 
 echo "== JUnit console launcher $console_version"
 mvn -B -q -Dstyle.color=never -N dependency:copy \
@@ -59,10 +67,10 @@ trap 'rm -rf "$work"' EXIT
 # java.logging and java.xml for the JUnit launcher and its reports; jdk.zipfs for its package scan
 # (run.sh selects the package dev.strix.cuda, whose classes it finds inside the test jar);
 # jdk.incubator.vector for the CPU backend's kernels; jdk.unsupported and java.management for
-# libraries that probe for them.
-jlink --add-modules java.base,java.logging,java.xml,java.management,jdk.unsupported,jdk.zipfs,jdk.incubator.vector \
-  --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$work/runtime"
-tar -czf "$out/runtime.tar.gz" -C "$work" runtime
+# libraries that probe for them; java.desktop (images) and java.net.http (downloads) for strix-mnist.
+jlink --add-modules java.base,java.logging,java.xml,java.management,jdk.unsupported,jdk.zipfs,jdk.incubator.vector,java.desktop,java.net.http \
+  --strip-debug --no-header-files --no-man-pages --compress=zip-0 --output "$work/runtime"
+XZ_OPT=-9 tar -cJf "$out/runtime.tar.xz" -C "$work" runtime
 
 echo "== data and scripts"
 mnist=""
@@ -91,7 +99,7 @@ chmod +x "$out/run.sh" "$out"/*.sh
 
 size=$(du -sb "$out" | cut -f1)
 echo "== $out: $(du -sh "$out" | cut -f1) ($size bytes)"
-du -sh "$out"/* "$out"/lib/* | sed 's/^/   /'
+du -sh "$out"/* "$out"/lib/* "$out"/app/* | sed 's/^/   /'
 if [ "$size" -ge "$limit" ]; then
   echo "error: the bundle is $size bytes, over the 64 MiB limit" >&2
   exit 1

@@ -8,6 +8,8 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.DataOps;
+import dev.strix.tensor.DirectConvolution;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.Losses;
 import dev.strix.tensor.Normalization;
@@ -40,6 +42,8 @@ public final class CudaBackend implements Backend {
     private final CudaNormalization normalization;
     private final CudaActivation activation;
     private final CudaLosses losses;
+    private final CudaDataOps dataOps;
+    private final CudaDirectConvolution directConvolution;
     private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
     private volatile boolean closed;
@@ -56,6 +60,8 @@ public final class CudaBackend implements Backend {
         this.normalization = new CudaNormalization(this);
         this.activation = new CudaActivation(this);
         this.losses = new CudaLosses(this);
+        this.dataOps = new CudaDataOps(this);
+        this.directConvolution = new CudaDirectConvolution(this);
         this.checks = new DeviceChecks(context);
     }
 
@@ -148,6 +154,17 @@ public final class CudaBackend implements Backend {
     @Override
     public Losses losses() {
         return losses;
+    }
+
+    /** Convolutions through cuDNN, which is loaded on first use (see {@link CudaDirectConvolution}). */
+    @Override
+    public DirectConvolution directConvolution() {
+        return directConvolution;
+    }
+
+    @Override
+    public DataOps dataOps() {
+        return dataOps;
     }
 
     @Override
@@ -247,9 +264,10 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Waits for every op issued so far. Also throws, as {@link IllegalArgumentException}, a bad label
-     * or argmax index that a kernel found while the stream was capturing a CUDA graph (outside
-     * capture the op that read it has thrown already).
+     * Waits for every op issued so far. Also throws, as {@link IllegalArgumentException} with the CPU
+     * backend's message, a bad label, argmax or dataset index that a kernel found since the last
+     * synchronisation point (ops that read such values do not wait to check them; see
+     * {@link DeviceChecks}). {@link #copyToHost} does the same.
      */
     @Override
     public void synchronize() {
@@ -258,11 +276,17 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public long hostWaits() {
+        return context.waits();
+    }
+
+    @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         context.synchronize();
+        directConvolution.close();
         blas.close();
         checks.close();
         kernels.close();

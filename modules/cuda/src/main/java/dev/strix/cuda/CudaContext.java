@@ -23,6 +23,8 @@ final class CudaContext implements AutoCloseable {
     private final long totalMemory;
     private final int driverVersion;
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** Stream synchronisations so far (a diagnostic: steady-state training should add none per step). */
+    private long waits;
 
     CudaContext(int device) {
         check(CudaDriver.cuInit(0), "cuInit");
@@ -64,12 +66,18 @@ final class CudaContext implements AutoCloseable {
         }
     }
 
+    /** How often {@link #synchronize} has waited. */
+    long waits() {
+        return waits;
+    }
+
     MemorySegment stream() {
         return stream;
     }
 
     /** Waits for everything issued on the stream. */
     void synchronize() {
+        waits++;
         makeCurrent();
         check(CudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
     }

@@ -8,9 +8,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Cross-entropy losses as kernels (cuda-src/losses.cu). Each loss is summed by one block in a fixed
  * order and written into the device scalar, so reading it is the caller's choice. Labels live on the
- * device; one outside {@code [0, K)} is reported by the kernel and thrown here with the CPU
- * backend's message, which means waiting for the stream after every op that reads labels (see
- * {@link DeviceChecks} for the price and for graph capture).
+ * device; one outside {@code [0, K)} is reported by the kernel and thrown with the CPU backend's
+ * message at the next synchronisation point (synchronize, copyToHost), not by the op itself, so a
+ * training step never waits for the GPU (see {@link DeviceChecks}).
  */
 final class CudaLosses implements Losses {
     private final CudaBackend backend;
@@ -40,7 +40,7 @@ final class CudaLosses implements Losses {
             matrix(p, logits);
             labels(p, labels);
             matrix(p, probabilities);
-            p.pointer(CudaBackend.address(loss)).pointer(checks.pointer());
+            p.pointer(CudaBackend.address(loss)).pointer(checks.pointer(DeviceChecks.Kind.LABEL));
             kernels.launchBlocks(softmaxForward, 1, CudaKernels.THREADS, "softmax_cross_entropy_forward");
         }
         throwBadLabel(checks, "softmaxCrossEntropy", logits.dim(1));
@@ -59,7 +59,7 @@ final class CudaLosses implements Losses {
             matrix(p, probabilities);
             labels(p, labels);
             matrix(p, dLogits);
-            p.pointer(checks.pointer());
+            p.pointer(checks.pointer(DeviceChecks.Kind.LABEL));
             kernels.launch(softmaxBackward, probabilities.size(), "softmax_cross_entropy_backward");
         }
         throwBadLabel(checks, "softmaxCrossEntropyBackward", probabilities.dim(1));
@@ -80,7 +80,7 @@ final class CudaLosses implements Losses {
             KernelParams p = kernels.params().i32(probabilities.dim(0)).i32(probabilities.dim(1));
             matrix(p, probabilities);
             targets(p, targets, labels);
-            p.pointer(CudaBackend.address(loss)).pointer(checks.pointer());
+            p.pointer(CudaBackend.address(loss)).pointer(checks.pointer(DeviceChecks.Kind.LABEL));
             kernels.launchBlocks(crossEntropyForward, 1, CudaKernels.THREADS, "cross_entropy_forward");
         }
         if (labels) {
@@ -106,7 +106,7 @@ final class CudaLosses implements Losses {
             matrix(p, probabilities);
             targets(p, targets, labels);
             matrix(p, dProbabilities);
-            p.pointer(checks.pointer());
+            p.pointer(checks.pointer(DeviceChecks.Kind.LABEL));
             kernels.launch(crossEntropyBackward, probabilities.size(), "cross_entropy_backward");
         }
         if (labels) {
@@ -119,11 +119,9 @@ final class CudaLosses implements Losses {
         return "label " + label + " of row " + row + " is not a class index in [0, " + classes + ")";
     }
 
+    /** A bad label is thrown at the next synchronisation point (see {@link DeviceChecks}). */
     private static void throwBadLabel(DeviceChecks checks, String op, int classes) {
-        long bad = checks.reported(op);
-        if (bad != DeviceChecks.CLEAR) {
-            throw new IllegalArgumentException(badLabel(DeviceChecks.position(bad), DeviceChecks.value(bad), classes));
-        }
+        checks.pending(DeviceChecks.Kind.LABEL, op, classes, 0, 0, 0, 0);
     }
 
     /** A matrix as the address of element (0, 0) and the kernels' {@code Matrix} struct of two strides. */

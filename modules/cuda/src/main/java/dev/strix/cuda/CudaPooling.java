@@ -11,7 +11,8 @@ import java.util.Arrays;
  * Max pooling as kernels (cuda-src/pooling.cu) on views of any strides. The forward pass gives one
  * thread per output; the backward pass zeroes dx and scatters each gradient to its argmax with
  * atomic adds (it is not told the window geometry, so it cannot gather). An argmax outside its plane
- * is reported by the kernel and thrown here as on the CPU (see {@link DeviceChecks}).
+ * is reported by the kernel and thrown with the CPU backend's message at the next synchronisation
+ * point (see {@link DeviceChecks}).
  */
 final class CudaPooling implements Pooling {
     private final CudaBackend backend;
@@ -83,14 +84,10 @@ final class CudaPooling implements Pooling {
             view(p, dOut);
             view(p, argmax);
             view(p, dx);
-            p.pointer(checks.pointer());
+            p.pointer(checks.pointer(DeviceChecks.Kind.ARGMAX));
             kernels.launch(backwardKernel, dOut.size(), "maxpool_backward_scatter");
         }
-        long bad = checks.reported("maxPoolBackward");
-        if (bad != DeviceChecks.CLEAR) {
-            throw new IllegalArgumentException(outsideThePlane(DeviceChecks.position(bad), DeviceChecks.value(bad), c,
-                    oh, ow, h, w));
-        }
+        checks.pending(DeviceChecks.Kind.ARGMAX, "maxPoolBackward", c, oh, ow, h, w);
     }
 
     /** The CPU backend's message for argmax {@code at} found at flat output index {@code position}. */

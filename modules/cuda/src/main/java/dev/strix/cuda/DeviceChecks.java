@@ -9,93 +9,133 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Checks of tensor contents that only the GPU can make without copying the tensors back: class
- * labels outside {@code [0, K)}, argmax indices outside the pooled plane. A kernel that meets a bad
- * value records it in one 64-bit device word ({@code strix_report_bad} in strix_common.cuh:
- * position in the high half, value in the low half, the smallest position winning) and leaves the
- * affected results NaN or untouched, never writing out of bounds.
+ * labels outside {@code [0, K)}, argmax indices outside the pooled plane, dataset indices outside
+ * the dataset. A kernel that meets a bad value records it in its kind's 64-bit device word
+ * ({@code strix_report_bad} in strix_common.cuh: position in the high half, value in the low half,
+ * the smallest position winning) and leaves the affected results NaN or untouched, never writing
+ * out of bounds.
  *
- * <p>After such a kernel the op calls {@link #reported}: it reads the word (a wait for the stream,
- * the price of throwing at the op that got the bad input, as the CPU backend does) and hands any
- * recorded problem back for the op to describe in its own words. While the stream is capturing a CUDA
- * graph nothing may wait for it, so the check is deferred to the next {@link #reportDeferred} (the
- * backend's synchronize and copyToHost), which throws a plainer message naming the op.
+ * <p>Reading a word means waiting for the stream, so an op does not read it: it only notes with
+ * {@link #pending} that its kernels may have reported, and the words are read at the next point
+ * where the host waits anyway, {@link #reportDeferred} (the backend's synchronize and copyToHost),
+ * which throws the problem in the words of the CPU backend. A training loop therefore runs without
+ * host waits between the steps where it reads its loss, and a bad label still fails the run at the
+ * next read. One word per {@link Kind}, so a report is described by an op of its own kind: the first
+ * such op since the last read (later ones of the same kind would only repeat its inputs in training).
+ * While the stream is capturing a CUDA graph nothing may wait for it, and the read is put off again.
  */
 final class DeviceChecks implements AutoCloseable {
-    /** The word when nothing was reported: all ones. */
+    /** A word when nothing was reported: all ones. */
     static final long CLEAR = -1L;
+
+    /** What a reported (position, value) means; one device word each. */
+    enum Kind {
+        /** A class label outside [0, classes): position = row. Details: classes. */
+        LABEL,
+        /** An argmax outside its plane: position = flat output index. Details: channels, oh, ow, h, w. */
+        ARGMAX,
+        /** A dataset index outside [0, count): position = batch position. Details: count. */
+        INDEX
+    }
+
+    private static final int KINDS = Kind.values().length;
+    private static final Kind[] ALL = Kind.values();
 
     private final CudaContext context;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment host = arena.allocate(ValueLayout.JAVA_LONG);
+    private final MemorySegment host = arena.allocate(ValueLayout.JAVA_LONG, KINDS);
     private final MemorySegment captureStatus = arena.allocate(ValueLayout.JAVA_INT);
-    private final long word;
-    private String deferredOp;
+    private final long words;
+    private final String[] pendingOp = new String[KINDS];
+    private final int[][] pendingDetails = new int[KINDS][5];
+    private boolean anyPending;
 
     DeviceChecks(CudaContext context) {
         this.context = context;
         context.makeCurrent();
         MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
-        check(CudaDriver.cuMemAlloc_v2(out, 8), "cuMemAlloc_v2");
-        this.word = out.get(ValueLayout.JAVA_LONG, 0);
-        clear();
+        check(CudaDriver.cuMemAlloc_v2(out, 8L * KINDS), "cuMemAlloc_v2");
+        this.words = out.get(ValueLayout.JAVA_LONG, 0);
+        check(CudaDriver.cuMemsetD32Async(words, -1, 2L * KINDS, context.stream()), "cuMemsetD32Async");
     }
 
-    /** The device word's address, the kernels' {@code unsigned long long* status}. */
-    long pointer() {
-        return word;
+    /** The device word of {@code kind}, the kernels' {@code unsigned long long* status}. */
+    long pointer(Kind kind) {
+        return words + 8L * kind.ordinal();
     }
 
     /**
-     * The problem recorded by the kernels {@code op} just launched (read with {@link #position} and
-     * {@link #value}), the word then cleared; {@link #CLEAR} when there is none, and while a graph is
-     * being captured (the check is then left to {@link #reportDeferred}).
+     * Notes that {@code op} has launched kernels that may report into {@code kind}'s word;
+     * {@code details} are what its message needs (see {@link Kind}). Allocates nothing and does not
+     * wait: the first op of each kind since the last read is remembered.
      */
-    synchronized long reported(String op) {
-        if (capturing()) {
-            if (deferredOp == null) {
-                deferredOp = op;
-            }
-            return CLEAR;
-        }
-        if (deferredOp != null) {
-            reportDeferred();
-        }
-        return takeWord();
-    }
-
-    /** Throws a problem recorded while a graph was being captured (call when the stream may be waited on). */
-    synchronized void reportDeferred() {
-        if (deferredOp == null || capturing()) {
+    synchronized void pending(Kind kind, String op, int d0, int d1, int d2, int d3, int d4) {
+        int k = kind.ordinal();
+        if (pendingOp[k] != null) {
             return;
         }
-        String op = deferredOp;
-        deferredOp = null;
-        long w = takeWord();
-        if (w != CLEAR) {
-            throw new IllegalArgumentException(op + " (in a captured CUDA graph): value " + value(w)
-                    + " at position " + position(w) + " is out of range");
+        pendingOp[k] = op;
+        int[] d = pendingDetails[k];
+        d[0] = d0;
+        d[1] = d1;
+        d[2] = d2;
+        d[3] = d3;
+        d[4] = d4;
+        anyPending = true;
+    }
+
+    /**
+     * Reads the words of the pending ops (one small copy and a wait, only when some op is pending)
+     * and throws, as {@link IllegalArgumentException} with the CPU backend's message, the first
+     * problem found; the words and the pending ops are cleared either way. Does nothing while a
+     * graph is being captured.
+     */
+    synchronized void reportDeferred() {
+        if (!anyPending || capturing()) {
+            return;
+        }
+        context.makeCurrent();
+        check(CudaDriver.cuMemcpyDtoHAsync_v2(host, words, 8L * KINDS, context.stream()), "cuMemcpyDtoHAsync_v2");
+        context.synchronize();
+        String problem = null;
+        boolean dirty = false;
+        for (int k = 0; k < KINDS; k++) {
+            long w = host.getAtIndex(ValueLayout.JAVA_LONG, k);
+            if (w != CLEAR) {
+                dirty = true;
+                if (problem == null) {
+                    problem = describe(ALL[k], pendingOp[k], pendingDetails[k], w);
+                }
+            }
+            pendingOp[k] = null;
+        }
+        anyPending = false;
+        if (dirty) {
+            check(CudaDriver.cuMemsetD32Async(words, -1, 2L * KINDS, context.stream()), "cuMemsetD32Async");
+        }
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
         }
     }
 
-    private long takeWord() {
-        context.makeCurrent();
-        check(CudaDriver.cuMemcpyDtoHAsync_v2(host, word, 8, context.stream()), "cuMemcpyDtoHAsync_v2");
-        context.synchronize();
-        long w = host.get(ValueLayout.JAVA_LONG, 0);
-        if (w != CLEAR) {
-            clear();
+    /** The CPU backend's message for word {@code w} of {@code kind}, reported by {@code op}. */
+    static String describe(Kind kind, String op, int[] d, long w) {
+        long position = position(w);
+        int value = value(w);
+        if (op == null) {
+            return "a kernel reported value " + value + " at position " + position + " as out of range";
         }
-        return w;
+        return switch (kind) {
+            case LABEL -> CudaLosses.badLabel(position, value, d[0]);
+            case ARGMAX -> CudaPooling.outsideThePlane(position, value, d[0], d[1], d[2], d[3], d[4]);
+            case INDEX -> CudaDataOps.outsideTheDataset(op, position, value, d[0]);
+        };
     }
 
     private boolean capturing() {
         context.makeCurrent();
         check(CudaDriver.cuStreamIsCapturing(context.stream(), captureStatus), "cuStreamIsCapturing");
         return captureStatus.get(ValueLayout.JAVA_INT, 0) != CudaDriver.CU_STREAM_CAPTURE_STATUS_NONE();
-    }
-
-    private void clear() {
-        check(CudaDriver.cuMemsetD32Async(word, -1, 2, context.stream()), "cuMemsetD32Async");
     }
 
     /** The position half of a recorded word (a row, or a flat output index). */
@@ -111,7 +151,7 @@ final class DeviceChecks implements AutoCloseable {
     @Override
     public void close() {
         context.makeCurrent();
-        check(CudaDriver.cuMemFree_v2(word), "cuMemFree_v2");
+        check(CudaDriver.cuMemFree_v2(words), "cuMemFree_v2");
         arena.close();
     }
 }

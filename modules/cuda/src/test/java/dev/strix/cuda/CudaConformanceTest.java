@@ -1,8 +1,12 @@
 package dev.strix.cuda;
 
+import dev.strix.bindings.CudaLibraries;
+import dev.strix.bindings.NativeLibrary;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
+import dev.strix.tensor.conformance.DataOpsConformance;
+import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.LossesConformance;
@@ -11,6 +15,7 @@ import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.ViewConformance;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 
@@ -102,6 +107,29 @@ class CudaConformanceTest {
 
     @Nested
     class Gemm extends GemmConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class Data extends DataOpsConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    /** cuDNN's convolutions; skipped with the reason where libcudnn is missing. */
+    @Nested
+    class Direct extends DirectConvolutionConformance {
+        @BeforeEach
+        void requireCudnn() {
+            CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
+            Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
+        }
+
         @Override
         protected Backend backend() {
             return cuda;

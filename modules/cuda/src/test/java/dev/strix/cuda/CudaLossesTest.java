@@ -27,16 +27,38 @@ class CudaLossesTest {
         try (Tensor z = Tensor.zeros(b, DType.F32, 5, 3); Tensor p = Tensor.zeros(b, DType.F32, 5, 3);
              Tensor labels = Tensor.ofInts(b, BAD, 5); Tensor loss = b.allocate(DType.F32, Shape.of())) {
             p.fill(1f / 3);
-            messages[0] = message(() -> b.losses().softmaxCrossEntropy(z, labels, p, loss));
-            messages[1] = message(() -> b.losses().softmaxCrossEntropyBackward(p, labels, z));
-            messages[2] = message(() -> b.losses().crossEntropy(p, labels, loss));
-            messages[3] = message(() -> b.losses().crossEntropyBackward(p, labels, z));
+            messages[0] = message(b, () -> b.losses().softmaxCrossEntropy(z, labels, p, loss));
+            messages[1] = message(b, () -> b.losses().softmaxCrossEntropyBackward(p, labels, z));
+            messages[2] = message(b, () -> b.losses().crossEntropy(p, labels, loss));
+            messages[3] = message(b, () -> b.losses().crossEntropyBackward(p, labels, z));
         }
         return messages;
     }
 
-    private static String message(Runnable op) {
-        return assertThrows(IllegalArgumentException.class, op::run).getMessage();
+    /** The op's message: thrown by the op on the CPU, at the next synchronisation on the GPU. */
+    private static String message(Backend b, Runnable op) {
+        return assertThrows(IllegalArgumentException.class, () -> {
+            op.run();
+            b.synchronize();
+        }).getMessage();
+    }
+
+    @Test
+    void aBadLabelCostsNoWaitAndIsThrownAtTheNextSynchronisation() {
+        Backend cuda = CudaTestSupport.cudaOrSkip("CUDA loss tests");
+        try (Tensor z = Tensor.zeros(cuda, DType.F32, 5, 3); Tensor p = Tensor.zeros(cuda, DType.F32, 5, 3);
+             Tensor labels = Tensor.ofInts(cuda, BAD, 5); Tensor loss = cuda.allocate(DType.F32, Shape.of())) {
+            cuda.synchronize();
+            long waits = cuda.hostWaits();
+            for (int i = 0; i < 3; i++) {
+                cuda.losses().softmaxCrossEntropy(z, labels, p, loss);
+                cuda.losses().softmaxCrossEntropyBackward(p, labels, z);
+            }
+            assertEquals(waits, cuda.hostWaits(), "ops that read labels must not wait for the GPU");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, cuda::synchronize);
+            assertEquals(CudaLosses.badLabel(2, 7, 3), e.getMessage());
+            cuda.synchronize(); // reported once, then clear
+        }
     }
 
     @Test

@@ -26,7 +26,11 @@ class CudaPoolingTest {
         arg[((1 * 3 + 2) * 2 + 0) * 2 + 1] = 99;
         try (Tensor dOut = Tensor.zeros(b, DType.F32, 2, 3, 2, 2); Tensor a = Tensor.ofInts(b, arg, 2, 3, 2, 2);
              Tensor dx = Tensor.zeros(b, DType.F32, 2, 3, 4, 4)) {
-            return assertThrows(IllegalArgumentException.class, () -> b.pooling().maxPoolBackward(dOut, a, dx));
+            // Thrown by the op on the CPU, at the next synchronisation on the GPU.
+            return assertThrows(IllegalArgumentException.class, () -> {
+                b.pooling().maxPoolBackward(dOut, a, dx);
+                b.synchronize();
+            });
         }
     }
 

@@ -15,10 +15,16 @@ import java.util.NoSuchElementException;
  * Cuts an {@link ImageDataset} into batches of float32 images [n, 1, rows, cols] and int32 labels
  * [n] on a backend.
  *
- * <p>Every buffer is allocated once, in the constructor: the two tensors, their host staging
- * arrays and the transform scratch. A step gathers the batch's uint8 images, converts them
- * (through a 256-entry table, or through {@link AffineSampler} when augmenting) into the staging
- * array and copies that to the tensors; it allocates nothing.
+ * <p>Two ways, giving the same floats. On the CPU backend (host assembly) a step gathers the batch's
+ * uint8 images, converts them (through a 256-entry table, or through {@link AffineSampler} when
+ * augmenting) into a staging array and copies that to the tensors. On any other backend (backend
+ * assembly) the whole dataset is uploaded once as uint8, each epoch's order (and, when augmenting,
+ * the epoch's affine matrices, six floats per image drawn on the host) is uploaded once per epoch,
+ * and a step only launches the backend's {@link dev.strix.tensor.DataOps} on views of those: no
+ * host copy and no wait for the device inside an epoch.
+ *
+ * <p>Every buffer is allocated once, in the constructor (and every per-batch view of the epoch
+ * order); a step allocates nothing.
  *
  * <p>Reproducible: the order of epoch {@code e} depends only on (seed, e), and the augmentation of
  * batch {@code b} only on (seed, e, b), so a run can be repeated or resumed from any epoch.
@@ -55,9 +61,26 @@ public final class BatchLoader implements AutoCloseable {
     private final Tensor lastImages;
     private final Tensor lastLabels;
     private final Batch batch = new Batch();
+    private final boolean onBackend;
+    private final Tensor datasetPixels;
+    private final Tensor datasetLabels;
+    private final Tensor epochOrder;
+    private final Tensor epochMatrices;
+    private final float[] hostEpochMatrices;
+    private final Tensor[] orderViews;
+    private final Tensor[] matrixViews;
     private int epoch;
 
+    /** Assembles batches on the backend unless it is the CPU (see the class comment). */
     public BatchLoader(ImageDataset data, Backend backend, BatchOptions options) {
+        this(data, backend, options, !backend.name().equals("cpu"));
+    }
+
+    /**
+     * {@code onBackend} chooses backend assembly (dataset uploaded, {@link dev.strix.tensor.DataOps})
+     * over host assembly whatever the backend; the tests use it to compare the two on the CPU.
+     */
+    BatchLoader(ImageDataset data, Backend backend, BatchOptions options, boolean onBackend) {
         this.data = data;
         this.backend = backend;
         this.options = options;
@@ -79,7 +102,36 @@ public final class BatchLoader implements AutoCloseable {
         this.labels = backend.allocate(DType.I32, Shape.of(b));
         this.lastImages = lastSize < b ? images.slice(0, 0, lastSize) : images;
         this.lastLabels = lastSize < b ? labels.slice(0, 0, lastSize) : labels;
+        this.onBackend = onBackend;
+        if (onBackend) {
+            int count = data.count();
+            this.datasetPixels = Tensor.ofBytes(backend, data.pixelArray(), count, data.rows(), data.cols());
+            this.datasetLabels = Tensor.ofBytes(backend, data.labelArray(), count);
+            this.epochOrder = backend.allocate(DType.I32, Shape.of(count));
+            this.epochMatrices = augment ? backend.allocate(DType.F32, Shape.of(count, AffineTransforms.MATRIX_SIZE)) : null;
+            this.hostEpochMatrices = augment ? new float[count * AffineTransforms.MATRIX_SIZE] : null;
+            this.orderViews = new Tensor[batchCount];
+            this.matrixViews = new Tensor[batchCount];
+            for (int i = 0; i < batchCount; i++) {
+                int n = i == batchCount - 1 ? lastSize : b;
+                orderViews[i] = epochOrder.slice(0, i * b, i * b + n);
+                matrixViews[i] = augment ? epochMatrices.slice(0, i * b, i * b + n) : null;
+            }
+        } else {
+            this.datasetPixels = null;
+            this.datasetLabels = null;
+            this.epochOrder = null;
+            this.epochMatrices = null;
+            this.hostEpochMatrices = null;
+            this.orderViews = null;
+            this.matrixViews = null;
+        }
         startEpoch(0);
+    }
+
+    /** Whether batches are assembled by the backend's data ops from an uploaded dataset. */
+    public boolean assemblesOnBackend() {
+        return onBackend;
     }
 
     /** Batches per epoch: count / batchSize, plus one for a kept partial batch. */
@@ -95,7 +147,10 @@ public final class BatchLoader implements AutoCloseable {
         return data;
     }
 
-    /** Sets the epoch whose order {@link #batch(int)} follows: a fresh seeded shuffle, or 0..n-1. */
+    /**
+     * Sets the epoch whose order {@link #batch(int)} follows: a fresh seeded shuffle, or 0..n-1. With
+     * backend assembly this is where the order (and the epoch's augmentation matrices) are uploaded.
+     */
     public void startEpoch(int epoch) {
         this.epoch = epoch;
         if (options.shuffle()) {
@@ -105,6 +160,26 @@ public final class BatchLoader implements AutoCloseable {
                 order[i] = i;
             }
         }
+        if (onBackend) {
+            epochOrder.copyFrom(order);
+            if (augment) {
+                int b = options.batchSize();
+                for (int k = 0; k < batchCount; k++) {
+                    int n = k == batchCount - 1 ? lastSize : b;
+                    long key = augmentKey(k);
+                    for (int i = 0; i < n; i++) {
+                        AffineTransforms.random(options.augmentation(), key, i, data.rows(), data.cols(),
+                                hostEpochMatrices, (k * b + i) * AffineTransforms.MATRIX_SIZE);
+                    }
+                }
+                epochMatrices.copyFrom(hostEpochMatrices);
+            }
+        }
+    }
+
+    /** The key of batch {@code index}'s augmentation in the current epoch. */
+    private long augmentKey(int index) {
+        return CounterRandom.key(options.seed() ^ AUGMENT_SALT, epoch, index);
     }
 
     /** The dataset index of the {@code i}-th image visited in the current epoch. */
@@ -122,6 +197,20 @@ public final class BatchLoader implements AutoCloseable {
         }
         int b = options.batchSize();
         int n = index == batchCount - 1 ? lastSize : b;
+        Tensor imageTarget = n == b ? images : lastImages;
+        Tensor labelTarget = n == b ? labels : lastLabels;
+        if (onBackend) {
+            Normalization norm = options.normalization();
+            if (augment) {
+                backend.dataOps().affineSample(datasetPixels, orderViews[index], matrixViews[index], norm.mean(),
+                        norm.std(), imageTarget);
+            } else {
+                backend.dataOps().gatherImages(datasetPixels, orderViews[index], norm.mean(), norm.std(), imageTarget);
+            }
+            backend.dataOps().gatherLabels(datasetLabels, orderViews[index], labelTarget);
+            batch.set(imageTarget, labelTarget, n, epoch, index);
+            return batch;
+        }
         int start = index * b;
         byte[] pixels = data.pixelArray();
         byte[] labelBytes = data.labelArray();
@@ -139,8 +228,6 @@ public final class BatchLoader implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             hostLabels[i] = labelBytes[order[start + i]] & 0xFF;
         }
-        Tensor imageTarget = n == b ? images : lastImages;
-        Tensor labelTarget = n == b ? labels : lastLabels;
         backend.copyFromHost(hostImagesSegment, imageTarget);
         backend.copyFromHost(hostLabelsSegment, labelTarget);
         batch.set(imageTarget, labelTarget, n, epoch, index);
@@ -149,7 +236,7 @@ public final class BatchLoader implements AutoCloseable {
 
     private void augmentInto(byte[] pixels, int start, int n, int index) {
         Augmentation a = options.augmentation();
-        long key = CounterRandom.key(options.seed() ^ AUGMENT_SALT, epoch, index);
+        long key = augmentKey(index);
         float mean = options.normalization().mean();
         float std = options.normalization().std();
         int rows = data.rows();
@@ -185,10 +272,18 @@ public final class BatchLoader implements AutoCloseable {
         };
     }
 
-    /** Frees the batch tensors. */
+    /** Frees the batch tensors (and the uploaded dataset). */
     @Override
     public void close() {
         images.close();
         labels.close();
+        if (onBackend) {
+            datasetPixels.close();
+            datasetLabels.close();
+            epochOrder.close();
+            if (epochMatrices != null) {
+                epochMatrices.close();
+            }
+        }
     }
 }

@@ -186,6 +186,63 @@ class BatchLoaderTest {
         assertFalse(Arrays.equals(a, plain));
     }
 
+    /** Every batch of two epochs from host and backend assembly, compared float for float. */
+    private static void assertSameBatches(ImageDataset d, BatchOptions options) {
+        try (BatchLoader host = new BatchLoader(d, CPU, options, false);
+             BatchLoader onBackend = new BatchLoader(d, CPU, options, true)) {
+            assertFalse(host.assemblesOnBackend());
+            assertTrue(onBackend.assemblesOnBackend());
+            assertEquals(host.batchCount(), onBackend.batchCount());
+            for (int epoch = 0; epoch < 2; epoch++) {
+                host.startEpoch(epoch);
+                onBackend.startEpoch(epoch);
+                for (int i = 0; i < host.batchCount(); i++) {
+                    Batch h = host.batch(i);
+                    float[] hostImages = h.images().toFloatArray();
+                    int[] hostLabels = h.labels().toIntArray();
+                    Batch o = onBackend.batch(i);
+                    String where = options + ", epoch " + epoch + ", batch " + i;
+                    assertEquals(h.size(), o.size(), where);
+                    assertArrayEquals(hostImages, o.images().toFloatArray(), where);
+                    assertArrayEquals(hostLabels, o.labels().toIntArray(), where);
+                }
+            }
+        }
+    }
+
+    @Test
+    void backendAssemblyGivesTheHostAssemblysBatches() {
+        ImageDataset d = new ImageDataset("big", pixels(70, 28, 28), labels(70, 10), 28, 28, 10);
+        assertSameBatches(d, BatchOptions.evaluation(16).withNormalization(Normalization.MNIST));
+        assertSameBatches(d, BatchOptions.training(16).withSeed(5).withNormalization(Normalization.FASHION_MNIST));
+        assertSameBatches(d, BatchOptions.training(16).withSeed(9).withNormalization(Normalization.MNIST)
+                .withAugmentation(Augmentation.digits()));
+        assertSameBatches(d, BatchOptions.training(32).withSeed(9).withDropLast(true)
+                .withAugmentation(new Augmentation(30, 4, 0.7, 1.3)));
+    }
+
+    @Test
+    void backendAssemblyAllocatesNothingPerStep() {
+        ImageDataset d = new ImageDataset("big", pixels(1024, 28, 28), labels(1024, 10), 28, 28, 10);
+        for (Augmentation a : new Augmentation[] {Augmentation.NONE, Augmentation.digits()}) {
+            try (BatchLoader loader = new BatchLoader(d, CPU, BatchOptions.training(128).withAugmentation(a), true)) {
+                for (int warm = 0; warm < 3; warm++) {
+                    for (int i = 0; i < loader.batchCount(); i++) {
+                        loader.batch(i);
+                    }
+                }
+                long before = allocatedBytes();
+                for (int i = 0; i < loader.batchCount(); i++) {
+                    loader.batch(i);
+                }
+                long perStep = (allocatedBytes() - before) / loader.batchCount();
+                // A float batch is 401 KB and a batch of matrices 3 KB; the CPU data ops' fork-join tasks
+                // take about 1 KB (none of them on a GPU), a buffer would take far more.
+                assertTrue(perStep < 2048, a + ": " + perStep + " bytes allocated per step");
+            }
+        }
+    }
+
     @Test
     void batchLargerThanTheDataset() {
         try (BatchLoader loader = new BatchLoader(toy(3), CPU, BatchOptions.evaluation(8))) {

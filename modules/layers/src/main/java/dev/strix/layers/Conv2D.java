@@ -51,9 +51,7 @@ public final class Conv2D implements Layer {
         this.path = switch (algorithm) {
             case STRIDED_VIEW -> new StridedViewConvolution(backend);
             case IM2COL_GEMM -> new Im2colConvolution(backend);
-            case CUDNN -> throw new IllegalArgumentException(description() + ": ConvAlgorithm.CUDNN needs cuDNN"
-                    + " convolution ops, which backend '" + backend.name() + "' does not provide; use STRIDED_VIEW"
-                    + " or IM2COL_GEMM");
+            case CUDNN -> new DirectConvolutionPath(backend);
         };
         Tensor w = backend.allocate(DType.F32, Shape.of(outChannels, inChannels, kh, kw));
         b.init.initialize(w, random);

@@ -11,6 +11,10 @@ public enum ConvAlgorithm {
     STRIDED_VIEW,
     /** The same windows materialised as a matrix (im2col), then GEMM; col2im for the input gradient. */
     IM2COL_GEMM,
-    /** cuDNN's convolution routines: only on a CUDA backend that provides them. */
+    /**
+     * One whole-convolution op per pass ({@link dev.strix.tensor.DirectConvolution}): cuDNN's routines
+     * on the CUDA backend, with the algorithm measured once per shape; the reference loops on the CPU.
+     * Symmetric padding only.
+     */
     CUDNN
 }

@@ -178,10 +178,13 @@ class Conv2DTest {
     }
 
     @Test
-    void cudnnIsRefusedOnTheCpu() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Conv2D.builder(1, 2).algorithm(ConvAlgorithm.CUDNN).build(CPU, new SplittableRandom(1)));
-        assertTrue(e.getMessage().contains("CUDNN") && e.getMessage().contains("cpu"), e.getMessage());
+    void cudnnRefusesAsymmetricPadding() {
+        try (Conv2D conv = Conv2D.builder(1, 2).kernel(2, 2).padding(Padding.SAME).algorithm(ConvAlgorithm.CUDNN)
+                .build(CPU, new SplittableRandom(1));
+             Tensor x = CPU.allocate(dev.strix.tensor.DType.F32, Shape.of(1, 1, 6, 6))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> conv.forward(x, Mode.TRAINING));
+            assertTrue(e.getMessage().contains("CUDNN") && e.getMessage().contains("symmetric"), e.getMessage());
+        }
     }
 
     @Test

@@ -72,15 +72,19 @@ final class BenchCommand implements Callable<Integer> {
                 trainStep(net, loss, adam, images, labels);
             }
             backend.synchronize();
+            long waitsBefore = backend.hostWaits();
             long start = System.nanoTime();
             for (int i = 0; i < steps; i++) {
                 trainStep(net, loss, adam, images, labels);
             }
+            long waitsInSteps = backend.hostWaits() - waitsBefore;
             backend.synchronize();
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             double trainRate = (double) steps * batchSize / trainSeconds;
             out.printf(Locale.ROOT, "training:  %,.0f images/s (%d steps of %d in %.2f s, %.2f ms/step)%n", trainRate,
                     steps, batchSize, trainSeconds, 1000 * trainSeconds / steps);
+            out.printf(Locale.ROOT, "host waits: %d in %d training steps (%.2f per step; 0 means the device never"
+                    + " idles for the host)%n", waitsInSteps, steps, (double) waitsInSteps / steps);
             out.flush();
             try (Tensor big = randomImages(backend, inferenceBatchSize, random)) {
                 int rounds = Math.max(3, steps * batchSize / inferenceBatchSize);

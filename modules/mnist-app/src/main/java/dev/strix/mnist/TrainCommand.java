@@ -99,12 +99,18 @@ final class TrainCommand implements Callable<Integer> {
             description = "print the test accuracy after every epoch, not only at the end (default: on)")
     boolean testEachEpoch;
 
+    @Option(names = "--target-accuracy", paramLabel = "FRACTION", defaultValue = "0",
+            description = {"stop after the first epoch whose test accuracy reaches this fraction (e.g. 0.99) and print",
+                "the training time: wall clock from the first step, per-epoch test evaluations included, JVM start",
+                "and data loading excluded; exit status 1 when it is not reached (default: 0, off)"})
+    double targetAccuracy;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         TrainingOptions options = new TrainingOptions(Architectures.byId(model), epochs, batchSize, optimizer,
                 learningRate, schedule, weightDecay, augment, convAlgorithm, seed, validation, limit, checkpointDir,
-                resume, reportDir);
+                resume, reportDir, targetAccuracy);
         Backend backend = device.resolve(out);
         MnistData mnist = data.load(out);
         // The progress bar writes to the process's standard output, where a terminal can show it.
@@ -115,7 +121,8 @@ final class TrainCommand implements Callable<Integer> {
         try (Trainer trainer = new Trainer(backend, options, data.normalization(), console, progress)) {
             out.println(trainer.model().summary());
             out.flush();
-            Trainer.Result result = trainer.train(mnist.training(), testEachEpoch ? mnist.test() : null);
+            Trainer.Result result = trainer.train(mnist.training(),
+                    testEachEpoch || targetAccuracy > 0 ? mnist.test() : null);
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             EvaluationResult test = Evaluator.evaluate(trainer.model(), mnist.test(), data.normalization(), 24);
             out.printf(Locale.ROOT, "test accuracy %.2f%% (%d/%d), test loss %.4f; trained in %.1f s%n",
@@ -136,7 +143,22 @@ final class TrainCommand implements Callable<Integer> {
                         epochsRun, test.confusion(), test.worst()));
                 out.println("report: " + reportDir.resolve("report.html"));
             }
+            if (targetAccuracy > 0) {
+                if (result.targetEpoch() > 0) {
+                    out.printf(Locale.ROOT, "target accuracy %.2f%% reached after epoch %d: %.2f s of training"
+                            + " (wall clock from the first step, per-epoch evaluations included; JVM start, data"
+                            + " loading and model set-up excluded)%n", 100 * targetAccuracy, result.targetEpoch(),
+                            result.trainingSeconds());
+                } else {
+                    out.printf(Locale.ROOT, "target accuracy %.2f%% not reached in %d epochs (last test accuracy"
+                            + " %.2f%%, %.2f s of training)%n", 100 * targetAccuracy, result.epochs().size(),
+                            100 * result.lastTestAccuracy(), result.trainingSeconds());
+                }
+            }
             out.flush();
+            if (targetAccuracy > 0 && result.targetEpoch() == 0) {
+                return 1;
+            }
         }
         return 0;
     }

@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.strix.data.mnist.DatasetSource;
 import dev.strix.data.mnist.MnistData;
 import dev.strix.data.mnist.MnistLoader;
+import dev.strix.layers.checkpoint.SafeTensorsReader;
 import dev.strix.mnist.image.PngWriter;
+import dev.strix.mnist.train.ModelCheckpoint;
+import dev.strix.tensor.Backends;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -18,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -168,6 +174,50 @@ class TrainEvalPredictTest {
         Path file = dir.resolve(name);
         ImageIO.write(img, "png", file.toFile());
         return file;
+    }
+
+    @Test
+    void evalExportsTheLogitsItJudgedBy() throws Exception {
+        Path file = dir.resolve("logits.safetensors");
+        Run r = run("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint", checkpoints.toString(),
+                "--export-logits", file.toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        MnistData mnist = new MnistLoader(DatasetSource.MNIST).loadFrom(data);
+        Map<String, Tensor> tensors = SafeTensorsReader.read(file, Backends.cpu());
+        try (Tensor logits = tensors.get("logits"); Tensor labels = tensors.get("labels")) {
+            assertEquals(Shape.of(10_000, 10), logits.shape());
+            int[] y = labels.toIntArray();
+            float[] z = logits.toFloatArray();
+            int correct = 0;
+            for (int i = 0; i < y.length; i++) {
+                assertEquals(mnist.test().label(i), y[i], "label " + i);
+                int best = 0;
+                for (int c = 1; c < 10; c++) {
+                    if (z[i * 10 + c] > z[i * 10 + best]) {
+                        best = c;
+                    }
+                }
+                correct += best == y[i] ? 1 : 0;
+            }
+            assertEquals(accuracy(r.out()), correct / 100.0, "argmax of the exported logits gives eval's accuracy");
+        }
+    }
+
+    @Test
+    void trainingStopsAtTheTargetAccuracyAndSaysWhen() throws Exception {
+        Run r = run("train", "--data-dir", data.toString(), "--device", "cpu", "--model", "reference", "--epochs", "3",
+                "--batch-size", "100", "--limit", "30", "--no-augment", "--lr", "2e-3", "--seed", "3",
+                "--target-accuracy", "0.5", "--no-test-each-epoch", "--checkpoint-dir", dir.resolve("target").toString());
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("target accuracy 50.00% reached after epoch 1: "), r.out());
+        assertEquals(1, ModelCheckpoint.info(dir.resolve("target")).epoch(), "no epoch after the one that reached it");
+    }
+
+    @Test
+    void aTargetAccuracyOutOfRangeIsRefused() {
+        Run r = run("train", "--data-dir", data.toString(), "--device", "cpu", "--target-accuracy", "99");
+        assertEquals(1, r.status());
+        assertTrue(r.err().contains("--target-accuracy must be a fraction in [0, 1]"), r.err());
     }
 
     @Test

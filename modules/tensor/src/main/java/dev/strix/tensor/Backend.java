@@ -33,6 +33,9 @@ public interface Backend extends AutoCloseable {
     /** Padding, dilation, window correlation and im2col / col2im for 2-D convolution. */
     Convolution convolution();
 
+    /** Whole convolutions in one op each (cuDNN on CUDA; reference loops on the CPU). */
+    DirectConvolution directConvolution();
+
     /** Max pooling with argmax indices. */
     Pooling pooling();
 
@@ -44,6 +47,9 @@ public interface Backend extends AutoCloseable {
 
     /** Cross-entropy losses and their gradients. */
     Losses losses();
+
+    /** Batch gathering, pixel normalisation and affine augmentation from a uint8 dataset on the backend. */
+    DataOps dataOps();
 
     /**
      * Copies {@code src} into {@code dst} element by element: same shape, any strides on either
@@ -63,6 +69,15 @@ public interface Backend extends AutoCloseable {
 
     /** Waits until every op issued so far has finished. */
     void synchronize();
+
+    /**
+     * How many times so far the host has waited for this backend's device to finish its queued work
+     * (explicit {@link #synchronize}, the waits inside {@link #copyToHost} and inside freeing memory).
+     * Always 0 on the CPU, where nothing is queued. A training step that grows it stalls the device.
+     */
+    default long hostWaits() {
+        return 0;
+    }
 
     /** Releases backend resources (thread pools, device contexts). */
     @Override

@@ -5,6 +5,11 @@ package dev.strix.tensor;
  * are int32 class indices {@code [N]}; the probability version also takes float32 one-hot (or
  * soft) targets {@code [N, K]}. Losses are written into a float32 scalar (shape {@code []}) so a
  * device backend need not synchronise to produce them.
+ *
+ * <p>A label outside {@code [0, K)} is refused with {@link IllegalArgumentException} before any
+ * result is read: by the op itself on the CPU, at the next synchronisation point
+ * ({@link Backend#synchronize}, {@link Backend#copyToHost}) on a device backend, which finds it in
+ * a kernel and does not wait for the device inside the op.
  */
 public interface Losses {
     /**

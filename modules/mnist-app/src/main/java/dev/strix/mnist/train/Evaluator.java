@@ -30,6 +30,20 @@ public final class Evaluator {
     /** Accuracy, confusion matrix, mean loss and the {@code worstCount} most confident mistakes. */
     public static EvaluationResult evaluate(Sequential model, ImageDataset data, Normalization normalization,
                                             int worstCount) {
+        return evaluate(model, data, normalization, worstCount, null);
+    }
+
+    /**
+     * {@link #evaluate(Sequential, ImageDataset, Normalization, int)} that also copies every image's
+     * logits, row-major {@code [count, classes]}, into {@code logits} when it is not null (it must
+     * hold {@code count * classes} floats).
+     */
+    public static EvaluationResult evaluate(Sequential model, ImageDataset data, Normalization normalization,
+                                            int worstCount, float[] logits) {
+        if (logits != null && logits.length != (long) data.count() * data.classes()) {
+            throw new IllegalArgumentException("logits array of " + logits.length + " floats cannot hold "
+                    + data.count() + " x " + data.classes() + " logits of " + data.name());
+        }
         Backend backend = model.backend();
         int classes = data.classes();
         ConfusionMatrix confusion = new ConfusionMatrix(classes);
@@ -44,8 +58,14 @@ public final class Evaluator {
             int seen = 0;
             for (int b = 0; b < loader.batchCount(); b++) {
                 var batch = loader.batch(b);
-                Tensor logits = model.forward(batch.images(), Mode.EVALUATION);
-                Tensor l = loss.forward(logits, batch.labels());
+                Tensor out = model.forward(batch.images(), Mode.EVALUATION);
+                Tensor l = loss.forward(out, batch.labels());
+                if (logits != null) {
+                    try (Tensor c = out.contiguous()) {
+                        backend.copyToHost(c, MemorySegment.ofArray(logits)
+                                .asSlice((long) seen * classes * Float.BYTES, (long) batch.size() * classes * Float.BYTES));
+                    }
+                }
                 backend.copyToHost(l, lossValue);
                 try (Tensor p = loss.probabilities().contiguous()) {
                     backend.copyToHost(p, probabilities);

@@ -72,8 +72,18 @@ public final class Trainer implements AutoCloseable {
         return model;
     }
 
-    /** What a finished run produced. */
-    public record Result(List<EpochMetrics> epochs, DatasetSplit split) {
+    /**
+     * What a finished run produced.
+     *
+     * @param trainingSeconds wall-clock seconds from the first step of the first epoch run to the end of
+     *                        the last one, the per-epoch validation and test evaluations included (JVM
+     *                        start, data loading and model construction are not)
+     * @param targetEpoch     the epoch whose test accuracy reached {@link TrainingOptions#targetAccuracy},
+     *                        0 when there was no target or it was not reached
+     * @param lastTestAccuracy test accuracy after the last epoch run, NaN without a test set
+     */
+    public record Result(List<EpochMetrics> epochs, DatasetSplit split, double trainingSeconds, int targetEpoch,
+                         double lastTestAccuracy) {
     }
 
     /** Trains on {@code training}; holds out the configured validation share first. */
@@ -86,6 +96,13 @@ public final class Trainer implements AutoCloseable {
      * epoch (a line of its own below the epoch summary), so a run shows how fast it gets there.
      */
     public Result train(ImageDataset training, ImageDataset test) throws IOException {
+        double target = options.targetAccuracy();
+        if (target > 0 && test == null) {
+            throw new IllegalArgumentException("--target-accuracy needs the test set evaluated after each epoch");
+        }
+        int targetEpoch = 0;
+        double lastTestAccuracy = Double.NaN;
+        double trainingSeconds = 0;
         DatasetSplit split = options.validationFraction() > 0
                 ? training.splitValidation((int) Math.round(training.count() * options.validationFraction()), options.seed())
                 : new DatasetSplit(training, null);
@@ -111,8 +128,11 @@ public final class Trainer implements AutoCloseable {
             MemorySegment predictedHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
             MemorySegment labelsHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
             try (Tensor predicted = backend.allocate(DType.I32, Shape.of(options.batchSize()))) {
-                for (int epoch = firstEpoch; epoch <= options.epochs(); epoch++) {
+                long runStart = System.nanoTime();
+                for (int epoch = firstEpoch; epoch <= options.epochs() && targetEpoch == 0; epoch++) {
                     long start = System.nanoTime();
+                    long waitsBefore = backend.hostWaits();
+                    int reads = 0;
                     progress.startEpoch(epoch, options.epochs(), (long) batches * options.batchSize());
                     loader.startEpoch(epoch);
                     double lossSum = 0;
@@ -142,9 +162,16 @@ public final class Trainer implements AutoCloseable {
                             }
                             counted += batch.size();
                             progress.update((long) (b + 1) * options.batchSize(), lossSum / lossReads);
+                            reads++;
                         }
                     }
                     backend.synchronize();
+                    if (!cpu) {
+                        // Each read of loss and accuracy waits three times (copyToHost), the epoch's end once,
+                        // uploading the epoch order a few times: anything beyond is a step that stalls the GPU.
+                        out.printf(Locale.ROOT, "epoch %d: %d host waits in %d steps (%d loss reads)%n", epoch,
+                                backend.hostWaits() - waitsBefore, batches, reads);
+                    }
                     double trainSeconds = (System.nanoTime() - start) / 1e9;
                     double validationLoss = Double.NaN;
                     double validationAccuracy = Double.NaN;
@@ -164,7 +191,12 @@ public final class Trainer implements AutoCloseable {
                         out.printf(Locale.ROOT, "epoch %d: test accuracy %.2f%% (%d/%d)%n", epoch, 100 * t.accuracy(),
                                 t.confusion().correct(), t.confusion().total());
                         out.flush();
+                        lastTestAccuracy = t.accuracy();
+                        if (target > 0 && t.accuracy() >= target) {
+                            targetEpoch = epoch;
+                        }
                     }
+                    trainingSeconds = (System.nanoTime() - runStart) / 1e9;
                     if (options.checkpointDir() != null) {
                         ModelCheckpoint.save(options.checkpointDir(), model, options.architecture(), normalization, epoch,
                                 optimizer, Map.of("seed", Long.toString(options.seed())));
@@ -176,7 +208,7 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        return new Result(history, split);
+        return new Result(history, split, trainingSeconds, targetEpoch, lastTestAccuracy);
     }
 
     /** Loads the checkpoint's model and optimizer state; returns the epoch it finished. */

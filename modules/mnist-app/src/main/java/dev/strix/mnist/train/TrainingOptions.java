@@ -12,11 +12,12 @@ import java.nio.file.Path;
  * @param limitBatches       train at most this many batches per epoch (0: all), for smoke runs
  * @param checkpointDir      where model.safetensors and optimizer.safetensors go after each epoch (null: nowhere)
  * @param reportDir          where metrics.csv and report.html go (null: nowhere)
+ * @param targetAccuracy     stop after the first epoch whose test accuracy reaches this fraction (0: run every epoch)
  */
 public record TrainingOptions(Architectures architecture, int epochs, int batchSize, String optimizer,
                               double learningRate, String schedule, double weightDecay, boolean augment,
                               ConvAlgorithm convAlgorithm, long seed, double validationFraction, int limitBatches,
-                              Path checkpointDir, boolean resume, Path reportDir) {
+                              Path checkpointDir, boolean resume, Path reportDir, double targetAccuracy) {
     public TrainingOptions {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
@@ -33,6 +34,10 @@ public record TrainingOptions(Architectures architecture, int epochs, int batchS
         if (limitBatches < 0) {
             throw new IllegalArgumentException("--limit must not be negative, got " + limitBatches);
         }
+        if (!(targetAccuracy >= 0 && targetAccuracy <= 1)) {
+            throw new IllegalArgumentException("--target-accuracy must be a fraction in [0, 1] (e.g. 0.99), got "
+                    + targetAccuracy);
+        }
         if (resume && checkpointDir == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         }
@@ -40,6 +45,6 @@ public record TrainingOptions(Architectures architecture, int epochs, int batchS
 
     public static TrainingOptions defaults() {
         return new TrainingOptions(Architectures.DEFAULT, 15, 128, "adam", 3e-3, "restarts", 0, true,
-                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null);
+                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null, 0);
     }
 }

@@ -5,6 +5,8 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.DataOps;
+import dev.strix.tensor.DirectConvolution;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.Losses;
@@ -30,6 +32,8 @@ public final class CpuBackend implements Backend {
     private final Normalization normalization = new CpuNormalization();
     private final Activation activation = new CpuActivation();
     private final Losses losses = new CpuLosses();
+    private final DataOps dataOps = new CpuDataOps(this);
+    private final DirectConvolution directConvolution = new CpuDirectConvolution(this);
 
     @Override
     public String name() {
@@ -84,6 +88,16 @@ public final class CpuBackend implements Backend {
     @Override
     public Losses losses() {
         return losses;
+    }
+
+    @Override
+    public DirectConvolution directConvolution() {
+        return directConvolution;
+    }
+
+    @Override
+    public DataOps dataOps() {
+        return dataOps;
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
+import dev.strix.tensor.conformance.DataOpsConformance;
+import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.LossesConformance;
@@ -90,6 +92,22 @@ class CpuConformanceTest {
 
     @Nested
     class Losses extends LossesConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Data extends DataOpsConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class Direct extends DirectConvolutionConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();

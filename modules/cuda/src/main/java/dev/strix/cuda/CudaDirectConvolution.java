@@ -1,0 +1,223 @@
+package dev.strix.cuda;
+
+import static dev.strix.cuda.CudaErrors.checkCudnn;
+
+import dev.strix.bindings.CudaLibraries;
+import dev.strix.bindings.NativeLibrary;
+import dev.strix.bindings.cudnn.Cudnn;
+import dev.strix.tensor.BinaryOp;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.DirectConvolution;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Convolutions through cuDNN (cudnnConvolutionForward, BackwardData, BackwardFilter, BackwardBias)
+ * on our stream. cuDNN is loaded on first use, so a machine without it still runs every other op.
+ *
+ * <p>For each shape (sizes, strides, padding and the data tensors' strides) and direction a
+ * {@link CudnnPlan} is made once: descriptors, and the algorithm that cudnnFind...AlgorithmEx
+ * measured fastest among those that fit the workspace (and are deterministic, in deterministic
+ * mode). One workspace of {@code strix.cudnn.workspaceMB} MiB (default 256) is allocated at first
+ * use and shared by every plan. Later calls of a known shape only look the plan up (no allocation)
+ * and launch. Plain float32 maths ({@code CUDNN_FMA_MATH}: no TF32), like the other algorithms.
+ *
+ * <p>Deterministic mode ({@code -Dstrix.cudnn.deterministic=true} or
+ * {@code STRIX_CUDNN_DETERMINISTIC=1}) admits only algorithms cuDNN reports as deterministic, so two
+ * runs give the same bits (the backward-filter ones are often not, by default).
+ */
+final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
+    /** {@code CUDNN_DETERMINISTIC} of {@code cudnnDeterminism_t} (cudnn_ops.h), not among the generated constants. */
+    static final int CUDNN_DETERMINISTIC = 1;
+
+    private final CudaBackend backend;
+    private final boolean deterministic;
+    private final long workspaceBytes;
+    private final List<CudnnPlan> plans = new ArrayList<>();
+    private final int[] key = new int[CudnnPlan.KEY_LENGTH];
+    private Arena arena;
+    private MemorySegment handle;
+    private MemorySegment one;
+    private MemorySegment zero;
+    private Tensor workspace;
+
+    CudaDirectConvolution(CudaBackend backend) {
+        this.backend = backend;
+        String env = System.getenv("STRIX_CUDNN_DETERMINISTIC");
+        this.deterministic = Boolean.getBoolean("strix.cudnn.deterministic")
+                || "1".equals(env) || "true".equalsIgnoreCase(env);
+        this.workspaceBytes = Long.getLong("strix.cudnn.workspaceMB", 256) << 20;
+    }
+
+    /** Whether only deterministic algorithms are chosen. */
+    boolean deterministic() {
+        return deterministic;
+    }
+
+    @Override
+    public void forward(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH, int padW, Tensor y) {
+        checkData(x, "forward input");
+        checkWeights(weight, "forward weights");
+        checkData(y, "forward output");
+        Sizes s = Sizes.check("forward", x.shape(), weight.shape(), strideH, strideW, padH, padW, y.shape(), "output");
+        if (bias != null) {
+            checkData(bias, "forward bias");
+            bias.requireShape(Shape.of(s.o()), "forward bias");
+            CudaBackend.requireContiguous(bias, "forward bias");
+        }
+        if (y.size() == 0) {
+            return;
+        }
+        if (x.size() == 0) {
+            // No input channels: the sums are empty, only the bias remains.
+            backend.fill(y, 0f);
+            if (bias != null) {
+                backend.elementwise().binary(BinaryOp.ADD, y, bias.reshape(s.o(), 1, 1), y);
+            }
+            return;
+        }
+        CudnnPlan p = plan(CudnnPlan.FORWARD, s, strideH, strideW, padH, padW, x, y, weight);
+        checkCudnn(Cudnn.cudnnConvolutionForward(handle, one, p.a, pointer(x), p.filter, pointer(weight), p.conv,
+                p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.b, pointer(y)), "cudnnConvolutionForward");
+        if (bias != null) {
+            checkCudnn(Cudnn.cudnnAddTensor(handle, one, p.bias(), pointer(bias), one, p.b, pointer(y)), "cudnnAddTensor");
+        }
+    }
+
+    @Override
+    public void backwardData(Tensor dy, Tensor weight, int strideH, int strideW, int padH, int padW, Tensor dx) {
+        checkData(dy, "backwardData output gradient");
+        checkWeights(weight, "backwardData weights");
+        checkData(dx, "backwardData input gradient");
+        Sizes s = Sizes.check("backwardData", dx.shape(), weight.shape(), strideH, strideW, padH, padW, dy.shape(),
+                "output gradient");
+        if (dx.size() == 0) {
+            return;
+        }
+        if (dy.size() == 0) {
+            backend.fill(dx, 0f);
+            return;
+        }
+        CudnnPlan p = plan(CudnnPlan.BACKWARD_DATA, s, strideH, strideW, padH, padW, dy, dx, weight);
+        checkCudnn(Cudnn.cudnnConvolutionBackwardData(handle, one, p.filter, pointer(weight), p.a, pointer(dy), p.conv,
+                p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.b, pointer(dx)), "cudnnConvolutionBackwardData");
+    }
+
+    @Override
+    public void backwardFilter(Tensor x, Tensor dy, int strideH, int strideW, int padH, int padW, Tensor dWeight) {
+        checkData(x, "backwardFilter input");
+        checkData(dy, "backwardFilter output gradient");
+        checkWeights(dWeight, "backwardFilter weight gradient");
+        Sizes s = Sizes.check("backwardFilter", x.shape(), dWeight.shape(), strideH, strideW, padH, padW, dy.shape(),
+                "output gradient");
+        if (dWeight.size() == 0) {
+            return;
+        }
+        if (x.size() == 0 || dy.size() == 0) {
+            backend.fill(dWeight, 0f);
+            return;
+        }
+        CudnnPlan p = plan(CudnnPlan.BACKWARD_FILTER, s, strideH, strideW, padH, padW, x, dy, dWeight);
+        checkCudnn(Cudnn.cudnnConvolutionBackwardFilter(handle, one, p.a, pointer(x), p.b, pointer(dy), p.conv,
+                p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.filter, pointer(dWeight)),
+                "cudnnConvolutionBackwardFilter");
+    }
+
+    @Override
+    public void backwardBias(Tensor dy, Tensor dBias) {
+        checkData(dy, "backwardBias output gradient");
+        checkData(dBias, "backwardBias bias gradient");
+        if (dy.rank() != 4 || !dBias.shape().equals(Shape.of(dy.dim(1)))) {
+            throw new IllegalArgumentException("backwardBias: output gradient must be [N, O, OH, OW] and the bias"
+                    + " gradient [O], got " + dy.shape() + " and " + dBias.shape());
+        }
+        CudaBackend.requireContiguous(dBias, "backwardBias bias gradient");
+        if (dBias.size() == 0) {
+            return;
+        }
+        if (dy.size() == 0) {
+            backend.fill(dBias, 0f);
+            return;
+        }
+        // Only dy's descriptor matters: a plan of sizes [n, o, oh, ow] with dy as both data tensors.
+        Sizes s = new Sizes(dy.dim(0), dy.dim(1), dy.dim(2), dy.dim(3), dy.dim(1), 1, 1, dy.dim(2), dy.dim(3));
+        CudnnPlan p = plan(CudnnPlan.BIAS, s, 1, 1, 0, 0, dy, dy, null);
+        checkCudnn(Cudnn.cudnnConvolutionBackwardBias(handle, one, p.a, pointer(dy), zero, p.bias(), pointer(dBias)),
+                "cudnnConvolutionBackwardBias");
+    }
+
+    /** The plan for this call, made (and its algorithm measured with the call's own tensors) on first use. */
+    private CudnnPlan plan(int direction, Sizes s, int sh, int sw, int ph, int pw, Tensor a, Tensor b, Tensor weights) {
+        start();
+        CudnnPlan.key(key, direction, s, sh, sw, ph, pw, a, b);
+        for (int i = 0; i < plans.size(); i++) {
+            CudnnPlan p = plans.get(i);
+            if (p.matches(key)) {
+                return p;
+            }
+        }
+        CudnnPlan p = CudnnPlan.create(key, direction, s, sh, sw, ph, pw, a, b);
+        plans.add(p);
+        if (direction != CudnnPlan.BIAS) {
+            p.choose(handle, pointer(a), pointer(weights), pointer(b), pointer(workspace), workspaceBytes, deterministic);
+        }
+        return p;
+    }
+
+    /** Loads cuDNN and makes the handle and the workspace, once. */
+    private void start() {
+        if (handle != null) {
+            return;
+        }
+        CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
+        if (!r.loaded()) {
+            throw new IllegalStateException("cuDNN convolutions need libcudnn: " + r.message());
+        }
+        backend.context().makeCurrent();
+        Arena a = Arena.ofShared();
+        MemorySegment out = a.allocate(ValueLayout.ADDRESS);
+        checkCudnn(Cudnn.cudnnCreate(out), "cudnnCreate");
+        MemorySegment h = out.get(ValueLayout.ADDRESS, 0);
+        checkCudnn(Cudnn.cudnnSetStream(h, backend.context().stream()), "cudnnSetStream");
+        one = a.allocateFrom(ValueLayout.JAVA_FLOAT, 1f);
+        zero = a.allocateFrom(ValueLayout.JAVA_FLOAT, 0f);
+        workspace = backend.allocate(DType.U8, Shape.of(Math.toIntExact(workspaceBytes)));
+        arena = a;
+        handle = h;
+    }
+
+    private static MemorySegment pointer(Tensor t) {
+        return MemorySegment.ofAddress(CudaBackend.address(t));
+    }
+
+    private void checkData(Tensor t, String what) {
+        backend.requireHere(t, what);
+        t.requireDType(DType.F32, what);
+    }
+
+    private void checkWeights(Tensor t, String what) {
+        checkData(t, what);
+        CudaBackend.requireContiguous(t, what);
+    }
+
+    @Override
+    public void close() {
+        if (handle == null) {
+            return;
+        }
+        backend.context().makeCurrent();
+        for (CudnnPlan p : plans) {
+            p.close();
+        }
+        plans.clear();
+        workspace.close();
+        checkCudnn(Cudnn.cudnnDestroy(handle), "cudnnDestroy");
+        handle = null;
+        arena.close();
+    }
+}
