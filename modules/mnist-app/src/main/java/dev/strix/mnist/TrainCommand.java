@@ -92,6 +92,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the checkpoint in --checkpoint-dir")
     boolean resume;
 
+    @Option(names = "--stop-after-epoch", paramLabel = "N", defaultValue = "0",
+            description = "stop after epoch N of the --epochs schedule (train in sessions: continue later with --resume)")
+    int stopAfterEpoch;
+
     @Option(names = "--report", paramLabel = "DIR", description = "write metrics.csv and report.html here")
     Path reportDir;
 
@@ -110,7 +114,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         TrainingOptions options = new TrainingOptions(Architectures.byId(model), epochs, batchSize, optimizer,
                 learningRate, schedule, weightDecay, augment, convAlgorithm, seed, validation, limit, checkpointDir,
-                resume, reportDir, targetAccuracy);
+                resume, reportDir, targetAccuracy, stopAfterEpoch);
         Backend backend = device.resolve(out);
         MnistData mnist = data.load(out);
         // The progress bar writes to the process's standard output, where a terminal can show it.
@@ -118,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
         PrintStream console = System.out;
         ProgressReporter progress = ProgressReporter.forConsole(console);
         long start = System.nanoTime();
-        try (Trainer trainer = new Trainer(backend, options, data.normalization(), console, progress)) {
+        try (Trainer trainer = new Trainer(backend, options, data.normalization(), out, progress)) {
             out.println(trainer.model().summary());
             out.flush();
             Trainer.Result result = trainer.train(mnist.training(),

@@ -221,6 +221,37 @@ class TrainEvalPredictTest {
     }
 
     @Test
+    void resumeContinuesExactly() throws Exception {
+        String[] common = {"--data-dir", data.toString(), "--device", "cpu", "--model", "reference", "--batch-size", "50",
+            "--limit", "8", "--seed", "9", "--no-test-each-epoch"};
+        Path straight = dir.resolve("straight");
+        Path resumed = dir.resolve("resumed");
+        assertEquals(0, run(concat(common, "train", "--epochs", "2", "--checkpoint-dir", straight.toString())).status());
+        // The same run cut after epoch 1 (a separate process would do the same: nothing is shared but the files).
+        Path firstHalf = dir.resolve("first-half");
+        assertEquals(0, run(concat(common, "train", "--epochs", "2", "--stop-after-epoch", "1", "--checkpoint-dir",
+                firstHalf.toString())).status());
+        Files.createDirectories(resumed);
+        Files.copy(firstHalf.resolve("model.safetensors"), resumed.resolve("model.safetensors"));
+        Files.copy(firstHalf.resolve("optimizer.safetensors"), resumed.resolve("optimizer.safetensors"));
+        Run r = run(concat(common, "train", "--epochs", "2", "--resume", "--checkpoint-dir", resumed.toString()));
+        assertEquals(0, r.status(), r.out() + r.err());
+        assertTrue(r.out().contains("resumed from"), r.out());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(straight.resolve("model.safetensors")),
+                Files.readAllBytes(resumed.resolve("model.safetensors"))), "resumed weights differ from the straight run");
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(straight.resolve("optimizer.safetensors")),
+                Files.readAllBytes(resumed.resolve("optimizer.safetensors"))), "resumed optimizer state differs");
+    }
+
+    private static String[] concat(String[] common, String... first) {
+        String[] all = new String[first.length + common.length];
+        System.arraycopy(first, 0, all, 0, 1);
+        System.arraycopy(common, 0, all, 1, common.length);
+        System.arraycopy(first, 1, all, 1 + common.length, first.length - 1);
+        return all;
+    }
+
+    @Test
     void evalRefusesAFileThatIsNotACheckpoint() throws Exception {
         Path bogus = dir.resolve("bogus.safetensors");
         Files.writeString(bogus, "definitely not safetensors");

@@ -27,7 +27,7 @@ import dev.strix.tensor.DType;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -50,14 +50,14 @@ public final class Trainer implements AutoCloseable {
     private final Backend backend;
     private final TrainingOptions options;
     private final Normalization normalization;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final ProgressReporter progress;
     private final Sequential model;
     private final SoftmaxCrossEntropy loss;
     private final Arena arena = Arena.ofConfined();
     private Optimizer optimizer;
 
-    public Trainer(Backend backend, TrainingOptions options, Normalization normalization, PrintStream out,
+    public Trainer(Backend backend, TrainingOptions options, Normalization normalization, PrintWriter out,
                    ProgressReporter progress) {
         this.backend = backend;
         this.options = options;
@@ -129,7 +129,8 @@ public final class Trainer implements AutoCloseable {
             MemorySegment labelsHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
             try (Tensor predicted = backend.allocate(DType.I32, Shape.of(options.batchSize()))) {
                 long runStart = System.nanoTime();
-                for (int epoch = firstEpoch; epoch <= options.epochs() && targetEpoch == 0; epoch++) {
+                int lastEpoch = options.stopAfterEpoch() > 0 ? options.stopAfterEpoch() : options.epochs();
+                for (int epoch = firstEpoch; epoch <= lastEpoch && targetEpoch == 0; epoch++) {
                     long start = System.nanoTime();
                     long waitsBefore = backend.hostWaits();
                     int reads = 0;
@@ -216,6 +217,7 @@ public final class Trainer implements AutoCloseable {
         Path dir = options.checkpointDir();
         if (!Files.exists(dir.resolve(ModelCheckpoint.MODEL_FILE))) {
             out.println("no checkpoint in " + dir + " yet: starting from epoch 1");
+            out.flush();
             return 0;
         }
         ModelCheckpoint.Info info = ModelCheckpoint.info(dir);
@@ -234,6 +236,7 @@ public final class Trainer implements AutoCloseable {
         }
         out.printf(Locale.ROOT, "resumed from %s: epoch %d done, optimizer at step %d%n", info.file(), info.epoch(),
                 optimizer.stepCount());
+        out.flush();
         return info.epoch();
     }
 

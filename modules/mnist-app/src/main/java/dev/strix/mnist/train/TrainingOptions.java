@@ -13,11 +13,14 @@ import java.nio.file.Path;
  * @param checkpointDir      where model.safetensors and optimizer.safetensors go after each epoch (null: nowhere)
  * @param reportDir          where metrics.csv and report.html go (null: nowhere)
  * @param targetAccuracy     stop after the first epoch whose test accuracy reaches this fraction (0: run every epoch)
+ * @param stopAfterEpoch     stop after this epoch although the schedule covers {@code epochs} (0: run them all);
+ *                           a later {@code --resume} continues exactly where it stopped
  */
 public record TrainingOptions(Architectures architecture, int epochs, int batchSize, String optimizer,
                               double learningRate, String schedule, double weightDecay, boolean augment,
                               ConvAlgorithm convAlgorithm, long seed, double validationFraction, int limitBatches,
-                              Path checkpointDir, boolean resume, Path reportDir, double targetAccuracy) {
+                              Path checkpointDir, boolean resume, Path reportDir, double targetAccuracy,
+                              int stopAfterEpoch) {
     public TrainingOptions {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
@@ -38,6 +41,9 @@ public record TrainingOptions(Architectures architecture, int epochs, int batchS
             throw new IllegalArgumentException("--target-accuracy must be a fraction in [0, 1] (e.g. 0.99), got "
                     + targetAccuracy);
         }
+        if (stopAfterEpoch < 0 || stopAfterEpoch > epochs) {
+            throw new IllegalArgumentException("--stop-after-epoch must be in [0, --epochs], got " + stopAfterEpoch);
+        }
         if (resume && checkpointDir == null) {
             throw new IllegalArgumentException("--resume needs --checkpoint-dir");
         }
@@ -45,6 +51,6 @@ public record TrainingOptions(Architectures architecture, int epochs, int batchS
 
     public static TrainingOptions defaults() {
         return new TrainingOptions(Architectures.DEFAULT, 15, 128, "adam", 3e-3, "restarts", 0, true,
-                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null, 0);
+                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null, 0, 0);
     }
 }
