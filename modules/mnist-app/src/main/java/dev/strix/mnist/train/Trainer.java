@@ -172,6 +172,7 @@ public final class Trainer implements AutoCloseable {
                         // uploading the epoch order a few times: anything beyond is a step that stalls the GPU.
                         out.printf(Locale.ROOT, "epoch %d: %d host waits in %d steps (%d loss reads)%n", epoch,
                                 backend.hostWaits() - waitsBefore, batches, reads);
+                        out.flush();
                     }
                     double trainSeconds = (System.nanoTime() - start) / 1e9;
                     double validationLoss = Double.NaN;
