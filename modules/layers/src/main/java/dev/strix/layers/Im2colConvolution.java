@@ -8,7 +8,7 @@ import dev.strix.tensor.Tensor;
  * im2col + GEMM: the window view materialised as columns {@code [N, C*KH*KW, OH*OW]}, so that
  * <pre>
  *   Z[n]     = W[O, CKK] * cols[n]                  (forward, one batched GEMM)
- *   dW       = sum_n dZ[n] * cols[n]^T               (one GEMM per sample, accumulating)
+ *   dW       = sum_n dZ[n] * cols[n]^T               (one batch-summed GEMM)
  *   dcols[n] = W^T * dZ[n],  dX = col2im(dcols)      (batched GEMM, then scatter-add)
  * </pre>
  * The batch goes through in chunks whose columns fit a budget ({@link #COLUMN_BUDGET} floats by
@@ -87,10 +87,8 @@ final class Im2colConvolution implements ConvolutionPath {
                 im2col(x, g, start, b, cols);
             }
             Tensor matrices = cols.reshape(b, k, p);
-            for (int i = 0; i < b; i++) {
-                backend.blas().gemm(false, true, 1f, dz.select(0, start + i).reshape(g.o(), p), matrices.select(0, i),
-                        start + i == 0 ? 0f : 1f, dw);
-            }
+            backend.blas().gemmBatchSum(false, true, 1f, dz.slice(0, start, start + b).reshape(b, g.o(), p), matrices,
+                    start == 0 ? 0f : 1f, dw);
             // The columns of this chunk are spent: overwrite them with their gradients.
             backend.blas().gemm(true, false, 1f, w.unsqueeze(0).broadcastTo(b, g.o(), k),
                     dz.slice(0, start, start + b).reshape(b, g.o(), p), 0f, matrices);

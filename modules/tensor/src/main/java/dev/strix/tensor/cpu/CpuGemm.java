@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,16 +37,16 @@ final class CpuGemm {
      * Depth of one rank-KC update. Deep blocks pay C's load and store (and the tile round trip)
      * over more multiply-adds: on Zen 4, 512 beat 256 by about 10% at 1024^3.
      */
-    private static final int KC = Integer.getInteger("strix.gemm.kc", 512);
+    static final int KC = Integer.getInteger("strix.gemm.kc", 512);
     /** Rows of A packed at once (a multiple of MR): MC x KC floats (192 KiB) stay in L2. */
-    private static final int MC = roundUp(Integer.getInteger("strix.gemm.mc", 96), MR);
+    static final int MC = roundUp(Integer.getInteger("strix.gemm.mc", 96), MR);
     /** Columns of B packed at once (a multiple of NR): KC x NC floats (4 MiB) stay in L3. */
-    private static final int NC = roundUp(Integer.getInteger("strix.gemm.nc", 2048), NR);
+    static final int NC = roundUp(Integer.getInteger("strix.gemm.nc", 2048), NR);
     /** Below this many flops a product runs on the calling thread. */
-    private static final long PARALLEL_FLOPS = 1L << 20;
+    static final long PARALLEL_FLOPS = 1L << 20;
 
     /** Packing buffers and the edge tile of one thread, sized on first use and then reused. */
-    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private CpuGemm() {
     }
@@ -61,7 +62,7 @@ final class CpuGemm {
         }
     }
 
-    private static final class Workspace {
+    static final class Workspace {
         float[] packedA = new float[0];
         float[] packedB = new float[0];
         final float[] tile = new float[MR * NR];
@@ -106,11 +107,16 @@ final class CpuGemm {
     /**
      * Whether computing C^T wastes fewer kernel lanes on zero padding (e.g. an n = 9 product would
      * pad 9 columns to NR = 32, but only 9 rows to 16 as C^T), or, when both waste the same, makes
-     * C's columns contiguous so tiles store with vector writes.
+     * C's columns contiguous so tiles store with vector writes. A swap that would make contiguous
+     * columns strided must save more than a quarter of the lanes: strided tiles store one element
+     * at a time.
      */
     private static boolean preferTransposed(int m, int n, Matrix c) {
         long straight = (long) roundUp(m, MR) * roundUp(n, NR);
         long swapped = (long) roundUp(n, MR) * roundUp(m, NR);
+        if (c.colStride() == 1 && c.rowStride() != 1) {
+            return 4 * swapped < 3 * straight;
+        }
         return swapped < straight || (swapped == straight && c.colStride() != 1 && c.rowStride() == 1);
     }
 
@@ -205,9 +211,27 @@ final class CpuGemm {
         }
     }
 
-    /** Writes the valid {@code mr x nr} corner of a kernel tile into C, element by element. */
+    /**
+     * Writes the valid {@code mr x nr} corner of a kernel tile into C: under a lane mask where C's
+     * columns are contiguous, element by element otherwise.
+     */
     private static void storeTile(float[] tile, int mr, int nr, Matrix c, long at, float beta) {
         MemorySegment cs = c.segment();
+        if (c.colStride() == 1) {
+            FloatVector betas = FloatVector.broadcast(SPECIES, beta);
+            for (int j = 0; j < nr; j += LANES) {
+                VectorMask<Float> valid = SPECIES.indexInRange(j, nr);
+                for (int r = 0; r < mr; r++) {
+                    long to = (at + r * c.rowStride() + j) * Float.BYTES;
+                    FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR + j);
+                    if (beta != 0f) {
+                        v = FloatVector.fromMemorySegment(SPECIES, cs, to, NATIVE, valid).fma(betas, v);
+                    }
+                    v.intoMemorySegment(cs, to, NATIVE, valid);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++) {
             long row = at + r * c.rowStride();
             for (int j = 0; j < nr; j++) {
@@ -219,6 +243,11 @@ final class CpuGemm {
     }
 
     /** {@code C = beta * C} (zero when beta is 0, even over NaN): the whole product when k or alpha is 0. */
+    static void scale(int batch, int m, int n, float beta, MemorySegment cs, long offset, long batchStride,
+                      long rowStride, long colStride) {
+        scale(batch, m, n, beta, new Matrix(cs, offset, batchStride, rowStride, colStride));
+    }
+
     private static void scale(int batch, int m, int n, float beta, Matrix c) {
         MemorySegment cs = c.segment();
         for (int s = 0; s < batch; s++) {
@@ -231,11 +260,11 @@ final class CpuGemm {
         }
     }
 
-    private static int ceilDiv(int a, int b) {
+    static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
-    private static int roundUp(int a, int multiple) {
+    static int roundUp(int a, int multiple) {
         return ceilDiv(a, multiple) * multiple;
     }
 }
