@@ -37,15 +37,15 @@ final class CpuPooling implements Pooling {
         MemorySegment am = argmax.storage().segment();
         long perPlane = (long) h * w + (long) oh * ow * kh * kw;
         CpuParallel.forRange((long) x.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, perPlane)), (from, to) -> {
-            float[] in = PlaneCopy.floats(0, h * w);
-            float[] best = PlaneCopy.floats(1, oh * ow);
-            int[] where = PlaneCopy.ints(oh * ow);
+            float[] in = PlaneCopy.floats(0, h * w + MaxPool2x2.PADDING);
+            float[] best = PlaneCopy.floats(1, oh * ow + MaxPool2x2.PADDING);
+            int[] where = PlaneCopy.ints(oh * ow + MaxPool2x2.PADDING);
             for (long nc = from; nc < to; nc++) {
                 long n = nc / c;
                 long ch = nc % c;
                 PlaneCopy.read(xm, x.offset() + n * xs[0] + ch * xs[1], xs[2], xs[3], h, w, in);
                 if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
-                    poolPlane2x2(in, w, oh, ow, best, where);
+                    MaxPool2x2.plane(in, w, oh, ow, best, where);
                 } else {
                     poolPlane(in, w, kh, kw, sh, sw, oh, ow, best, where);
                 }
@@ -53,43 +53,6 @@ final class CpuPooling implements Pooling {
                 PlaneCopy.write(where, am, argmax.offset() + n * as[0] + ch * as[1], as[2], as[3], oh, ow);
             }
         });
-    }
-
-    /**
-     * The 2x2, stride-2 case of {@link #poolPlane} (every pooling layer of the MNIST models): four
-     * loads and three selects per output, no inner loops, so C2 keeps it all in registers. The
-     * selects keep the generic path's rules: the first of equal maxima wins, and a NaN (which fails
-     * every comparison) is caught afterwards and wins over numbers.
-     */
-    private static void poolPlane2x2(float[] in, int w, int oh, int ow, float[] best, int[] where) {
-        for (int y = 0; y < oh; y++) {
-            int top = 2 * y * w;
-            int out = y * ow;
-            for (int col = 0; col < ow; col++) {
-                int k = top + 2 * col;
-                float a = in[k];
-                float b = in[k + 1];
-                float c = in[k + w];
-                float d = in[k + w + 1];
-                float max = a;
-                int at = k;
-                boolean better = b > max;
-                max = better ? b : max;
-                at = better ? k + 1 : at;
-                better = c > max;
-                max = better ? c : max;
-                at = better ? k + w : at;
-                better = d > max;
-                max = better ? d : max;
-                at = better ? k + w + 1 : at;
-                if (a != a || b != b || c != c || d != d) {
-                    at = a != a ? k : b != b ? k + 1 : c != c ? k + w : k + w + 1;
-                    max = in[at];
-                }
-                best[out + col] = max;
-                where[out + col] = at;
-            }
-        }
     }
 
     /** Window maxima and their positions in one plane of width {@code w}, all on heap arrays. */

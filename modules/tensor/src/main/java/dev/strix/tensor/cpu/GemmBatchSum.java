@@ -53,15 +53,31 @@ final class GemmBatchSum {
         }
         Operand oa = new Operand(a, aOffset, aBatch, aRow, aCol);
         Operand ob = new Operand(b, bOffset, bBatch, bRow, bCol);
-        long straight = (long) CpuGemm.roundUp(m, MR) * CpuGemm.roundUp(n, NR);
-        long swapped = (long) CpuGemm.roundUp(n, MR) * CpuGemm.roundUp(m, NR);
-        if (swapped < straight) {
-            // Sum C^T = B^T A^T instead: the narrow side lands on the kernel's MR. The partials are
-            // then transposed sums, which the final add reads with swapped strides.
+        if (preferTransposed(m, n, k, oa, ob)) {
+            // Sum C^T = B^T A^T instead. The partials are then transposed sums, which the final
+            // add reads with swapped strides.
             run(batch, n, m, k, alpha, ob.transposed(), oa.transposed(), beta, c, cOffset, cCol, cRow);
         } else {
             run(batch, m, n, k, alpha, oa, ob, beta, c, cOffset, cRow, cCol);
         }
+    }
+
+    /**
+     * Whether {@code C^T = B^T A^T} costs less: first by kernel lanes wasted on padding, then, on a
+     * tie, by packing: every entry's A and B are packed once, and a B that is not row-major packs
+     * element by element, so the smaller operand should be the one in that position. (A weight
+     * gradient {@code dZ[n] cols[n]^T} packs the small {@code dZ^T} that way, not the columns.)
+     */
+    private static boolean preferTransposed(int m, int n, int k, Operand a, Operand b) {
+        long straight = (long) CpuGemm.roundUp(m, MR) * CpuGemm.roundUp(n, NR);
+        long swapped = (long) CpuGemm.roundUp(n, MR) * CpuGemm.roundUp(m, NR);
+        if (swapped != straight) {
+            return swapped < straight;
+        }
+        long slowStraight = b.colStride() == 1 ? 0 : (long) k * n;
+        // Swapped, A^T is in B's place; its columns are contiguous where A's rows are.
+        long slowSwapped = a.rowStride() == 1 ? 0 : (long) k * m;
+        return slowSwapped < slowStraight;
     }
 
     private static void run(int batch, int m, int n, int k, float alpha, Operand a, Operand b, float beta,
