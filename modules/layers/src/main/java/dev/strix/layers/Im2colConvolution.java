@@ -89,6 +89,9 @@ final class Im2colConvolution implements ConvolutionPath {
             Tensor matrices = cols.reshape(b, k, p);
             backend.blas().gemmBatchSum(false, true, 1f, dz.slice(0, start, start + b).reshape(b, g.o(), p), matrices,
                     start == 0 ? 0f : 1f, dw);
+            if (dx == null) {
+                continue;
+            }
             // The columns of this chunk are spent: overwrite them with their gradients.
             backend.blas().gemm(true, false, 1f, w.unsqueeze(0).broadcastTo(b, g.o(), k),
                     dz.slice(0, start, start + b).reshape(b, g.o(), p), 0f, matrices);

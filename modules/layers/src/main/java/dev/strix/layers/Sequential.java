@@ -143,6 +143,19 @@ public final class Sequential implements Layer {
         return g;
     }
 
+    /**
+     * Backward through every layer, the first one storing its parameter gradients only: a model's
+     * input is data, so dL/dInput would be thrown away. What a training step calls.
+     */
+    @Override
+    public void backwardParameters(Tensor dOutput) {
+        Tensor g = dOutput;
+        for (int i = layers.size() - 1; i > 0; i--) {
+            g = layers.get(i).backward(g);
+        }
+        layers.get(0).backwardParameters(g);
+    }
+
     @Override
     public List<Parameter> parameters() {
         return parameters;

@@ -55,6 +55,9 @@ final class StridedViewConvolution implements ConvolutionPath {
                 new long[] {xp.stride(1), xp.stride(0), xp.stride(2), xp.stride(3),
                     xp.stride(2) * g.sh(), xp.stride(3) * g.sw()});
         backend.convolution().correlate(inputWindows, dz.permute(1, 0, 2, 3), dWeight.permute(1, 0, 2, 3));
+        if (dx == null) {
+            return;
+        }
 
         Tensor spread = dz;
         if (g.sh() > 1 || g.sw() > 1) {
