@@ -66,10 +66,20 @@ final class CpuGemm {
         float[] packedA = new float[0];
         float[] packedB = new float[0];
         final float[] tile = new float[MR * NR];
+        /**
+         * The block of A now in {@link #packedA} when A is shared by every batch entry (batch
+         * stride 0), so the next entry skips packing it again; valid within one product only.
+         */
+        boolean sharedAPacked;
+        int sharedRow;
+        int sharedDepth;
+        int sharedRows;
+        int sharedSteps;
 
         float[] packedA(int size) {
             if (packedA.length < size) {
                 packedA = new float[size];
+                sharedAPacked = false;
             }
             return packedA;
         }
@@ -129,6 +139,7 @@ final class CpuGemm {
         long minUnits = (long) Math.ceil(PARALLEL_FLOPS / flopsPerUnit);
         CpuParallel.forRange((long) batch * units, minUnits, (from, to) -> {
             Workspace ws = WORKSPACE.get();
+            ws.sharedAPacked = false;
             long u = from;
             while (u < to) {
                 int entry = (int) (u / units);
@@ -162,12 +173,27 @@ final class CpuGemm {
                 float betaNow = pc == 0 ? beta : 1f;
                 for (int ic = rowFrom; ic < rowTo; ic += mcStep) {
                     int mc = Math.min(mcStep, rowTo - ic);
-                    GemmPacking.packA(a.segment(), a.at(entry, ic, pc), a.rowStride(), a.colStride(), mc, kc, alpha,
-                            packedA);
+                    packA(ws, a, entry, ic, pc, mc, kc, alpha, packedA);
                     multiplyBlock(ws, packedA, packedB, mc, nc, kc, c, entry, ic, jc, betaNow);
                 }
             }
         }
+    }
+
+    /** Packs a block of A, unless it is a shared A's block that the previous batch entry left packed. */
+    private static void packA(Workspace ws, Matrix a, int entry, int ic, int pc, int mc, int kc, float alpha,
+                              float[] packedA) {
+        boolean shared = a.batchStride() == 0;
+        if (shared && ws.sharedAPacked && ws.sharedRow == ic && ws.sharedDepth == pc && ws.sharedRows == mc
+                && ws.sharedSteps == kc) {
+            return;
+        }
+        GemmPacking.packA(a.segment(), a.at(entry, ic, pc), a.rowStride(), a.colStride(), mc, kc, alpha, packedA);
+        ws.sharedAPacked = shared;
+        ws.sharedRow = ic;
+        ws.sharedDepth = pc;
+        ws.sharedRows = mc;
+        ws.sharedSteps = kc;
     }
 
     /** Runs the micro-kernel over every (MR x NR) tile of one packed A block times one packed B panel. */

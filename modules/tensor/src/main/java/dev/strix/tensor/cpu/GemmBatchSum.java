@@ -93,8 +93,10 @@ final class GemmBatchSum {
                 int first = (int) (t * batch / tasks);
                 int last = (int) ((t + 1) * batch / tasks);
                 float[] partial = partials[(int) t];
+                CpuGemm.Workspace ws = CpuGemm.WORKSPACE.get();
+                ws.sharedAPacked = false;
                 Arrays.fill(partial, 0, mp * np, 0f);
-                accumulate(CpuGemm.WORKSPACE.get(), first, last, m, n, k, np, alpha, a, b, partial);
+                accumulate(ws, first, last, m, n, k, np, alpha, a, b, partial);
             }
         });
         for (int i = 0; i < m; i++) {
