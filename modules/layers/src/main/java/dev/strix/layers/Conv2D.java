@@ -152,6 +152,16 @@ public final class Conv2D implements Layer {
         backwardInto(dz, null);
     }
 
+    /**
+     * dL/dInput only, leaving the parameter gradients as they are: for a frozen layer, or to time
+     * the input-gradient half of {@link #backward} on its own.
+     */
+    public Tensor backwardInput(Tensor dz) {
+        Tensor dx = inputGradient.get(checkGradient(dz).input());
+        path.backward(input, weight.value(), dz, geometry, null, dx);
+        return dx;
+    }
+
     private ConvGeometry checkGradient(Tensor dz) {
         ShapeCheck.forwardDone(this, input);
         ShapeCheck.gradient(this, geometry.output(), dz.shape());

@@ -9,7 +9,7 @@ interface ConvolutionPath extends AutoCloseable {
 
     /**
      * Writes dL/dWeight into {@code dWeight} and dL/dX into {@code dx}, given dL/dZ of the last
-     * forward; a null {@code dx} skips the input gradient.
+     * forward; a null {@code dx} skips the input gradient, a null {@code dWeight} the weight gradient.
      */
     void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dx);
 

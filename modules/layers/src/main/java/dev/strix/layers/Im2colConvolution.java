@@ -79,16 +79,18 @@ final class Im2colConvolution implements ConvolutionPath {
         int p = g.oh() * g.ow();
         int k = g.patchSize();
         Tensor w = weight.reshape(g.o(), k);
-        Tensor dw = dWeight.reshape(g.o(), k);
+        Tensor dw = dWeight == null ? null : dWeight.reshape(g.o(), k);
         for (int start = 0; start < g.n(); start += chunk) {
             int b = Math.min(chunk, g.n() - start);
             Tensor cols = b == chunk ? buffer : buffer.slice(0, 0, b);
-            if (!columnsHoldWholeBatch) {
-                im2col(x, g, start, b, cols);
-            }
             Tensor matrices = cols.reshape(b, k, p);
-            backend.blas().gemmBatchSum(false, true, 1f, dz.slice(0, start, start + b).reshape(b, g.o(), p), matrices,
-                    start == 0 ? 0f : 1f, dw);
+            if (dWeight != null) {
+                if (!columnsHoldWholeBatch) {
+                    im2col(x, g, start, b, cols);
+                }
+                backend.blas().gemmBatchSum(false, true, 1f, dz.slice(0, start, start + b).reshape(b, g.o(), p),
+                        matrices, start == 0 ? 0f : 1f, dw);
+            }
             if (dx == null) {
                 continue;
             }
