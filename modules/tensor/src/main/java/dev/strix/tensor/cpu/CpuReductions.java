@@ -6,7 +6,12 @@ import dev.strix.tensor.Reductions;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Reductions: the kept axes index the output, the reduced axes are walked as strided rows
@@ -14,6 +19,10 @@ import java.util.Arrays;
  */
 final class CpuReductions implements Reductions {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    /** A float vector widens into two double vectors of the same size. */
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
 
     /** Split of the input axes into kept (output) and reduced ones, with the output's strides. */
     private record Plan(int[] keptDims, long[] keptStridesX, long[] keptStridesOut, int[] reducedDims,
@@ -96,6 +105,10 @@ final class CpuReductions implements Reductions {
                 };
                 inner.run(0, inner.rows, (starts, n, st) -> {
                     long at = base[0] + starts[0];
+                    if (st[0] == 1 && (op == ReduceOp.SUM || op == ReduceOp.MEAN)) {
+                        acc[0] += sumContiguous(xs, at, n);
+                        return;
+                    }
                     double a = acc[0];
                     for (int i = 0; i < n; i++, at += st[0]) {
                         float v = xs.getAtIndex(FLOAT, at);
@@ -112,6 +125,27 @@ final class CpuReductions implements Reductions {
                 increment(p.keptDims, index);
             }
         });
+    }
+
+    /**
+     * {@code sum of x[at .. at + n)} in double precision, a vector at a time: each float vector is
+     * widened to two double vectors before it is added (a bias gradient sums rows of hundreds of
+     * contiguous values; the scalar loop was a tenth of a training step).
+     */
+    private static double sumContiguous(MemorySegment xs, long at, int n) {
+        DoubleVector low = DoubleVector.zero(DOUBLES);
+        DoubleVector high = DoubleVector.zero(DOUBLES);
+        int i = 0;
+        for (; i <= n - FLOATS.length(); i += FLOATS.length()) {
+            FloatVector v = FloatVector.fromMemorySegment(FLOATS, xs, (at + i) * Float.BYTES, NATIVE);
+            low = low.add((DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 0));
+            high = high.add((DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 1));
+        }
+        double sum = low.add(high).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += xs.getAtIndex(FLOAT, at + i);
+        }
+        return sum;
     }
 
     @Override

@@ -42,8 +42,8 @@ final class GemmPacking {
     private static final FloatVector LOW_4 = interleave(4, false);
     private static final FloatVector HIGH_4 = interleave(4, true);
 
-    /** One column of column-major B, per thread. */
-    private static final ThreadLocal<float[]> COLUMN = ThreadLocal.withInitial(() -> new float[0]);
+    /** Scratch space for packing column-major B, per thread. */
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     private GemmPacking() {
     }
@@ -170,6 +170,16 @@ final class GemmPacking {
         }
     }
 
+    /** This thread's scratch array, at least {@code size} long. */
+    private static float[] scratch(int size) {
+        float[] s = SCRATCH.get();
+        if (s.length < size) {
+            s = new float[size];
+            SCRATCH.set(s);
+        }
+        return s;
+    }
+
     private static FloatVector load(MemorySegment a, long byteOffset) {
         return FloatVector.fromMemorySegment(GemmKernel.SPECIES, a, byteOffset, NATIVE);
     }
@@ -228,14 +238,23 @@ final class GemmPacking {
                 continue;
             }
             if (rowStride == 1) {
-                // Column-major (transposed) B: each column is copied in bulk to the heap, then
-                // written with stride NR by a plain array loop (no per-element segment checks).
-                float[] column = COLUMN.get();
-                if (column.length < kc) {
-                    column = new float[kc];
-                    COLUMN.set(column);
+                int done = 0;
+                if (TRANSPOSE_8X16 && kc >= LANES) {
+                    // Column-major (transposed) B, eight columns at a time: the register transpose
+                    // of transposeRows makes them one sliver of MR = 8 values per step, whose
+                    // 8-float rows are then moved into place NR apart.
+                    float[] eight = scratch(kc * MR);
+                    for (; done + MR <= cols; done += MR) {
+                        transposeRows(b, base + (j0 + done) * colStride, colStride, kc, 1f, eight, 0);
+                        for (int p = 0; p < kc; p++) {
+                            FloatVector.fromArray(SLIVER, eight, p * MR).intoArray(dst, sliver + p * NR + done);
+                        }
+                    }
                 }
-                for (int j = 0; j < cols; j++) {
+                // Remaining columns: each copied in bulk to the heap, then written with stride NR by
+                // a plain array loop (no per-element segment checks).
+                float[] column = scratch(kc);
+                for (int j = done; j < cols; j++) {
                     MemorySegment.copy(b, FLOAT, (base + (j0 + j) * colStride) * Float.BYTES, column, 0, kc);
                     int to = sliver + j;
                     for (int p = 0; p < kc; p++) {
