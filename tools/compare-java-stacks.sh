@@ -72,7 +72,7 @@ done
 
 echo
 awk -F'\t' -v peers="$peers" '
-  $1 == "RESULT" { n[$2]++; train[$2, n[$2]] = $3; infer[$2, n[$2]] = $4; acc[$2] = $5; desc[$2] = $6 }
+  $1 == "RESULT" { n[$2]++; train[$2, n[$2]] = $3; infer[$2, n[$2]] = $4; acc[$2] = $5; desc[$2] = $6; cpu[$2, n[$2]] = $7 }
   function median(arr, key, count,   i, j, t, v) {
     for (i = 1; i <= count; i++) v[i] = arr[key, i]
     for (i = 1; i <= count; i++) for (j = i + 1; j <= count; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
@@ -80,11 +80,11 @@ awk -F'\t' -v peers="$peers" '
   }
   END {
     split("strix," peers, order, ",")
-    printf "| stack | training images/s | inference images/s | test accuracy |\n|---|---:|---:|---:|\n"
+    printf "| stack | training images/s | inference images/s | test accuracy | training CPU time |\n|---|---:|---:|---:|---:|\n"
     for (i = 1; i in order; i++) {
       s = order[i]; if (!(s in n)) continue
       mt[s] = median(train, s, n[s]); mi[s] = median(infer, s, n[s])
-      printf "| %s | %.0f | %.0f | %.2f%% |\n", desc[s], mt[s], mi[s], 100 * acc[s]
+      printf "| %s | %.0f | %.0f | %.2f%% | %.0f s |\n", desc[s], mt[s], mi[s], 100 * acc[s], median(cpu, s, n[s])
     }
     print ""
     for (i = 2; i in order; i++) {

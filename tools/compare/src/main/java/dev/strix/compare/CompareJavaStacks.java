@@ -1,6 +1,7 @@
 package dev.strix.compare;
 
 import dev.strix.layers.ConvAlgorithm;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -20,8 +21,9 @@ import java.util.Locale;
  * (from another permutation, untimed) lets the JIT and the native libraries settle first. Training
  * speed counts the batches of the timed epochs; inference speed is a pass over the test set in
  * large batches, after one untimed pass. The last line is machine-readable:
- * {@code RESULT <stack> <train images/s> <inference images/s> <test accuracy> <description>},
- * tab-separated.
+ * {@code RESULT <stack> <train images/s> <inference images/s> <test accuracy> <description>
+ * <training CPU seconds>}, tab-separated. The CPU time (all threads of the process) shows how
+ * much of the machine a stack used, which matters when other work shares it.
  */
 public final class CompareJavaStacks {
     private CompareJavaStacks() {
@@ -85,6 +87,9 @@ public final class CompareJavaStacks {
             mnist.trainBatch(warmOrder, b * batchSize, batchSize, images, labels);
             stack.trainStep(images, labels, batchSize);
         }
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuStart = os.getProcessCpuTime();
         long start = System.nanoTime();
         for (int epoch = 1; epoch <= epochs; epoch++) {
             int[] order = mnist.order(seed, epoch);
@@ -94,9 +99,10 @@ public final class CompareJavaStacks {
             }
         }
         double trainSeconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (os.getProcessCpuTime() - cpuStart) / 1e9;
         double trainRate = (double) epochs * batches * batchSize / trainSeconds;
-        System.out.printf(Locale.ROOT, "%s: trained %d epoch(s) of %d batches of %d in %.1f s: %,.0f images/s%n", name,
-                epochs, batches, batchSize, trainSeconds, trainRate);
+        System.out.printf(Locale.ROOT, "%s: trained %d epoch(s) of %d batches of %d in %.1f s (%.1f s of CPU time):"
+                + " %,.0f images/s%n", name, epochs, batches, batchSize, trainSeconds, cpuSeconds, trainRate);
 
         int[] predicted = new int[inferenceBatch];
         int testBatches = mnist.testCount() / inferenceBatch;
@@ -119,7 +125,7 @@ public final class CompareJavaStacks {
         double accuracy = (double) correct / tested;
         System.out.printf(Locale.ROOT, "%s: inference %,.0f images/s (batches of %d); test accuracy %.2f%%%n", name,
                 inferenceRate, inferenceBatch, 100 * accuracy);
-        System.out.printf(Locale.ROOT, "RESULT\t%s\t%.1f\t%.1f\t%.4f\t%s%n", name, trainRate, inferenceRate, accuracy,
-                stack.description());
+        System.out.printf(Locale.ROOT, "RESULT\t%s\t%.1f\t%.1f\t%.4f\t%s\t%.1f%n", name, trainRate, inferenceRate,
+                accuracy, stack.description(), cpuSeconds);
     }
 }
