@@ -42,8 +42,8 @@ final class GemmPacking {
     private static final FloatVector LOW_4 = interleave(4, false);
     private static final FloatVector HIGH_4 = interleave(4, true);
 
-    /** Scratch space for packing column-major B, per thread. */
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    /** Scratch space for packing, two arrays per thread. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
     private GemmPacking() {
     }
@@ -71,12 +71,14 @@ final class GemmPacking {
             if (colStride == 1 && rows == MR && TRANSPOSE_8X16 && kc >= LANES) {
                 transposeRows(a, base + i0 * rowStride, rowStride, kc, alpha, dst, sliver);
             } else if (colStride == 1) {
-                // Row-major A: read each row sequentially, write it with stride MR.
+                // Row-major A, a partial sliver (or short k): each row copied in bulk to the heap,
+                // then written with stride MR.
+                float[] row = scratch(0, kc);
                 for (int r = 0; r < rows; r++) {
-                    long from = base + (i0 + r) * rowStride;
+                    MemorySegment.copy(a, FLOAT, (base + (i0 + r) * rowStride) * Float.BYTES, row, 0, kc);
                     int to = sliver + r;
                     for (int p = 0; p < kc; p++) {
-                        dst[to + p * MR] = alpha * a.getAtIndex(FLOAT, from + p);
+                        dst[to + p * MR] = alpha * row[p];
                     }
                 }
             } else if (rowStride == 1 && rows == MR && VECTOR_SLIVERS) {
@@ -162,22 +164,33 @@ final class GemmPacking {
             lo4.selectFrom(b3, b7).mul(alphas).intoArray(dst, to + 6 * LANES);
             hi4.selectFrom(b3, b7).mul(alphas).intoArray(dst, to + 7 * LANES);
         }
-        for (int r = 0; r < MR; r++) {
-            long from = first + r * rowStride;
-            for (int q = p; q < kc; q++) {
-                dst[sliver + q * MR + r] = alpha * a.getAtIndex(FLOAT, from + q);
+        // The last kc % 16 steps: each row's tail copied in bulk to the heap, then interleaved
+        // there (element-wise segment reads here cost more than all the vector work above).
+        int tail = kc - p;
+        if (tail > 0) {
+            float[] rows = scratch(1, MR * tail);
+            for (int r = 0; r < MR; r++) {
+                MemorySegment.copy(a, FLOAT, (first + r * rowStride + p) * Float.BYTES, rows, r * tail, tail);
+            }
+            for (int q = 0; q < tail; q++) {
+                int to = sliver + (p + q) * MR;
+                for (int r = 0; r < MR; r++) {
+                    dst[to + r] = alpha * rows[r * tail + q];
+                }
             }
         }
     }
 
-    /** This thread's scratch array, at least {@code size} long. */
-    private static float[] scratch(int size) {
-        float[] s = SCRATCH.get();
-        if (s.length < size) {
-            s = new float[size];
-            SCRATCH.set(s);
+    /**
+     * This thread's scratch array number {@code slot}, at least {@code size} long. Slot 1 is
+     * {@link #transposeRows}'s own, since its callers may hand it slot 0 as the destination.
+     */
+    private static float[] scratch(int slot, int size) {
+        float[][] all = SCRATCH.get();
+        if (all[slot].length < size) {
+            all[slot] = new float[size];
         }
-        return s;
+        return all[slot];
     }
 
     private static FloatVector load(MemorySegment a, long byteOffset) {
@@ -243,7 +256,7 @@ final class GemmPacking {
                     // Column-major (transposed) B, eight columns at a time: the register transpose
                     // of transposeRows makes them one sliver of MR = 8 values per step, whose
                     // 8-float rows are then moved into place NR apart.
-                    float[] eight = scratch(kc * MR);
+                    float[] eight = scratch(0, kc * MR);
                     for (; done + MR <= cols; done += MR) {
                         transposeRows(b, base + (j0 + done) * colStride, colStride, kc, 1f, eight, 0);
                         for (int p = 0; p < kc; p++) {
@@ -253,7 +266,7 @@ final class GemmPacking {
                 }
                 // Remaining columns: each copied in bulk to the heap, then written with stride NR by
                 // a plain array loop (no per-element segment checks).
-                float[] column = scratch(kc);
+                float[] column = scratch(0, kc);
                 for (int j = done; j < cols; j++) {
                     MemorySegment.copy(b, FLOAT, (base + (j0 + j) * colStride) * Float.BYTES, column, 0, kc);
                     int to = sliver + j;
