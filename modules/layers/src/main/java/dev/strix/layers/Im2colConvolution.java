@@ -17,7 +17,7 @@ import dev.strix.tensor.Tensor;
  */
 final class Im2colConvolution implements ConvolutionPath {
     /** Largest column buffer in floats (32 MiB). */
-    static final long COLUMN_BUDGET = 1L << 23;
+    static final long COLUMN_BUDGET = Long.getLong("strix.conv.columnBudget", 1L << 23);
 
     private final Backend backend;
     private final long columnBudget;

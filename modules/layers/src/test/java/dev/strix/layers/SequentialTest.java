@@ -136,4 +136,39 @@ class SequentialTest {
                     what + ": " + p.name());
         }
     }
+
+    @Test
+    void reluBeforePoolingRunsAfterItWithTheSameOutputsAndGradients() {
+        // The same model twice (same seed): once through Sequential, which pools before the ReLU,
+        // once layer by layer in the declared order.
+        try (Sequential model = pooled(new SplittableRandom(21)); Sequential layers = pooled(new SplittableRandom(21));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(22), 3, 2, 9, 8);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(23), 3, 5)) {
+            float[] fused = model.forward(x, Mode.TRAINING).toFloatArray();
+            float[] dxFused = model.backward(dy).toFloatArray();
+            Tensor h = x;
+            for (Layer layer : layers.layers()) {
+                h = layer.forward(h, Mode.TRAINING);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(h.toFloatArray(), fused, "outputs");
+            Tensor g = dy;
+            for (int i = layers.layers().size() - 1; i >= 0; i--) {
+                g = layers.layers().get(i).backward(g);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(g.toFloatArray(), dxFused, "input gradient");
+            for (int i = 0; i < model.parameters().size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(layers.parameters().get(i).gradient().toFloatArray(),
+                        model.parameters().get(i).gradient().toFloatArray(), model.parameters().get(i).name());
+            }
+        }
+    }
+
+    private static Sequential pooled(SplittableRandom random) {
+        return new Sequential(Shape.of(2, 9, 8),
+                Conv2D.builder(2, 4).kernel(3, 3).build(CPU, random),
+                new ReLU(CPU),
+                new MaxPool2D(CPU, 2),
+                new Flatten(CPU),
+                new Dense(CPU, 4 * 3 * 3, 5, random));
+    }
 }

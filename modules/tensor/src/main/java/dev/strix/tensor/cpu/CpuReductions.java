@@ -20,9 +20,14 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuReductions implements Reductions {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-    /** A float vector widens into two double vectors of the same size. */
-    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    /**
+     * Doubles of the widest vector, and floats of the same lane count (half its bits): widening
+     * one into the other is a single instruction. (Widening a full-width float vector in two
+     * parts was not intrinsified, and boxed every vector.)
+     */
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FLOATS =
+            DOUBLES.length() >= 8 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
 
     /** Split of the input axes into kept (output) and reduced ones, with the output's strides. */
     private record Plan(int[] keptDims, long[] keptStridesX, long[] keptStridesOut, int[] reducedDims,
@@ -129,23 +134,22 @@ final class CpuReductions implements Reductions {
 
     /**
      * {@code sum of x[at .. at + n)} in double precision, a vector at a time: each float vector is
-     * widened to two double vectors before it is added (a bias gradient sums rows of hundreds of
-     * contiguous values; the scalar loop was a tenth of a training step).
+     * widened to doubles before it is added (a bias gradient sums rows of hundreds of contiguous
+     * values; the scalar loop was a tenth of a training step).
      */
     private static double sumContiguous(MemorySegment xs, long at, int n) {
-        DoubleVector low = DoubleVector.zero(DOUBLES);
-        DoubleVector high = DoubleVector.zero(DOUBLES);
+        DoubleVector sum = DoubleVector.zero(DOUBLES);
+        int step = FLOATS.length();
         int i = 0;
-        for (; i <= n - FLOATS.length(); i += FLOATS.length()) {
+        for (; i <= n - step; i += step) {
             FloatVector v = FloatVector.fromMemorySegment(FLOATS, xs, (at + i) * Float.BYTES, NATIVE);
-            low = low.add((DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 0));
-            high = high.add((DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 1));
+            sum = sum.add((DoubleVector) v.convertShape(VectorOperators.F2D, DOUBLES, 0));
         }
-        double sum = low.add(high).reduceLanes(VectorOperators.ADD);
+        double total = sum.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            sum += xs.getAtIndex(FLOAT, at + i);
+            total += xs.getAtIndex(FLOAT, at + i);
         }
-        return sum;
+        return total;
     }
 
     @Override
