@@ -93,10 +93,15 @@ public final class MarkdownReport {
             lines.add("| " + name + " | " + String.join(", ", values)
                     + " | " + format(primary.getScore()) + " " + primary.getScoreUnit()
                     + " | " + format(primary.getScoreError())
-                    + " | " + (images == null ? "" : String.format(Locale.ROOT, "%,.0f", images.getScore()))
-                    + " | " + (flops == null ? "" : format(flops.getScore())) + " |");
+                    + " | " + (counted(images) ? String.format(Locale.ROOT, "%,.0f", images.getScore()) : "")
+                    + " | " + (counted(flops) ? format(flops.getScore()) : "") + " |");
         }
         return String.join("\n", lines) + "\n";
+    }
+
+    /** Whether a benchmark counted this (a counter it never adds to reads zero). */
+    private static boolean counted(Result<?> r) {
+        return r != null && r.getScore() > 0;
     }
 
     private static String describeShape(String value) {

@@ -65,8 +65,9 @@ final class GemmBatchSum {
     /**
      * Whether {@code C^T = B^T A^T} costs less: first by kernel lanes wasted on padding, then, on a
      * tie, by packing: every entry's A and B are packed once, and a B that is not row-major packs
-     * element by element, so the smaller operand should be the one in that position. (A weight
-     * gradient {@code dZ[n] cols[n]^T} packs the small {@code dZ^T} that way, not the columns.)
+     * through transposes, slower than the row copies of a row-major one, so the smaller operand
+     * should be the one in that position. (A weight gradient {@code dZ[n] cols[n]^T} packs the
+     * small {@code dZ^T} that way, not the columns.)
      */
     private static boolean preferTransposed(int m, int n, int k, Operand a, Operand b) {
         long straight = (long) CpuGemm.roundUp(m, MR) * CpuGemm.roundUp(n, NR);
