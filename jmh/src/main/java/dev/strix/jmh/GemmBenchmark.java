@@ -7,7 +7,6 @@ import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -47,18 +46,6 @@ public class GemmBenchmark {
     private Tensor b;
     private Tensor c;
 
-    /** Billions of floating-point operations done, reported per second. */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Flops {
-        public double gflop;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            gflop = 0;
-        }
-    }
-
     @Setup(Level.Trial)
     public void allocate() {
         device = Backends.named(backend);
@@ -84,9 +71,9 @@ public class GemmBenchmark {
     }
 
     @Benchmark
-    public void gemm(Flops flops) {
+    public void gemm(Counters counters) {
         device.blas().gemm(shape.transposeA, shape.transposeB, 1f, a, b, 0f, c);
         device.synchronize();
-        flops.gflop += shape.flops() / 1e9;
+        counters.gflop += shape.flops() / 1e9;
     }
 }

@@ -22,11 +22,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs JMH with the usual command line ({@code [regexp] [options]}) and defaults suited to a
  * small machine, then writes the results as a Markdown table to the file named by
  * {@code -Dstrix.jmh.markdown}: one row per benchmark and parameter set, with the primary score
- * and, for benchmarks that count it, GFLOP/s.
+ * and, for benchmarks that count them, images/s and GFLOP/s (the secondary results
+ * {@code images} and {@code gflop} of {@link Counters}).
  *
  * <p>Defaults, each overridden by its JMH option: 1 fork ({@code -f}), 3 warm-up iterations of
  * 1 s ({@code -wi}, {@code -w}), 5 measured iterations of 1 s ({@code -i}, {@code -r}), and
- * {@code --add-modules jdk.incubator.vector} for the forked JVM ({@code -jvmArgsPrepend}).
+ * {@code --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED} for the forked JVM
+ * ({@code -jvmArgsPrepend}).
  */
 public final class MarkdownReport {
     private MarkdownReport() {
@@ -59,7 +61,7 @@ public final class MarkdownReport {
             options.measurementTime(TimeValue.seconds(1));
         }
         if (!command.getJvmArgsPrepend().hasValue()) {
-            options.jvmArgsPrepend("--add-modules", "jdk.incubator.vector");
+            options.jvmArgsPrepend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED");
         }
         Options built = options.build();
         Collection<RunResult> results = new Runner(built).run();
@@ -73,30 +75,33 @@ public final class MarkdownReport {
     /** The results as a Markdown table. */
     static String table(Collection<RunResult> results) {
         List<String> lines = new ArrayList<>();
-        lines.add("| benchmark | parameters | GEMM | score | error (99.9%) | GFLOP/s | GFLOP/s error |");
-        lines.add("| --- | --- | --- | ---: | ---: | ---: | ---: |");
+        lines.add("| benchmark | parameters | score | error (99.9%) | images/s | GFLOP/s |");
+        lines.add("| --- | --- | ---: | ---: | ---: | ---: |");
         for (RunResult run : results) {
             BenchmarkParams params = run.getParams();
             String name = params.getBenchmark();
             name = name.substring(name.lastIndexOf('.', name.lastIndexOf('.') - 1) + 1);
             List<String> values = new ArrayList<>();
-            String gemm = "";
             for (String key : params.getParamsKeys()) {
                 String value = params.getParam(key);
-                values.add(key + "=" + value);
-                if (key.equals("shape")) {
-                    gemm = describeShape(value);
-                }
+                String shape = key.equals("shape") ? describeShape(value) : "";
+                values.add(key + "=" + value + (shape.isEmpty() ? "" : " " + shape));
             }
             Result<?> primary = run.getPrimaryResult();
+            Result<?> images = run.getSecondaryResults().get("images");
             Result<?> flops = run.getSecondaryResults().get("gflop");
-            lines.add("| " + name + " | " + String.join(", ", values) + " | " + gemm
+            lines.add("| " + name + " | " + String.join(", ", values)
                     + " | " + format(primary.getScore()) + " " + primary.getScoreUnit()
                     + " | " + format(primary.getScoreError())
-                    + " | " + (flops == null ? "" : format(flops.getScore()))
-                    + " | " + (flops == null ? "" : format(flops.getScoreError())) + " |");
+                    + " | " + (counted(images) ? String.format(Locale.ROOT, "%,.0f", images.getScore()) : "")
+                    + " | " + (counted(flops) ? format(flops.getScore()) : "") + " |");
         }
         return String.join("\n", lines) + "\n";
+    }
+
+    /** Whether a benchmark counted this (a counter it never adds to reads zero). */
+    private static boolean counted(Result<?> r) {
+        return r != null && r.getScore() > 0;
     }
 
     private static String describeShape(String value) {

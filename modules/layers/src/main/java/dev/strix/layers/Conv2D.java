@@ -138,14 +138,39 @@ public final class Conv2D implements Layer {
 
     @Override
     public Tensor backward(Tensor dz) {
+        Tensor dx = inputGradient.get(checkGradient(dz).input());
+        backwardInto(dz, dx);
+        return dx;
+    }
+
+    /** The weight and bias gradients only: no col2im or transposed correlation for dL/dX. */
+    @Override
+    public void backwardParameters(Tensor dz) {
+        checkGradient(dz);
+        backwardInto(dz, null);
+    }
+
+    /**
+     * dL/dInput only, leaving the parameter gradients as they are: for a frozen layer, or to time
+     * the input-gradient half of {@link #backward} on its own.
+     */
+    public Tensor backwardInput(Tensor dz) {
+        Tensor dx = inputGradient.get(checkGradient(dz).input());
+        path.backward(input, weight.value(), dz, geometry, null, dx);
+        return dx;
+    }
+
+    private ConvGeometry checkGradient(Tensor dz) {
         ShapeCheck.forwardDone(this, input);
         ShapeCheck.gradient(this, geometry.output(), dz.shape());
+        return geometry;
+    }
+
+    private void backwardInto(Tensor dz, Tensor dx) {
         if (bias != null) {
             backend.reductions().reduce(ReduceOp.SUM, dz, new int[] {0, 2, 3}, bias.gradient());
         }
-        Tensor dx = inputGradient.get(geometry.input());
         path.backward(input, weight.value(), dz, geometry, weight.gradient(), dx);
-        return dx;
     }
 
     @Override

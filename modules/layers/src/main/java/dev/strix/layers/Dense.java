@@ -105,6 +105,17 @@ public final class Dense implements Layer {
         return dx;
     }
 
+    /** The weight and bias gradients only, without the {@code dY W} product. */
+    @Override
+    public void backwardParameters(Tensor dy) {
+        ShapeCheck.forwardDone(this, input);
+        ShapeCheck.gradient(this, Shape.of(input.dim(0), out), dy.shape());
+        backend.blas().gemm(true, false, 1f, dy, input, 0f, weight.gradient());
+        if (bias != null) {
+            backend.reductions().reduce(ReduceOp.SUM, dy, new int[] {0}, bias.gradient());
+        }
+    }
+
     @Override
     public List<Parameter> parameters() {
         return bias == null ? List.of(weight) : List.of(weight, bias);

@@ -8,7 +8,7 @@ import dev.strix.tensor.Tensor;
  * im2col + GEMM: the window view materialised as columns {@code [N, C*KH*KW, OH*OW]}, so that
  * <pre>
  *   Z[n]     = W[O, CKK] * cols[n]                  (forward, one batched GEMM)
- *   dW       = sum_n dZ[n] * cols[n]^T               (one GEMM per sample, accumulating)
+ *   dW       = sum_n dZ[n] * cols[n]^T               (one batch-summed GEMM)
  *   dcols[n] = W^T * dZ[n],  dX = col2im(dcols)      (batched GEMM, then scatter-add)
  * </pre>
  * The batch goes through in chunks whose columns fit a budget ({@link #COLUMN_BUDGET} floats by
@@ -17,7 +17,7 @@ import dev.strix.tensor.Tensor;
  */
 final class Im2colConvolution implements ConvolutionPath {
     /** Largest column buffer in floats (32 MiB). */
-    static final long COLUMN_BUDGET = 1L << 23;
+    static final long COLUMN_BUDGET = Long.getLong("strix.conv.columnBudget", 1L << 23);
 
     private final Backend backend;
     private final long columnBudget;
@@ -79,17 +79,20 @@ final class Im2colConvolution implements ConvolutionPath {
         int p = g.oh() * g.ow();
         int k = g.patchSize();
         Tensor w = weight.reshape(g.o(), k);
-        Tensor dw = dWeight.reshape(g.o(), k);
+        Tensor dw = dWeight == null ? null : dWeight.reshape(g.o(), k);
         for (int start = 0; start < g.n(); start += chunk) {
             int b = Math.min(chunk, g.n() - start);
             Tensor cols = b == chunk ? buffer : buffer.slice(0, 0, b);
-            if (!columnsHoldWholeBatch) {
-                im2col(x, g, start, b, cols);
-            }
             Tensor matrices = cols.reshape(b, k, p);
-            for (int i = 0; i < b; i++) {
-                backend.blas().gemm(false, true, 1f, dz.select(0, start + i).reshape(g.o(), p), matrices.select(0, i),
-                        start + i == 0 ? 0f : 1f, dw);
+            if (dWeight != null) {
+                if (!columnsHoldWholeBatch) {
+                    im2col(x, g, start, b, cols);
+                }
+                backend.blas().gemmBatchSum(false, true, 1f, dz.slice(0, start, start + b).reshape(b, g.o(), p),
+                        matrices, start == 0 ? 0f : 1f, dw);
+            }
+            if (dx == null) {
+                continue;
             }
             // The columns of this chunk are spent: overwrite them with their gradients.
             backend.blas().gemm(true, false, 1f, w.unsqueeze(0).broadcastTo(b, g.o(), k),

@@ -38,6 +38,16 @@ public interface Layer extends AutoCloseable {
     /** Stores the parameter gradients and returns dL/dInput, given dL/dOutput of the last forward pass. */
     Tensor backward(Tensor dOutput);
 
+    /**
+     * Stores the parameter gradients of {@link #backward} without computing dL/dInput, for a layer
+     * whose input needs no gradient: the first layer of a model, whose input is data. The default
+     * runs {@code backward} and drops its result; layers whose input gradient costs real work
+     * (convolution, dense) skip it.
+     */
+    default void backwardParameters(Tensor dOutput) {
+        backward(dOutput);
+    }
+
     /** Trainable tensors with their gradients and stable names ({@code "weight"}, {@code "bias"}). */
     default List<Parameter> parameters() {
         return List.of();

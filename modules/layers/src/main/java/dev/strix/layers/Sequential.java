@@ -16,6 +16,13 @@ import java.util.Map;
  * model that cannot run fails at once, naming the layer. Parameter and buffer names are prefixed
  * with the layer's index as in PyTorch's {@code nn.Sequential} ({@code "0.weight"},
  * {@code "3.running_mean"}). Closing the model closes its layers.
+ *
+ * <p>A {@link ReLU} directly followed by a {@link MaxPool2D} runs pooling first: the maximum of a
+ * window commutes with ReLU (a non-decreasing function), so the outputs are the same, and so are
+ * the gradients (a window's gradient reaches the same element, or is zero either way when the
+ * window holds no positive value); the ReLU then touches a quarter of the values, forward and
+ * backward. (With NaN in the input the two orders may differ, as ReLU implementations differ on
+ * NaN; training has failed by then anyway.)
  */
 public final class Sequential implements Layer {
     private final Shape sampleShape;
@@ -23,6 +30,8 @@ public final class Sequential implements Layer {
     private final List<Shape> sampleOutputs;
     private final List<Parameter> parameters;
     private final Map<String, Tensor> buffers;
+    /** {@code poolFirst[i]}: layer i is a ReLU that runs after the max pooling of layer i + 1. */
+    private final boolean[] poolFirst;
 
     /** {@code sampleShape} is one input without the batch axis, e.g. {@code [1, 28, 28]} for MNIST. */
     public Sequential(Shape sampleShape, Layer... layers) {
@@ -65,6 +74,10 @@ public final class Sequential implements Layer {
         }
         this.parameters = List.copyOf(params);
         this.buffers = Collections.unmodifiableMap(bufs);
+        this.poolFirst = new boolean[this.layers.size()];
+        for (int i = 0; i + 1 < this.layers.size(); i++) {
+            poolFirst[i] = this.layers.get(i) instanceof ReLU && this.layers.get(i + 1) instanceof MaxPool2D;
+        }
     }
 
     private static Shape withBatch(int batch, Shape sample) {
@@ -125,22 +138,58 @@ public final class Sequential implements Layer {
     public Tensor forward(Tensor input, Mode mode) {
         Tensor x = input;
         for (int i = 0; i < layers.size(); i++) {
-            try {
-                x = layers.get(i).forward(x, mode);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("layer " + i + " " + e.getMessage(), e);
+            if (poolFirst[i]) {
+                x = forward(i + 1, x, mode);
+                x = forward(i, x, mode);
+                i++;
+            } else {
+                x = forward(i, x, mode);
             }
         }
         return x;
     }
 
+    private Tensor forward(int i, Tensor x, Mode mode) {
+        try {
+            return layers.get(i).forward(x, mode);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("layer " + i + " " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Tensor backward(Tensor dOutput) {
+        return backwardTo(0, dOutput);
+    }
+
+    /** Backward through layers {@code n-1 .. first}, in the reverse of the order forward ran them. */
+    private Tensor backwardTo(int first, Tensor dOutput) {
         Tensor g = dOutput;
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            g = layers.get(i).backward(g);
+        for (int i = layers.size() - 1; i >= first; i--) {
+            if (i > 0 && poolFirst[i - 1]) {
+                // Forward ran the pooling (i), then the ReLU (i - 1): undo the ReLU first.
+                g = layers.get(i - 1).backward(g);
+                g = layers.get(i).backward(g);
+                i--;
+            } else {
+                g = layers.get(i).backward(g);
+            }
         }
         return g;
+    }
+
+    /**
+     * Backward through every layer, the first one storing its parameter gradients only: a model's
+     * input is data, so dL/dInput would be thrown away. What a training step calls.
+     */
+    @Override
+    public void backwardParameters(Tensor dOutput) {
+        if (poolFirst[0]) {
+            // A model that starts with ReLU then pooling has no parameters in either.
+            backward(dOutput);
+            return;
+        }
+        layers.get(0).backwardParameters(backwardTo(1, dOutput));
     }
 
     @Override

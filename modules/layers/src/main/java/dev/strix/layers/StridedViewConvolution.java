@@ -50,11 +50,16 @@ final class StridedViewConvolution implements ConvolutionPath {
     @Override
     public void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dx) {
         Tensor xp = paddedInput;
-        // dW[o, c, i, j] = sum_{n,y,x} Xp[n, c, i + y*sh, j + x*sw] * dZ[n, o, y, x]
-        Tensor inputWindows = xp.asStrided(Shape.of(g.c(), g.n(), g.kh(), g.kw(), g.oh(), g.ow()),
-                new long[] {xp.stride(1), xp.stride(0), xp.stride(2), xp.stride(3),
-                    xp.stride(2) * g.sh(), xp.stride(3) * g.sw()});
-        backend.convolution().correlate(inputWindows, dz.permute(1, 0, 2, 3), dWeight.permute(1, 0, 2, 3));
+        if (dWeight != null) {
+            // dW[o, c, i, j] = sum_{n,y,x} Xp[n, c, i + y*sh, j + x*sw] * dZ[n, o, y, x]
+            Tensor inputWindows = xp.asStrided(Shape.of(g.c(), g.n(), g.kh(), g.kw(), g.oh(), g.ow()),
+                    new long[] {xp.stride(1), xp.stride(0), xp.stride(2), xp.stride(3),
+                        xp.stride(2) * g.sh(), xp.stride(3) * g.sw()});
+            backend.convolution().correlate(inputWindows, dz.permute(1, 0, 2, 3), dWeight.permute(1, 0, 2, 3));
+        }
+        if (dx == null) {
+            return;
+        }
 
         Tensor spread = dz;
         if (g.sh() > 1 || g.sw() > 1) {

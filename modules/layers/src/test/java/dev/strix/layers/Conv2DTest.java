@@ -96,6 +96,34 @@ class Conv2DTest {
     }
 
     @Test
+    void backwardInputGivesBackwardsInputGradientAndLeavesParameterGradientsAlone() {
+        for (Case k : CASES) {
+            SplittableRandom random = new SplittableRandom(13);
+            float[] input = random(random, k.n() * k.c() * k.h() * k.w());
+            NaiveConvolution ref = k.reference();
+            float[] dz = random(random, k.n() * k.o() * ref.oh * ref.ow);
+            for (ConvAlgorithm algorithm : List.of(ConvAlgorithm.STRIDED_VIEW, ConvAlgorithm.IM2COL_GEMM)) {
+                String what = algorithm + " " + k;
+                try (Conv2D conv = k.build(algorithm, new SplittableRandom(3));
+                     Tensor x = Tensor.of(CPU, input, k.n(), k.c(), k.h(), k.w());
+                     Tensor g = Tensor.of(CPU, dz, k.n(), k.o(), ref.oh, ref.ow)) {
+                    double[][] grads = ref.backward(input, conv.weight().value().toFloatArray(), dz);
+                    conv.forward(x, Mode.TRAINING);
+                    for (Parameter p : conv.parameters()) {
+                        p.gradient().fill(7f);
+                    }
+                    assertClose(what + " dX alone", grads[0], conv.backwardInput(g).toFloatArray());
+                    for (Parameter p : conv.parameters()) {
+                        for (float v : p.gradient().toFloatArray()) {
+                            assertEquals(7f, v, what + ": " + p.name() + " gradient untouched");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void im2colInChunksMatchesTheStridedView() {
         // A budget of two samples' columns makes a batch of 5 go through as 2 + 2 + 1.
         ConvGeometry g = new ConvGeometry(5, 3, 7, 6, 4, 3, 3, 2, 1, new Padding.Amounts(1, 1, 1, 1), 4, 6);

@@ -100,4 +100,75 @@ class SequentialTest {
             GradientCheck.check(model, x, Mode.TRAINING, random);
         }
     }
+
+    @Test
+    void backwardParametersStoresTheSameParameterGradientsAsBackward() {
+        for (ConvAlgorithm algorithm : List.of(ConvAlgorithm.STRIDED_VIEW, ConvAlgorithm.IM2COL_GEMM)) {
+            SplittableRandom random = new SplittableRandom(9);
+            try (Sequential convFirst = new Sequential(Shape.of(2, 7, 6),
+                         Conv2D.builder(2, 3).kernel(3, 3).stride(2, 1).padding(1, 1).algorithm(algorithm)
+                                 .build(CPU, random),
+                         new ReLU(CPU), new Flatten(CPU), new Dense(CPU, 3 * 4 * 6, 5, random));
+                 Sequential denseFirst = new Sequential(Shape.of(6),
+                         new Dense(CPU, 6, 4, random), new ReLU(CPU), new Dense(CPU, 4, 3, random));
+                 Tensor image = TestData.uniform(CPU, random, 3, 2, 7, 6);
+                 Tensor vector = TestData.uniform(CPU, random, 3, 6);
+                 Tensor imageGradient = TestData.uniform(CPU, random, 3, 5);
+                 Tensor vectorGradient = TestData.uniform(CPU, random, 3, 3)) {
+                assertSameParameterGradients(algorithm + " conv first", convFirst, image, imageGradient);
+                assertSameParameterGradients("dense first", denseFirst, vector, vectorGradient);
+            }
+        }
+    }
+
+    private static void assertSameParameterGradients(String what, Sequential model, Tensor x, Tensor dy) {
+        model.forward(x, Mode.TRAINING);
+        model.backward(dy);
+        List<float[]> full = model.parameters().stream().map(p -> p.gradient().toFloatArray()).toList();
+        for (Parameter p : model.parameters()) {
+            p.gradient().fill(Float.NaN);
+        }
+        model.forward(x, Mode.TRAINING);
+        model.backwardParameters(dy);
+        for (int i = 0; i < full.size(); i++) {
+            Parameter p = model.parameters().get(i);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(full.get(i), p.gradient().toFloatArray(),
+                    what + ": " + p.name());
+        }
+    }
+
+    @Test
+    void reluBeforePoolingRunsAfterItWithTheSameOutputsAndGradients() {
+        // The same model twice (same seed): once through Sequential, which pools before the ReLU,
+        // once layer by layer in the declared order.
+        try (Sequential model = pooled(new SplittableRandom(21)); Sequential layers = pooled(new SplittableRandom(21));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(22), 3, 2, 9, 8);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(23), 3, 5)) {
+            float[] fused = model.forward(x, Mode.TRAINING).toFloatArray();
+            float[] dxFused = model.backward(dy).toFloatArray();
+            Tensor h = x;
+            for (Layer layer : layers.layers()) {
+                h = layer.forward(h, Mode.TRAINING);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(h.toFloatArray(), fused, "outputs");
+            Tensor g = dy;
+            for (int i = layers.layers().size() - 1; i >= 0; i--) {
+                g = layers.layers().get(i).backward(g);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(g.toFloatArray(), dxFused, "input gradient");
+            for (int i = 0; i < model.parameters().size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(layers.parameters().get(i).gradient().toFloatArray(),
+                        model.parameters().get(i).gradient().toFloatArray(), model.parameters().get(i).name());
+            }
+        }
+    }
+
+    private static Sequential pooled(SplittableRandom random) {
+        return new Sequential(Shape.of(2, 9, 8),
+                Conv2D.builder(2, 4).kernel(3, 3).build(CPU, random),
+                new ReLU(CPU),
+                new MaxPool2D(CPU, 2),
+                new Flatten(CPU),
+                new Dense(CPU, 4 * 3 * 3, 5, random));
+    }
 }

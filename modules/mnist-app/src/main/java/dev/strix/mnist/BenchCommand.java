@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
                                   Tensor labels) {
         Tensor logits = net.forward(images, Mode.TRAINING);
         loss.forward(logits, labels);
-        net.backward(loss.backward());
+        net.backwardParameters(loss.backward());
         optimizer.step();
     }
 

@@ -42,6 +42,26 @@ final class CpuBlas implements Blas {
                 beta, c.storage().segment(), c.offset(), cBatch, c.stride(r), c.stride(r + 1));
     }
 
+    @Override
+    public void gemmBatchSum(boolean transposeA, boolean transposeB, float alpha, Tensor a, Tensor b, float beta,
+                             Tensor c) {
+        CpuElementwise.check(a, "gemmBatchSum A");
+        CpuElementwise.check(b, "gemmBatchSum B");
+        CpuElementwise.check(c, "gemmBatchSum C");
+        Blas.checkBatchSum(transposeA, transposeB, a, b, c);
+        int m = c.dim(0);
+        int n = c.dim(1);
+        int k = transposeA ? a.dim(1) : a.dim(2);
+        long aRow = transposeA ? a.stride(2) : a.stride(1);
+        long aCol = transposeA ? a.stride(1) : a.stride(2);
+        long bRow = transposeB ? b.stride(2) : b.stride(1);
+        long bCol = transposeB ? b.stride(1) : b.stride(2);
+        GemmBatchSum.gemmSum(a.dim(0), m, n, k, alpha,
+                a.storage().segment(), a.offset(), a.stride(0), aRow, aCol,
+                b.storage().segment(), b.offset(), b.stride(0), bRow, bCol,
+                beta, c.storage().segment(), c.offset(), c.stride(0), c.stride(1));
+    }
+
     private static String describe(Tensor t, boolean transposed) {
         return t.shape() + (transposed ? "^T" : "");
     }

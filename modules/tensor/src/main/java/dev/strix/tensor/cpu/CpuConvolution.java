@@ -5,6 +5,9 @@ import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Convolution building blocks on the CPU. Padding, unpadding and dilation are strided copies and
@@ -14,6 +17,10 @@ import java.util.Arrays;
  */
 final class CpuConvolution implements Convolution {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = SPECIES.length();
+    /** Slack after the heap planes and columns, so a row's vector never reaches past their end. */
+    private static final int ROW_PADDING = LANES;
 
     private final CpuBackend backend;
 
@@ -82,8 +89,8 @@ final class CpuConvolution implements Convolution {
         long[] st = input.strides();
         int block = kh * kw * oh * ow;
         CpuParallel.forRange((long) input.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, block)), (from, to) -> {
-            float[] plane = PlaneCopy.floats(0, h * w);
-            float[] cols = PlaneCopy.floats(1, block);
+            float[] plane = PlaneCopy.floats(0, h * w + ROW_PADDING);
+            float[] cols = PlaneCopy.floats(1, block + ROW_PADDING);
             for (long nc = from; nc < to; nc++) {
                 PlaneCopy.read(xs, input.offset() + (nc / c) * st[0] + (nc % c) * st[1], st[2], st[3], h, w, plane);
                 int d = 0;
@@ -91,6 +98,8 @@ final class CpuConvolution implements Convolution {
                     for (int j = 0; j < kw; j++) {
                         int x0 = validStart(j, padLeft, strideW, ow);
                         int x1 = Math.max(x0, validEnd(j, padLeft, strideW, w, ow));
+                        VectorMask<Float> row = SPECIES.indexInRange(0, x1 - x0);
+                        boolean shortRow = strideW == 1 && x1 - x0 <= LANES;
                         for (int y = 0; y < oh; y++, d += ow) {
                             int r = y * strideH + i - padTop;
                             if (r < 0 || r >= h) {
@@ -99,7 +108,11 @@ final class CpuConvolution implements Convolution {
                             }
                             Arrays.fill(cols, d, d + x0, 0f);
                             int src = r * w + x0 * strideW + j - padLeft;
-                            if (strideW == 1) {
+                            if (shortRow) {
+                                // A row of at most one vector (11 values in the second MNIST conv):
+                                // one masked load and store instead of an arraycopy call.
+                                FloatVector.fromArray(SPECIES, plane, src, row).intoArray(cols, d + x0, row);
+                            } else if (strideW == 1) {
                                 System.arraycopy(plane, src, cols, d + x0, x1 - x0);
                             } else {
                                 for (int x = x0; x < x1; x++, src += strideW) {
@@ -130,8 +143,8 @@ final class CpuConvolution implements Convolution {
         long[] st = input.strides();
         int block = kh * kw * oh * ow;
         CpuParallel.forRange((long) input.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, block)), (from, to) -> {
-            float[] plane = PlaneCopy.floats(0, h * w);
-            float[] cols = PlaneCopy.floats(1, block);
+            float[] plane = PlaneCopy.floats(0, h * w + ROW_PADDING);
+            float[] cols = PlaneCopy.floats(1, block + ROW_PADDING);
             for (long nc = from; nc < to; nc++) {
                 MemorySegment.copy(cs, FLOAT, (columns.offset() + nc * block) * 4, cols, 0, block);
                 Arrays.fill(plane, 0, h * w, 0f);
@@ -140,13 +153,19 @@ final class CpuConvolution implements Convolution {
                     for (int j = 0; j < kw; j++) {
                         int x0 = validStart(j, padLeft, strideW, ow);
                         int x1 = Math.max(x0, validEnd(j, padLeft, strideW, w, ow));
+                        VectorMask<Float> row = SPECIES.indexInRange(0, x1 - x0);
+                        boolean shortRow = strideW == 1 && x1 - x0 <= LANES;
                         for (int y = 0; y < oh; y++, s += ow) {
                             int r = y * strideH + i - padTop;
                             if (r < 0 || r >= h) {
                                 continue;
                             }
                             int at = r * w + x0 * strideW + j - padLeft;
-                            if (strideW == 1) {
+                            if (shortRow) {
+                                FloatVector.fromArray(SPECIES, plane, at, row)
+                                        .add(FloatVector.fromArray(SPECIES, cols, s + x0, row))
+                                        .intoArray(plane, at, row);
+                            } else if (strideW == 1) {
                                 // Unit stride: a plain indexed loop the JIT vectorises.
                                 int shift = at - x0;
                                 for (int x = x0; x < x1; x++) {

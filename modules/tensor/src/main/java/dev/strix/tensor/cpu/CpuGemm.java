@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,16 +37,16 @@ final class CpuGemm {
      * Depth of one rank-KC update. Deep blocks pay C's load and store (and the tile round trip)
      * over more multiply-adds: on Zen 4, 512 beat 256 by about 10% at 1024^3.
      */
-    private static final int KC = Integer.getInteger("strix.gemm.kc", 512);
+    static final int KC = Integer.getInteger("strix.gemm.kc", 512);
     /** Rows of A packed at once (a multiple of MR): MC x KC floats (192 KiB) stay in L2. */
-    private static final int MC = roundUp(Integer.getInteger("strix.gemm.mc", 96), MR);
+    static final int MC = roundUp(Integer.getInteger("strix.gemm.mc", 96), MR);
     /** Columns of B packed at once (a multiple of NR): KC x NC floats (4 MiB) stay in L3. */
-    private static final int NC = roundUp(Integer.getInteger("strix.gemm.nc", 2048), NR);
+    static final int NC = roundUp(Integer.getInteger("strix.gemm.nc", 2048), NR);
     /** Below this many flops a product runs on the calling thread. */
-    private static final long PARALLEL_FLOPS = 1L << 20;
+    static final long PARALLEL_FLOPS = 1L << 20;
 
     /** Packing buffers and the edge tile of one thread, sized on first use and then reused. */
-    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+    static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     private CpuGemm() {
     }
@@ -61,14 +62,24 @@ final class CpuGemm {
         }
     }
 
-    private static final class Workspace {
+    static final class Workspace {
         float[] packedA = new float[0];
         float[] packedB = new float[0];
         final float[] tile = new float[MR * NR];
+        /**
+         * The block of A now in {@link #packedA} when A is shared by every batch entry (batch
+         * stride 0), so the next entry skips packing it again; valid within one product only.
+         */
+        boolean sharedAPacked;
+        int sharedRow;
+        int sharedDepth;
+        int sharedRows;
+        int sharedSteps;
 
         float[] packedA(int size) {
             if (packedA.length < size) {
                 packedA = new float[size];
+                sharedAPacked = false;
             }
             return packedA;
         }
@@ -106,11 +117,16 @@ final class CpuGemm {
     /**
      * Whether computing C^T wastes fewer kernel lanes on zero padding (e.g. an n = 9 product would
      * pad 9 columns to NR = 32, but only 9 rows to 16 as C^T), or, when both waste the same, makes
-     * C's columns contiguous so tiles store with vector writes.
+     * C's columns contiguous so tiles store with vector writes. A swap that would make contiguous
+     * columns strided must save more than a quarter of the lanes: strided tiles store one element
+     * at a time.
      */
     private static boolean preferTransposed(int m, int n, Matrix c) {
         long straight = (long) roundUp(m, MR) * roundUp(n, NR);
         long swapped = (long) roundUp(n, MR) * roundUp(m, NR);
+        if (c.colStride() == 1 && c.rowStride() != 1) {
+            return 4 * swapped < 3 * straight;
+        }
         return swapped < straight || (swapped == straight && c.colStride() != 1 && c.rowStride() == 1);
     }
 
@@ -123,6 +139,7 @@ final class CpuGemm {
         long minUnits = (long) Math.ceil(PARALLEL_FLOPS / flopsPerUnit);
         CpuParallel.forRange((long) batch * units, minUnits, (from, to) -> {
             Workspace ws = WORKSPACE.get();
+            ws.sharedAPacked = false;
             long u = from;
             while (u < to) {
                 int entry = (int) (u / units);
@@ -156,12 +173,27 @@ final class CpuGemm {
                 float betaNow = pc == 0 ? beta : 1f;
                 for (int ic = rowFrom; ic < rowTo; ic += mcStep) {
                     int mc = Math.min(mcStep, rowTo - ic);
-                    GemmPacking.packA(a.segment(), a.at(entry, ic, pc), a.rowStride(), a.colStride(), mc, kc, alpha,
-                            packedA);
+                    packA(ws, a, entry, ic, pc, mc, kc, alpha, packedA);
                     multiplyBlock(ws, packedA, packedB, mc, nc, kc, c, entry, ic, jc, betaNow);
                 }
             }
         }
+    }
+
+    /** Packs a block of A, unless it is a shared A's block that the previous batch entry left packed. */
+    private static void packA(Workspace ws, Matrix a, int entry, int ic, int pc, int mc, int kc, float alpha,
+                              float[] packedA) {
+        boolean shared = a.batchStride() == 0;
+        if (shared && ws.sharedAPacked && ws.sharedRow == ic && ws.sharedDepth == pc && ws.sharedRows == mc
+                && ws.sharedSteps == kc) {
+            return;
+        }
+        GemmPacking.packA(a.segment(), a.at(entry, ic, pc), a.rowStride(), a.colStride(), mc, kc, alpha, packedA);
+        ws.sharedAPacked = shared;
+        ws.sharedRow = ic;
+        ws.sharedDepth = pc;
+        ws.sharedRows = mc;
+        ws.sharedSteps = kc;
     }
 
     /** Runs the micro-kernel over every (MR x NR) tile of one packed A block times one packed B panel. */
@@ -205,9 +237,27 @@ final class CpuGemm {
         }
     }
 
-    /** Writes the valid {@code mr x nr} corner of a kernel tile into C, element by element. */
+    /**
+     * Writes the valid {@code mr x nr} corner of a kernel tile into C: under a lane mask where C's
+     * columns are contiguous, element by element otherwise.
+     */
     private static void storeTile(float[] tile, int mr, int nr, Matrix c, long at, float beta) {
         MemorySegment cs = c.segment();
+        if (c.colStride() == 1) {
+            FloatVector betas = FloatVector.broadcast(SPECIES, beta);
+            for (int j = 0; j < nr; j += LANES) {
+                VectorMask<Float> valid = SPECIES.indexInRange(j, nr);
+                for (int r = 0; r < mr; r++) {
+                    long to = (at + r * c.rowStride() + j) * Float.BYTES;
+                    FloatVector v = FloatVector.fromArray(SPECIES, tile, r * NR + j);
+                    if (beta != 0f) {
+                        v = FloatVector.fromMemorySegment(SPECIES, cs, to, NATIVE, valid).fma(betas, v);
+                    }
+                    v.intoMemorySegment(cs, to, NATIVE, valid);
+                }
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++) {
             long row = at + r * c.rowStride();
             for (int j = 0; j < nr; j++) {
@@ -219,6 +269,11 @@ final class CpuGemm {
     }
 
     /** {@code C = beta * C} (zero when beta is 0, even over NaN): the whole product when k or alpha is 0. */
+    static void scale(int batch, int m, int n, float beta, MemorySegment cs, long offset, long batchStride,
+                      long rowStride, long colStride) {
+        scale(batch, m, n, beta, new Matrix(cs, offset, batchStride, rowStride, colStride));
+    }
+
     private static void scale(int batch, int m, int n, float beta, Matrix c) {
         MemorySegment cs = c.segment();
         for (int s = 0; s < batch; s++) {
@@ -231,11 +286,11 @@ final class CpuGemm {
         }
     }
 
-    private static int ceilDiv(int a, int b) {
+    static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;
     }
 
-    private static int roundUp(int a, int multiple) {
+    static int roundUp(int a, int multiple) {
         return ceilDiv(a, multiple) * multiple;
     }
 }

@@ -26,10 +26,15 @@ final class CpuNormalization implements Normalization {
         }
         MemorySegment xs = x.storage().segment();
         MemorySegment os = out.storage().segment();
+        boolean rows = contiguousRows(xv, ov);
         CpuParallel.forRange(xv.c(), Math.max(1, (1 << 15) / m), (from, to) -> {
             for (int c = (int) from; c < to; c++) {
                 double sum = 0;
                 for (int n = 0; n < xv.n(); n++) {
+                    if (rows) {
+                        sum += ChannelRows.sum(xs, xv.at(n, c, 0), xv.s());
+                        continue;
+                    }
                     for (int s = 0; s < xv.s(); s++) {
                         sum += xs.getAtIndex(FLOAT, xv.at(n, c, s));
                     }
@@ -37,6 +42,10 @@ final class CpuNormalization implements Normalization {
                 double mean = sum / m;
                 double squares = 0;
                 for (int n = 0; n < xv.n(); n++) {
+                    if (rows) {
+                        squares += ChannelRows.squaredDeviations(xs, xv.at(n, c, 0), xv.s(), mean);
+                        continue;
+                    }
                     for (int s = 0; s < xv.s(); s++) {
                         double d = xs.getAtIndex(FLOAT, xv.at(n, c, s)) - mean;
                         squares += d * d;
@@ -46,11 +55,7 @@ final class CpuNormalization implements Normalization {
                 double invStd = 1 / Math.sqrt(var + epsilon);
                 double scale = get(gamma, c) * invStd;
                 double shift = get(beta, c) - mean * scale;
-                for (int n = 0; n < xv.n(); n++) {
-                    for (int s = 0; s < xv.s(); s++) {
-                        os.setAtIndex(FLOAT, ov.at(n, c, s), (float) (xs.getAtIndex(FLOAT, xv.at(n, c, s)) * scale + shift));
-                    }
-                }
+                normalize(xs, xv, os, ov, c, scale, shift, rows);
                 set(savedMean, c, mean);
                 set(savedInvStd, c, invStd);
                 set(runningMean, c, (1 - momentum) * get(runningMean, c) + momentum * mean);
@@ -68,15 +73,12 @@ final class CpuNormalization implements Normalization {
         MemorySegment xs = x.storage().segment();
         MemorySegment os = out.storage().segment();
         long m = (long) xv.n() * xv.s();
+        boolean rows = contiguousRows(xv, ov);
         CpuParallel.forRange(xv.c(), Math.max(1, (1 << 15) / Math.max(1, m)), (from, to) -> {
             for (int c = (int) from; c < to; c++) {
                 double scale = get(gamma, c) / Math.sqrt(get(runningVar, c) + epsilon);
                 double shift = get(beta, c) - get(runningMean, c) * scale;
-                for (int n = 0; n < xv.n(); n++) {
-                    for (int s = 0; s < xv.s(); s++) {
-                        os.setAtIndex(FLOAT, ov.at(n, c, s), (float) (xs.getAtIndex(FLOAT, xv.at(n, c, s)) * scale + shift));
-                    }
-                }
+                normalize(xs, xv, os, ov, c, scale, shift, rows);
             }
         });
     }
@@ -92,12 +94,31 @@ final class CpuNormalization implements Normalization {
         MemorySegment gs = dOut.storage().segment();
         MemorySegment ds = dx.storage().segment();
         long m = (long) xv.n() * xv.s();
+        boolean rows = contiguousRows(xv, gv) && dv.strideS() == 1;
         CpuParallel.forRange(xv.c(), Math.max(1, (1 << 15) / Math.max(1, m)), (from, to) -> {
+            double[] sums = new double[2];
             for (int c = (int) from; c < to; c++) {
                 double mean = get(savedMean, c);
                 double invStd = get(savedInvStd, c);
                 double sumDy = 0;
                 double sumDyXhat = 0;
+                if (rows) {
+                    sums[0] = 0;
+                    sums[1] = 0;
+                    for (int n = 0; n < xv.n(); n++) {
+                        ChannelRows.gradientSums(xs, xv.at(n, c, 0), gs, gv.at(n, c, 0), xv.s(), mean, sums);
+                    }
+                    sumDy = sums[0];
+                    sumDyXhat = sums[1] * invStd;
+                    double k = get(gamma, c) * invStd / m;
+                    for (int n = 0; n < xv.n(); n++) {
+                        ChannelRows.inputGradient(xs, xv.at(n, c, 0), gs, gv.at(n, c, 0), ds, dv.at(n, c, 0), xv.s(),
+                                mean, invStd, k, m, sumDy, sumDyXhat);
+                    }
+                    set(dGamma, c, sumDyXhat);
+                    set(dBeta, c, sumDy);
+                    continue;
+                }
                 for (int n = 0; n < xv.n(); n++) {
                     for (int s = 0; s < xv.s(); s++) {
                         double dy = gs.getAtIndex(FLOAT, gv.at(n, c, s));
@@ -117,6 +138,25 @@ final class CpuNormalization implements Normalization {
                 set(dBeta, c, sumDy);
             }
         });
+    }
+
+    /** Whether every (sample, channel) run of both views is contiguous and long enough to vectorise. */
+    private static boolean contiguousRows(ChannelView a, ChannelView b) {
+        return a.strideS() == 1 && b.strideS() == 1 && a.s() >= 8;
+    }
+
+    /** {@code out = x * scale + shift} over channel {@code c}. */
+    private static void normalize(MemorySegment xs, ChannelView xv, MemorySegment os, ChannelView ov, int c,
+                                  double scale, double shift, boolean rows) {
+        for (int n = 0; n < xv.n(); n++) {
+            if (rows) {
+                ChannelRows.scaleShift(xs, xv.at(n, c, 0), os, ov.at(n, c, 0), xv.s(), scale, shift);
+                continue;
+            }
+            for (int s = 0; s < xv.s(); s++) {
+                os.setAtIndex(FLOAT, ov.at(n, c, s), (float) (xs.getAtIndex(FLOAT, xv.at(n, c, s)) * scale + shift));
+            }
+        }
     }
 
     private static ChannelView same(ChannelView x, Tensor t, String what) {

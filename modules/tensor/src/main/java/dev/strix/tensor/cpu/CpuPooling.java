@@ -37,14 +37,18 @@ final class CpuPooling implements Pooling {
         MemorySegment am = argmax.storage().segment();
         long perPlane = (long) h * w + (long) oh * ow * kh * kw;
         CpuParallel.forRange((long) x.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, perPlane)), (from, to) -> {
-            float[] in = PlaneCopy.floats(0, h * w);
-            float[] best = PlaneCopy.floats(1, oh * ow);
-            int[] where = PlaneCopy.ints(oh * ow);
+            float[] in = PlaneCopy.floats(0, h * w + MaxPool2x2.PADDING);
+            float[] best = PlaneCopy.floats(1, oh * ow + MaxPool2x2.PADDING);
+            int[] where = PlaneCopy.ints(oh * ow + MaxPool2x2.PADDING);
             for (long nc = from; nc < to; nc++) {
                 long n = nc / c;
                 long ch = nc % c;
                 PlaneCopy.read(xm, x.offset() + n * xs[0] + ch * xs[1], xs[2], xs[3], h, w, in);
-                poolPlane(in, w, kh, kw, sh, sw, oh, ow, best, where);
+                if (kh == 2 && kw == 2 && sh == 2 && sw == 2) {
+                    MaxPool2x2.plane(in, w, oh, ow, best, where);
+                } else {
+                    poolPlane(in, w, kh, kw, sh, sw, oh, ow, best, where);
+                }
                 PlaneCopy.write(best, om, out.offset() + n * os[0] + ch * os[1], os[2], os[3], oh, ow);
                 PlaneCopy.write(where, am, argmax.offset() + n * as[0] + ch * as[1], as[2], as[3], oh, ow);
             }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -41,6 +42,9 @@ final class GemmPacking {
     private static final FloatVector LOW_4 = interleave(4, false);
     private static final FloatVector HIGH_4 = interleave(4, true);
 
+    /** Scratch space for packing, two arrays per thread. */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
     private GemmPacking() {
     }
 
@@ -51,18 +55,30 @@ final class GemmPacking {
      */
     static void packA(MemorySegment a, long base, long rowStride, long colStride,
                       int mc, int kc, float alpha, float[] dst) {
+        packA(a, base, rowStride, colStride, mc, kc, alpha, dst, kc, 0);
+    }
+
+    /**
+     * {@link #packA(MemorySegment, long, long, long, int, int, float, float[])} into steps
+     * {@code [p0, p0 + kc)} of slivers {@code depth} steps deep: several matrices packed one after
+     * another along k, as the batch-reduced product sums them.
+     */
+    static void packA(MemorySegment a, long base, long rowStride, long colStride,
+                      int mc, int kc, float alpha, float[] dst, int depth, int p0) {
         for (int i0 = 0; i0 < mc; i0 += MR) {
             int rows = Math.min(MR, mc - i0);
-            int sliver = i0 * kc;
+            int sliver = i0 * depth + p0 * MR;
             if (colStride == 1 && rows == MR && TRANSPOSE_8X16 && kc >= LANES) {
                 transposeRows(a, base + i0 * rowStride, rowStride, kc, alpha, dst, sliver);
             } else if (colStride == 1) {
-                // Row-major A: read each row sequentially, write it with stride MR.
+                // Row-major A, a partial sliver (or short k): each row copied in bulk to the heap,
+                // then written with stride MR.
+                float[] row = scratch(0, kc);
                 for (int r = 0; r < rows; r++) {
-                    long from = base + (i0 + r) * rowStride;
+                    MemorySegment.copy(a, FLOAT, (base + (i0 + r) * rowStride) * Float.BYTES, row, 0, kc);
                     int to = sliver + r;
                     for (int p = 0; p < kc; p++) {
-                        dst[to + p * MR] = alpha * a.getAtIndex(FLOAT, from + p);
+                        dst[to + p * MR] = alpha * row[p];
                     }
                 }
             } else if (rowStride == 1 && rows == MR && VECTOR_SLIVERS) {
@@ -93,9 +109,10 @@ final class GemmPacking {
     }
 
     /**
-     * One full sliver of row-major A: 8 rows of 16 values at a time are loaded as 8 vectors and
-     * transposed in registers (three rounds of two-vector interleaves) into 8 vectors of
-     * (2 steps x 8 rows), about 2.5 times faster than moving the 128 floats one by one.
+     * One full sliver of row-major A, {@code dst[sliver + p * MR + r] = alpha * A[r][p]}: 8 rows of
+     * 16 values at a time are loaded as 8 vectors and transposed in registers (three rounds of
+     * two-vector interleaves) into 8 vectors of (2 steps x 8 rows), about 2.5 times faster than
+     * moving the 128 floats one by one.
      */
     private static void transposeRows(MemorySegment a, long first, long rowStride, int kc, float alpha,
                                       float[] dst, int sliver) {
@@ -147,12 +164,33 @@ final class GemmPacking {
             lo4.selectFrom(b3, b7).mul(alphas).intoArray(dst, to + 6 * LANES);
             hi4.selectFrom(b3, b7).mul(alphas).intoArray(dst, to + 7 * LANES);
         }
-        for (int r = 0; r < MR; r++) {
-            long from = first + r * rowStride;
-            for (int q = p; q < kc; q++) {
-                dst[sliver + q * MR + r] = alpha * a.getAtIndex(FLOAT, from + q);
+        // The last kc % 16 steps: each row's tail copied in bulk to the heap, then interleaved
+        // there (element-wise segment reads here cost more than all the vector work above).
+        int tail = kc - p;
+        if (tail > 0) {
+            float[] rows = scratch(1, MR * tail);
+            for (int r = 0; r < MR; r++) {
+                MemorySegment.copy(a, FLOAT, (first + r * rowStride + p) * Float.BYTES, rows, r * tail, tail);
+            }
+            for (int q = 0; q < tail; q++) {
+                int to = sliver + (p + q) * MR;
+                for (int r = 0; r < MR; r++) {
+                    dst[to + r] = alpha * rows[r * tail + q];
+                }
             }
         }
+    }
+
+    /**
+     * This thread's scratch array number {@code slot}, at least {@code size} long. Slot 1 is
+     * {@link #transposeRows}'s own, since its callers may hand it slot 0 as the destination.
+     */
+    private static float[] scratch(int slot, int size) {
+        float[][] all = SCRATCH.get();
+        if (all[slot].length < size) {
+            all[slot] = new float[size];
+        }
+        return all[slot];
     }
 
     private static FloatVector load(MemorySegment a, long byteOffset) {
@@ -182,28 +220,58 @@ final class GemmPacking {
      */
     static void packB(MemorySegment b, long base, long rowStride, long colStride,
                       int kc, int nc, float[] dst) {
+        packB(b, base, rowStride, colStride, kc, nc, dst, kc, 0);
+    }
+
+    /** {@link #packB(MemorySegment, long, long, long, int, int, float[])} into steps [p0, p0 + kc) of {@code depth}. */
+    static void packB(MemorySegment b, long base, long rowStride, long colStride,
+                      int kc, int nc, float[] dst, int depth, int p0) {
         for (int j0 = 0; j0 < nc; j0 += NR) {
             int cols = Math.min(NR, nc - j0);
-            int sliver = j0 * kc;
-            if (colStride == 1 && cols == NR) {
-                // Row-major B, full sliver: NR contiguous floats per p, copied a vector at a time.
-                for (int p = 0; p < kc; p++) {
-                    long from = (base + p * rowStride + j0) * Float.BYTES;
-                    int to = sliver + p * NR;
-                    for (int v = 0; v < NR; v += LANES) {
-                        FloatVector.fromMemorySegment(GemmKernel.SPECIES, b, from + (long) v * Float.BYTES, NATIVE)
-                                .intoArray(dst, to + v);
+            int sliver = j0 * depth + p0 * NR;
+            if (colStride == 1) {
+                // Row-major B: NR contiguous floats per p, copied a vector at a time; a narrow edge
+                // sliver loads under a mask, which also writes its zero padding.
+                for (int v = 0; v < NR; v += LANES) {
+                    VectorMask<Float> valid = GemmKernel.SPECIES.indexInRange(v, cols);
+                    if (!valid.anyTrue()) {
+                        for (int p = 0; p < kc; p++) {
+                            FloatVector.zero(GemmKernel.SPECIES).intoArray(dst, sliver + p * NR + v);
+                        }
+                        continue;
+                    }
+                    boolean full = valid.allTrue();
+                    for (int p = 0; p < kc; p++) {
+                        long from = (base + p * rowStride + j0 + v) * Float.BYTES;
+                        FloatVector x = full ? FloatVector.fromMemorySegment(GemmKernel.SPECIES, b, from, NATIVE)
+                                : FloatVector.fromMemorySegment(GemmKernel.SPECIES, b, from, NATIVE, valid);
+                        x.intoArray(dst, sliver + p * NR + v);
                     }
                 }
                 continue;
             }
             if (rowStride == 1) {
-                // Column-major (transposed) B: read each column sequentially, write it with stride NR.
-                for (int j = 0; j < cols; j++) {
-                    long from = base + (j0 + j) * colStride;
+                int done = 0;
+                if (TRANSPOSE_8X16 && kc >= LANES) {
+                    // Column-major (transposed) B, eight columns at a time: the register transpose
+                    // of transposeRows makes them one sliver of MR = 8 values per step, whose
+                    // 8-float rows are then moved into place NR apart.
+                    float[] eight = scratch(0, kc * MR);
+                    for (; done + MR <= cols; done += MR) {
+                        transposeRows(b, base + (j0 + done) * colStride, colStride, kc, 1f, eight, 0);
+                        for (int p = 0; p < kc; p++) {
+                            FloatVector.fromArray(SLIVER, eight, p * MR).intoArray(dst, sliver + p * NR + done);
+                        }
+                    }
+                }
+                // Remaining columns: each copied in bulk to the heap, then written with stride NR by
+                // a plain array loop (no per-element segment checks).
+                float[] column = scratch(0, kc);
+                for (int j = done; j < cols; j++) {
+                    MemorySegment.copy(b, FLOAT, (base + (j0 + j) * colStride) * Float.BYTES, column, 0, kc);
                     int to = sliver + j;
                     for (int p = 0; p < kc; p++) {
-                        dst[to + p * NR] = b.getAtIndex(FLOAT, from + p);
+                        dst[to + p * NR] = column[p];
                     }
                 }
             } else {

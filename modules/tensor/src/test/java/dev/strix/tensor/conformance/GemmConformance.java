@@ -248,4 +248,95 @@ public abstract class GemmConformance extends BackendConformance {
                     "2-D with 3-D");
         }
     }
+
+    /** {@code C = alpha * sum_s op(A[s]) op(B[s]) + beta * C} on the backend against the double-precision loop. */
+    private void checkBatchSum(String what, boolean transposeA, boolean transposeB, float alpha, Tensor a, Tensor b,
+                               float beta, Tensor c) {
+        int batch = a.dim(0);
+        int m = c.dim(0);
+        int n = c.dim(1);
+        int k = transposeA ? a.dim(1) : a.dim(2);
+        float[] av = a.toFloatArray();
+        float[] bv = b.toFloatArray();
+        float[] cv = c.toFloatArray();
+        double[] expected = new double[m * n];
+        double[] scale = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                double magnitude = 0;
+                for (int s = 0; s < batch; s++) {
+                    for (int p = 0; p < k; p++) {
+                        double x = transposeA ? av[(s * k + p) * m + i] : av[(s * m + i) * k + p];
+                        double y = transposeB ? bv[(s * n + j) * k + p] : bv[(s * k + p) * n + j];
+                        sum += x * y;
+                        magnitude += Math.abs(x * y);
+                    }
+                }
+                double prior = beta == 0f ? 0 : (double) beta * cv[i * n + j];
+                expected[i * n + j] = alpha * sum + prior;
+                scale[i * n + j] = Math.abs(alpha) * magnitude + Math.abs(prior);
+            }
+        }
+        backend().blas().gemmBatchSum(transposeA, transposeB, alpha, a, b, beta, c);
+        assertClose(expected, scale, c.toFloatArray(), TOLERANCE, what);
+    }
+
+    @Test
+    void batchSumOnEveryTransposeFlagAndEdgeSize() {
+        int batch = 3;
+        for (int[] size : SIZES) {
+            int m = size[0];
+            int k = size[1];
+            int n = size[2];
+            for (int flags = 0; flags < 4; flags++) {
+                boolean ta = (flags & 1) != 0;
+                boolean tb = (flags & 2) != 0;
+                try (Tensor a = ta ? random(batch, k, m) : random(batch, m, k);
+                     Tensor b = tb ? random(batch, n, k) : random(batch, k, n); Tensor c = random(m, n)) {
+                    String what = "batch sum " + m + "x" + k + "x" + n + " transposeA=" + ta + " transposeB=" + tb;
+                    checkBatchSum(what, ta, tb, 0.75f, a, b, 0f, c);
+                    checkBatchSum(what + ", beta=1.5", ta, tb, -1f, a, b, 1.5f, c);
+                }
+            }
+        }
+    }
+
+    @Test
+    void batchSumOfManyShortProductsAndOfLongOnesIntoAStridedView() {
+        // A convolution's weight gradient: 37 samples of dZ [64 x 121] times columns^T [121 x 288],
+        // several samples to a depth block and the batch split over threads.
+        try (Tensor dz = random(37, 64, 121); Tensor cols = random(37, 288, 121); Tensor dw = random(64, 288)) {
+            checkBatchSum("conv weight gradient", false, true, 1f, dz, cols, 0f, dw);
+            checkBatchSum("conv weight gradient, accumulating", false, true, 1f, dz, cols, 1f, dw);
+        }
+        // K longer than one depth block, operands as transposed views, C a column-strided view.
+        try (Tensor at = random(5, 600, 20); Tensor b = random(5, 600, 33); Tensor wide = random(33, 40)) {
+            Tensor c = wide.slice(1, 0, 40, 2).transpose(0, 1);
+            assertEquals(40, c.stride(1), "C's columns are rows of the wide tensor, 40 apart");
+            checkBatchSum("long K, A^T view, strided C", false, false, 0.5f, at.transpose(1, 2), b, 0.25f, c);
+        }
+        // A single entry and a shared (batch stride 0) operand.
+        try (Tensor a = random(1, 9, 30); Tensor b = random(30, 9); Tensor c = random(9, 9);
+             Tensor many = random(4, 9, 30)) {
+            checkBatchSum("batch of one", false, false, 1f, a, b.unsqueeze(0), 0f, c);
+            checkBatchSum("shared B", false, false, 1f, many, b.unsqueeze(0).broadcastTo(4, 30, 9), 0f, c);
+        }
+    }
+
+    @Test
+    void batchSumRefusesMismatchedShapesAndAnEmptyBatch() {
+        try (Tensor a = random(2, 4, 5); Tensor b = random(3, 5, 7); Tensor c = random(4, 7);
+             Tensor b2 = random(2, 5, 7); Tensor c3 = random(2, 4, 7)) {
+            IllegalArgumentException batch = assertThrows(IllegalArgumentException.class,
+                    () -> backend().blas().gemmBatchSum(false, false, 1f, a, b, 0f, c));
+            assertTrue(batch.getMessage().contains("[2, 4, 5]") && batch.getMessage().contains("[3, 5, 7]"),
+                    batch.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend().blas().gemmBatchSum(false, false, 1f, a, b2, 0f, c3), "C must be 2-D");
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend().blas().gemmBatchSum(false, false, 1f, a.slice(0, 0, 0), b2.slice(0, 0, 0), 0f, c),
+                    "an empty batch is refused");
+        }
+    }
 }

@@ -93,10 +93,20 @@ public abstract class NormalizationConformance extends BackendConformance {
     }
 
     @Test
+    void trainingOnPlanesLongerThanAVector() {
+        // 35 values per (sample, channel): whole vectors and a tail, whatever the vector width.
+        checkTraining(2, 3, 5, 7);
+    }
+
+    @Test
     void inferenceUsesTheRunningStatistics() {
+        checkInference(6);
+        checkInference(37);
+    }
+
+    private void checkInference(int s) {
         int n = 3;
         int c = 5;
-        int s = 6;
         float[] x = randomFloats(n * c * s);
         float[] gamma = randomFloats(c);
         float[] beta = randomFloats(c);
@@ -114,7 +124,7 @@ public abstract class NormalizationConformance extends BackendConformance {
                 }
             }
         }
-        try (Tensor tx = tensor(x, n, c, 2, 3); Tensor g = tensor(gamma, c); Tensor b = tensor(beta, c);
+        try (Tensor tx = tensor(x, n, c, s); Tensor g = tensor(gamma, c); Tensor b = tensor(beta, c);
              Tensor trm = tensor(rm, c); Tensor trv = tensor(rv, c); Tensor out = tx.copy()) {
             backend().normalization().batchNormInference(tx, g, b, trm, trv, EPSILON, out);
             assertClose(expected, out.toFloatArray(), 1e-5, "batch norm inference");
@@ -123,9 +133,13 @@ public abstract class NormalizationConformance extends BackendConformance {
 
     @Test
     void backwardMatchesTheClosedForm() {
+        checkBackward(5);
+        checkBackward(37);
+    }
+
+    private void checkBackward(int s) {
         int n = 4;
         int c = 3;
-        int s = 5;
         int m = n * s;
         float[] x = randomFloats(n * c * s);
         float[] dy = randomFloats(x.length);

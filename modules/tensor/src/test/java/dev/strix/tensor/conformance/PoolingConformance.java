@@ -57,6 +57,65 @@ public abstract class PoolingConformance extends BackendConformance {
     }
 
     @Test
+    void twoByTwoStrideTwoOnOddPlanesWithNaNsInEveryWindowPosition() {
+        int[] xd = {3, 2, 7, 9};
+        int oh = 3;
+        int ow = 4;
+        int[] od = {3, 2, oh, ow};
+        float[] x = randomFloats(3 * 2 * 7 * 9);
+        // Ties and NaNs at each of the four window positions, in different windows.
+        x[flat(xd, 0, 0, 0, 0)] = 5;
+        x[flat(xd, 0, 0, 1, 1)] = 5;
+        x[flat(xd, 1, 0, 0, 3)] = Float.NaN;
+        x[flat(xd, 1, 1, 2, 4)] = Float.NaN;
+        x[flat(xd, 2, 0, 3, 2)] = Float.NaN;
+        x[flat(xd, 2, 1, 5, 7)] = Float.NaN;
+        x[flat(xd, 2, 1, 4, 6)] = Float.NaN;
+        double[] expected = new double[3 * 2 * oh * ow];
+        int[] where = new int[expected.length];
+        for (int n = 0; n < 3; n++) {
+            for (int c = 0; c < 2; c++) {
+                for (int y = 0; y < oh; y++) {
+                    for (int q = 0; q < ow; q++) {
+                        double best = Double.NEGATIVE_INFINITY;
+                        int at = -1;
+                        search:
+                        for (int i = 0; i < 2; i++) {
+                            for (int j = 0; j < 2; j++) {
+                                double v = x[flat(xd, n, c, 2 * y + i, 2 * q + j)];
+                                if (Double.isNaN(v)) {
+                                    best = v;
+                                    at = (2 * y + i) * 9 + 2 * q + j;
+                                    break search;
+                                }
+                                if (v > best) {
+                                    best = v;
+                                    at = (2 * y + i) * 9 + 2 * q + j;
+                                }
+                            }
+                        }
+                        expected[flat(od, n, c, y, q)] = best;
+                        where[flat(od, n, c, y, q)] = at;
+                    }
+                }
+            }
+        }
+        try (Tensor in = tensor(x, xd); Tensor out = alloc(DType.F32, od); Tensor arg = alloc(DType.I32, od)) {
+            backend().pooling().maxPoolForward(in, 2, 2, 2, 2, out, arg);
+            float[] values = out.toFloatArray();
+            for (int i = 0; i < values.length; i++) {
+                if (Double.isNaN(expected[i])) {
+                    assertTrue(Float.isNaN(values[i]), "NaN expected at " + i + ", got " + values[i]);
+                    values[i] = 0;
+                    expected[i] = 0;
+                }
+            }
+            assertClose(expected, values, 0, "2x2 max pool values");
+            assertArrayEquals(where, arg.toIntArray(), "2x2 max pool argmax");
+        }
+    }
+
+    @Test
     void tiesGoToTheFirstElementInRowMajorWindowOrder() {
         float[] x = {
             1, 4, 4, 0,
