@@ -8,7 +8,7 @@
 #                                [--threads N] [--no-build]
 #
 #   --peers          stacks to compare with: djl (DJL + PyTorch CPU engine), dl4j (Deeplearning4j)
-#   --data           MNIST directory (gzip IDX files), default /work/shared/data/mnist
+#   --data           MNIST directory (gzip IDX files), default ../shared/data/mnist (beside the repository)
 #   --limit-batches  train N batches instead of the whole epoch (468 batches)
 #   --rounds         run every stack R times, alternating, and report each stack's median
 #   --threads        strix worker threads (default: all cores, as the peers use)
@@ -22,7 +22,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 peers="djl,dl4j"
-data="/work/shared/data/mnist"
+data="$root/../shared/data/mnist"
 limit=0
 rounds=1
 threads=""
