@@ -145,7 +145,8 @@ public final class Trainer implements AutoCloseable {
                         Batch batch = loader.batch(b);
                         Tensor logits = model.forward(batch.images(), Mode.TRAINING);
                         Tensor lossValue = loss.forward(logits, batch.labels());
-                        model.backward(loss.backward());
+                        // The input image needs no gradient: the first layer stores its parameter gradients only.
+                        model.backwardParameters(loss.backward());
                         lastRate = optimizer.learningRate();
                         optimizer.step();
                         if (b % readEvery == 0 || b == batches - 1) {
