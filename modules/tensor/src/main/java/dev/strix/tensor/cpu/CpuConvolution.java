@@ -77,17 +77,18 @@ final class CpuConvolution implements Convolution {
     @Override
     public void im2col(Tensor input, int strideH, int strideW, int padTop, int padLeft, Tensor columns) {
         checkColumns("im2col", input, strideH, strideW, padTop, padLeft, columns);
-        int c = input.dim(1);
-        int h = input.dim(2);
-        int w = input.dim(3);
-        int kh = columns.dim(2);
-        int kw = columns.dim(3);
-        int oh = columns.dim(4);
-        int ow = columns.dim(5);
+        Columns g = Columns.of(input, columns);
+        int c = g.c();
+        int h = g.h();
+        int w = g.w();
+        int kh = g.kh();
+        int kw = g.kw();
+        int oh = g.oh();
+        int ow = g.ow();
         MemorySegment xs = input.storage().segment();
         MemorySegment cs = columns.storage().segment();
         long[] st = input.strides();
-        int block = kh * kw * oh * ow;
+        int block = g.block();
         CpuParallel.forRange((long) input.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, block)), (from, to) -> {
             float[] plane = PlaneCopy.floats(0, h * w + ROW_PADDING);
             float[] cols = PlaneCopy.floats(1, block + ROW_PADDING);
@@ -131,17 +132,18 @@ final class CpuConvolution implements Convolution {
     @Override
     public void col2im(Tensor columns, int strideH, int strideW, int padTop, int padLeft, Tensor input) {
         checkColumns("col2im", input, strideH, strideW, padTop, padLeft, columns);
-        int c = input.dim(1);
-        int h = input.dim(2);
-        int w = input.dim(3);
-        int kh = columns.dim(2);
-        int kw = columns.dim(3);
-        int oh = columns.dim(4);
-        int ow = columns.dim(5);
+        Columns g = Columns.of(input, columns);
+        int c = g.c();
+        int h = g.h();
+        int w = g.w();
+        int kh = g.kh();
+        int kw = g.kw();
+        int oh = g.oh();
+        int ow = g.ow();
         MemorySegment xs = input.storage().segment();
         MemorySegment cs = columns.storage().segment();
         long[] st = input.strides();
-        int block = kh * kw * oh * ow;
+        int block = g.block();
         CpuParallel.forRange((long) input.dim(0) * c, Math.max(1, (1 << 15) / Math.max(1, block)), (from, to) -> {
             float[] plane = PlaneCopy.floats(0, h * w + ROW_PADDING);
             float[] cols = PlaneCopy.floats(1, block + ROW_PADDING);
@@ -227,5 +229,18 @@ final class CpuConvolution implements Convolution {
                     + sh + "x" + sw + ", padding top " + padTop + ", left " + padLeft);
         }
         CpuBackend.requireContiguous(cols, op + " columns");
+    }
+
+    /** The sizes im2col and its adjoint col2im share: input [N, C, H, W], columns [N, C, KH, KW, OH, OW]. */
+    private record Columns(int c, int h, int w, int kh, int kw, int oh, int ow) {
+        static Columns of(Tensor input, Tensor columns) {
+            return new Columns(input.dim(1), input.dim(2), input.dim(3), columns.dim(2), columns.dim(3), columns.dim(4),
+                    columns.dim(5));
+        }
+
+        /** Column elements per (sample, channel) plane. */
+        int block() {
+            return kh * kw * oh * ow;
+        }
     }
 }
