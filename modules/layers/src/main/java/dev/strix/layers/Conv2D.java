@@ -1,9 +1,7 @@
 package dev.strix.layers;
 
 import dev.strix.tensor.Backend;
-import dev.strix.tensor.BinaryOp;
 import dev.strix.tensor.DType;
-import dev.strix.tensor.ReduceOp;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.util.List;
@@ -127,10 +125,7 @@ public final class Conv2D implements Layer {
     public Tensor forward(Tensor x, Mode mode) {
         ConvGeometry g = geometry(x.shape());
         Tensor z = output.get(g.output());
-        path.forward(x, weight.value(), g, z);
-        if (bias != null) {
-            backend.elementwise().binary(BinaryOp.ADD, z, bias.value().reshape(outChannels, 1, 1), z);
-        }
+        path.forward(x, weight.value(), bias == null ? null : bias.value(), g, z);
         input = x;
         geometry = g;
         return z;
@@ -156,7 +151,7 @@ public final class Conv2D implements Layer {
      */
     public Tensor backwardInput(Tensor dz) {
         Tensor dx = inputGradient.get(checkGradient(dz).input());
-        path.backward(input, weight.value(), dz, geometry, null, dx);
+        path.backward(input, weight.value(), dz, geometry, null, null, dx);
         return dx;
     }
 
@@ -167,10 +162,7 @@ public final class Conv2D implements Layer {
     }
 
     private void backwardInto(Tensor dz, Tensor dx) {
-        if (bias != null) {
-            backend.reductions().reduce(ReduceOp.SUM, dz, new int[] {0, 2, 3}, bias.gradient());
-        }
-        path.backward(input, weight.value(), dz, geometry, weight.gradient(), dx);
+        path.backward(input, weight.value(), dz, geometry, weight.gradient(), bias == null ? null : bias.gradient(), dx);
     }
 
     @Override

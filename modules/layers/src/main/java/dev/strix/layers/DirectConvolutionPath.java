@@ -16,16 +16,24 @@ final class DirectConvolutionPath implements ConvolutionPath {
     }
 
     @Override
-    public void forward(Tensor x, Tensor weight, ConvGeometry g, Tensor z) {
+    public void forward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor z) {
         requireSymmetric(g);
-        backend.directConvolution().forward(x, weight, null, g.sh(), g.sw(), g.pad().top(), g.pad().left(), z);
+        backend.directConvolution().forward(x, weight, bias, g.sh(), g.sw(), g.pad().top(), g.pad().left(), z);
     }
 
     @Override
-    public void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dx) {
+    public void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dBias,
+                         Tensor dx) {
         requireSymmetric(g);
-        backend.directConvolution().backwardFilter(x, dz, g.sh(), g.sw(), g.pad().top(), g.pad().left(), dWeight);
-        backend.directConvolution().backwardData(dz, weight, g.sh(), g.sw(), g.pad().top(), g.pad().left(), dx);
+        if (dBias != null) {
+            backend.directConvolution().backwardBias(dz, dBias);
+        }
+        if (dWeight != null) {
+            backend.directConvolution().backwardFilter(x, dz, g.sh(), g.sw(), g.pad().top(), g.pad().left(), dWeight);
+        }
+        if (dx != null) {
+            backend.directConvolution().backwardData(dz, weight, g.sh(), g.sw(), g.pad().top(), g.pad().left(), dx);
+        }
     }
 
     private static void requireSymmetric(ConvGeometry g) {

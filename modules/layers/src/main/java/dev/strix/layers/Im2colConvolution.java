@@ -1,6 +1,7 @@
 package dev.strix.layers;
 
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.ImplicitGemmConvolution;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 
@@ -11,15 +12,17 @@ import dev.strix.tensor.Tensor;
  *   dW       = sum_n dZ[n] * cols[n]^T               (one batch-summed GEMM)
  *   dcols[n] = W^T * dZ[n],  dX = col2im(dcols)      (batched GEMM, then scatter-add)
  * </pre>
- * The batch goes through in chunks whose columns fit a budget ({@link #COLUMN_BUDGET} floats by
- * default), so a large batch never needs a huge column matrix. When the whole batch fits, backward
- * reuses the forward columns instead of recomputing them.
+ * On a backend with {@link ImplicitGemmConvolution} (the CPU) each pass is that one op, which never
+ * materialises the columns. Elsewhere the batch goes through in chunks whose columns fit a budget
+ * ({@link #COLUMN_BUDGET} floats by default), so a large batch never needs a huge column matrix;
+ * when the whole batch fits, backward reuses the forward columns instead of recomputing them.
  */
 final class Im2colConvolution implements ConvolutionPath {
     /** Largest column buffer in floats (32 MiB). */
     static final long COLUMN_BUDGET = Long.getLong("strix.conv.columnBudget", 1L << 23);
 
     private final Backend backend;
+    private final ImplicitGemmConvolution implicit;
     private final long columnBudget;
     private final ReusableTensor columns;
     private final ReusableTensor contiguousGradient;
@@ -31,7 +34,13 @@ final class Im2colConvolution implements ConvolutionPath {
 
     /** With columns of at most {@code columnBudget} floats (at least one sample's worth). */
     Im2colConvolution(Backend backend, long columnBudget) {
+        this(backend, columnBudget, true);
+    }
+
+    /** As above; {@code implicitWhereOffered == false} forces the materialised columns (for tests). */
+    Im2colConvolution(Backend backend, long columnBudget, boolean implicitWhereOffered) {
         this.backend = backend;
+        this.implicit = implicitWhereOffered ? backend.implicitGemmConvolution().orElse(null) : null;
         this.columnBudget = columnBudget;
         this.columns = new ReusableTensor(backend);
         this.contiguousGradient = new ReusableTensor(backend);
@@ -52,7 +61,11 @@ final class Im2colConvolution implements ConvolutionPath {
     }
 
     @Override
-    public void forward(Tensor x, Tensor weight, ConvGeometry g, Tensor z) {
+    public void forward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor z) {
+        if (implicit != null) {
+            implicit.forward(x, weight, bias, g.sh(), g.sw(), g.pad().top(), g.pad().left(), z);
+            return;
+        }
         int chunk = chunk(g);
         Tensor buffer = columnBuffer(g, chunk);
         int p = g.oh() * g.ow();
@@ -65,10 +78,24 @@ final class Im2colConvolution implements ConvolutionPath {
                     cols.reshape(b, g.patchSize(), p), 0f, z.slice(0, start, start + b).reshape(b, g.o(), p));
         }
         columnsHoldWholeBatch = chunk >= g.n();
+        ConvolutionPath.addBias(backend, bias, z);
     }
 
     @Override
-    public void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dx) {
+    public void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dBias,
+                         Tensor dx) {
+        if (implicit != null) {
+            if (dWeight != null) {
+                implicit.backwardFilter(x, dz, g.sh(), g.sw(), g.pad().top(), g.pad().left(), dWeight, dBias);
+            } else {
+                ConvolutionPath.biasGradient(backend, dz, dBias);
+            }
+            if (dx != null) {
+                implicit.backwardData(dz, weight, g.sh(), g.sw(), g.pad().top(), g.pad().left(), dx);
+            }
+            return;
+        }
+        ConvolutionPath.biasGradient(backend, dz, dBias);
         if (!dz.isContiguous()) {
             Tensor copy = contiguousGradient.get(dz.shape());
             backend.copy(dz, copy);

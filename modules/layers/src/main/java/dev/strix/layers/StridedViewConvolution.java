@@ -36,7 +36,7 @@ final class StridedViewConvolution implements ConvolutionPath {
     }
 
     @Override
-    public void forward(Tensor x, Tensor weight, ConvGeometry g, Tensor z) {
+    public void forward(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, Tensor z) {
         Padding.Amounts p = g.pad();
         Tensor xp = x;
         if (!p.isZero()) {
@@ -45,10 +45,13 @@ final class StridedViewConvolution implements ConvolutionPath {
         }
         paddedInput = xp;
         backend.convolution().correlate(Convolution.slidingWindows(xp, g.kh(), g.kw(), g.sh(), g.sw()), weight, z);
+        ConvolutionPath.addBias(backend, bias, z);
     }
 
     @Override
-    public void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dx) {
+    public void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dBias,
+                         Tensor dx) {
+        ConvolutionPath.biasGradient(backend, dz, dBias);
         Tensor xp = paddedInput;
         if (dWeight != null) {
             // dW[o, c, i, j] = sum_{n,y,x} Xp[n, c, i + y*sh, j + x*sw] * dZ[n, o, y, x]

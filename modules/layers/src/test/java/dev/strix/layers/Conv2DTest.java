@@ -124,28 +124,42 @@ class Conv2DTest {
     }
 
     @Test
-    void im2colInChunksMatchesTheStridedView() {
-        // A budget of two samples' columns makes a batch of 5 go through as 2 + 2 + 1.
+    void everyIm2colVariantMatchesTheStridedView() {
         ConvGeometry g = new ConvGeometry(5, 3, 7, 6, 4, 3, 3, 2, 1, new Padding.Amounts(1, 1, 1, 1), 4, 6);
+        long sample = (long) g.patchSize() * g.oh() * g.ow();
+        // Materialised columns: a budget of two samples (the batch of 5 goes through as 2 + 2 + 1)
+        // and a whole-batch budget (backward reuses the forward columns); then the implicit GEMM.
+        Im2colConvolution[] variants = {
+            new Im2colConvolution(CPU, 2 * sample, false),
+            new Im2colConvolution(CPU, 5 * sample, false),
+            new Im2colConvolution(CPU)};
+        String[] names = {"chunked columns", "whole-batch columns", "implicit GEMM"};
         SplittableRandom random = new SplittableRandom(5);
-        try (Im2colConvolution chunked = new Im2colConvolution(CPU, 2L * g.patchSize() * g.oh() * g.ow());
-             StridedViewConvolution view = new StridedViewConvolution(CPU);
+        try (StridedViewConvolution view = new StridedViewConvolution(CPU);
              Tensor x = Tensor.of(CPU, random(random, 5 * 3 * 7 * 6), 5, 3, 7, 6);
              Tensor w = Tensor.of(CPU, random(random, 4 * 3 * 3 * 3), 4, 3, 3, 3);
              Tensor dz = Tensor.of(CPU, random(random, 5 * 4 * 4 * 6), 5, 4, 4, 6);
+             Tensor b = Tensor.of(CPU, random(random, 4), 4);
+             Tensor db1 = CPU.allocate(dev.strix.tensor.DType.F32, b.shape());
+             Tensor db2 = CPU.allocate(dev.strix.tensor.DType.F32, b.shape());
              Tensor z1 = CPU.allocate(dev.strix.tensor.DType.F32, g.output());
              Tensor z2 = CPU.allocate(dev.strix.tensor.DType.F32, g.output());
              Tensor dw1 = CPU.allocate(dev.strix.tensor.DType.F32, w.shape());
              Tensor dw2 = CPU.allocate(dev.strix.tensor.DType.F32, w.shape());
              Tensor dx1 = CPU.allocate(dev.strix.tensor.DType.F32, x.shape());
              Tensor dx2 = CPU.allocate(dev.strix.tensor.DType.F32, x.shape())) {
-            chunked.forward(x, w, g, z1);
-            view.forward(x, w, g, z2);
-            chunked.backward(x, w, dz, g, dw1, dx1);
-            view.backward(x, w, dz, g, dw2, dx2);
-            assertClose("chunked forward", toDouble(z2.toFloatArray()), z1.toFloatArray());
-            assertClose("chunked dW", toDouble(dw2.toFloatArray()), dw1.toFloatArray());
-            assertClose("chunked dX", toDouble(dx2.toFloatArray()), dx1.toFloatArray());
+            view.forward(x, w, b, g, z2);
+            view.backward(x, w, dz, g, dw2, db2, dx2);
+            for (int i = 0; i < variants.length; i++) {
+                try (Im2colConvolution variant = variants[i]) {
+                    variant.forward(x, w, b, g, z1);
+                    variant.backward(x, w, dz, g, dw1, db1, dx1);
+                    assertClose(names[i] + " forward", toDouble(z2.toFloatArray()), z1.toFloatArray());
+                    assertClose(names[i] + " dW", toDouble(dw2.toFloatArray()), dw1.toFloatArray());
+                    assertClose(names[i] + " dX", toDouble(dx2.toFloatArray()), dx1.toFloatArray());
+                    assertClose(names[i] + " dBias", toDouble(db2.toFloatArray()), db1.toFloatArray());
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.strix.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /**
  * Where tensors live and ops run. Layers, losses, optimizers and the data pipeline call these ops
@@ -35,6 +36,14 @@ public interface Backend extends AutoCloseable {
 
     /** Whole convolutions in one op each (cuDNN on CUDA; reference loops on the CPU). */
     DirectConvolution directConvolution();
+
+    /**
+     * im2col + GEMM convolution without materialised columns, where this backend has it (the CPU
+     * does; elsewhere layers run im2col, GEMM and col2im as separate ops).
+     */
+    default Optional<ImplicitGemmConvolution> implicitGemmConvolution() {
+        return Optional.empty();
+    }
 
     /** Max pooling with argmax indices. */
     Pooling pooling();

@@ -8,6 +8,7 @@ import dev.strix.tensor.DType;
 import dev.strix.tensor.DataOps;
 import dev.strix.tensor.DirectConvolution;
 import dev.strix.tensor.Elementwise;
+import dev.strix.tensor.ImplicitGemmConvolution;
 import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.Losses;
 import dev.strix.tensor.Normalization;
@@ -17,6 +18,7 @@ import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Optional;
 
 /**
  * The pure-Java backend: off-heap host memory, one worker per core, Vector API kernels. It is the
@@ -34,6 +36,8 @@ public final class CpuBackend implements Backend {
     private final Losses losses = new CpuLosses();
     private final DataOps dataOps = new CpuDataOps(this);
     private final DirectConvolution directConvolution = new CpuDirectConvolution(this);
+    private final Optional<ImplicitGemmConvolution> implicitGemmConvolution =
+            Optional.of(new CpuImplicitGemmConvolution());
 
     @Override
     public String name() {
@@ -68,6 +72,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Convolution convolution() {
         return convolution;
+    }
+
+    @Override
+    public Optional<ImplicitGemmConvolution> implicitGemmConvolution() {
+        return implicitGemmConvolution;
     }
 
     @Override

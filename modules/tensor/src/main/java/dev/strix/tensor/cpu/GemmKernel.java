@@ -89,4 +89,66 @@ final class GemmKernel {
         c60.intoMemorySegment(c, cAt + 6 * cRowBytes, NATIVE); c61.intoMemorySegment(c, cAt + 6 * cRowBytes + VECTOR_BYTES, NATIVE);
         c70.intoMemorySegment(c, cAt + 7 * cRowBytes, NATIVE); c71.intoMemorySegment(c, cAt + 7 * cRowBytes + VECTOR_BYTES, NATIVE);
     }
+
+    /**
+     * The same 8 x 2-vector tile with A read in place instead of from a packed sliver: step p of
+     * row r is {@code a[rows[rowAt + r] + steps[stepAt + p]]}. That is how implicit-GEMM
+     * convolution reads a window element of a padded image (row offset: where the window sits;
+     * step offset: which element of the window), so the column matrix is never built. The tile
+     * goes to {@code c} from {@code cAt}, rows {@code cRow} apart, added to what is there when
+     * {@code accumulate}.
+     */
+    static void multiplyGathered(float[] a, int[] rows, int rowAt, int[] steps, int stepAt, int kc,
+                                 float[] b, int bAt, float[] c, int cAt, int cRow, boolean accumulate) {
+        int r0 = rows[rowAt], r1 = rows[rowAt + 1], r2 = rows[rowAt + 2], r3 = rows[rowAt + 3];
+        int r4 = rows[rowAt + 4], r5 = rows[rowAt + 5], r6 = rows[rowAt + 6], r7 = rows[rowAt + 7];
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = FloatVector.zero(SPECIES);
+        FloatVector c10 = FloatVector.zero(SPECIES), c11 = FloatVector.zero(SPECIES);
+        FloatVector c20 = FloatVector.zero(SPECIES), c21 = FloatVector.zero(SPECIES);
+        FloatVector c30 = FloatVector.zero(SPECIES), c31 = FloatVector.zero(SPECIES);
+        FloatVector c40 = FloatVector.zero(SPECIES), c41 = FloatVector.zero(SPECIES);
+        FloatVector c50 = FloatVector.zero(SPECIES), c51 = FloatVector.zero(SPECIES);
+        FloatVector c60 = FloatVector.zero(SPECIES), c61 = FloatVector.zero(SPECIES);
+        FloatVector c70 = FloatVector.zero(SPECIES), c71 = FloatVector.zero(SPECIES);
+        for (int p = 0; p < kc; p++) {
+            int s = steps[stepAt + p];
+            int bp = bAt + p * NR;
+            FloatVector b0 = FloatVector.fromArray(SPECIES, b, bp);
+            FloatVector b1 = FloatVector.fromArray(SPECIES, b, bp + LANES);
+            FloatVector a0 = FloatVector.broadcast(SPECIES, a[s + r0]);
+            c00 = a0.fma(b0, c00); c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(SPECIES, a[s + r1]);
+            c10 = a1.fma(b0, c10); c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(SPECIES, a[s + r2]);
+            c20 = a2.fma(b0, c20); c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(SPECIES, a[s + r3]);
+            c30 = a3.fma(b0, c30); c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(SPECIES, a[s + r4]);
+            c40 = a4.fma(b0, c40); c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(SPECIES, a[s + r5]);
+            c50 = a5.fma(b0, c50); c51 = a5.fma(b1, c51);
+            FloatVector a6 = FloatVector.broadcast(SPECIES, a[s + r6]);
+            c60 = a6.fma(b0, c60); c61 = a6.fma(b1, c61);
+            FloatVector a7 = FloatVector.broadcast(SPECIES, a[s + r7]);
+            c70 = a7.fma(b0, c70); c71 = a7.fma(b1, c71);
+        }
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(SPECIES, c, cAt)); c01 = c01.add(FloatVector.fromArray(SPECIES, c, cAt + LANES));
+            c10 = c10.add(FloatVector.fromArray(SPECIES, c, cAt + cRow)); c11 = c11.add(FloatVector.fromArray(SPECIES, c, cAt + cRow + LANES));
+            c20 = c20.add(FloatVector.fromArray(SPECIES, c, cAt + 2 * cRow)); c21 = c21.add(FloatVector.fromArray(SPECIES, c, cAt + 2 * cRow + LANES));
+            c30 = c30.add(FloatVector.fromArray(SPECIES, c, cAt + 3 * cRow)); c31 = c31.add(FloatVector.fromArray(SPECIES, c, cAt + 3 * cRow + LANES));
+            c40 = c40.add(FloatVector.fromArray(SPECIES, c, cAt + 4 * cRow)); c41 = c41.add(FloatVector.fromArray(SPECIES, c, cAt + 4 * cRow + LANES));
+            c50 = c50.add(FloatVector.fromArray(SPECIES, c, cAt + 5 * cRow)); c51 = c51.add(FloatVector.fromArray(SPECIES, c, cAt + 5 * cRow + LANES));
+            c60 = c60.add(FloatVector.fromArray(SPECIES, c, cAt + 6 * cRow)); c61 = c61.add(FloatVector.fromArray(SPECIES, c, cAt + 6 * cRow + LANES));
+            c70 = c70.add(FloatVector.fromArray(SPECIES, c, cAt + 7 * cRow)); c71 = c71.add(FloatVector.fromArray(SPECIES, c, cAt + 7 * cRow + LANES));
+        }
+        c00.intoArray(c, cAt); c01.intoArray(c, cAt + LANES);
+        c10.intoArray(c, cAt + cRow); c11.intoArray(c, cAt + cRow + LANES);
+        c20.intoArray(c, cAt + 2 * cRow); c21.intoArray(c, cAt + 2 * cRow + LANES);
+        c30.intoArray(c, cAt + 3 * cRow); c31.intoArray(c, cAt + 3 * cRow + LANES);
+        c40.intoArray(c, cAt + 4 * cRow); c41.intoArray(c, cAt + 4 * cRow + LANES);
+        c50.intoArray(c, cAt + 5 * cRow); c51.intoArray(c, cAt + 5 * cRow + LANES);
+        c60.intoArray(c, cAt + 6 * cRow); c61.intoArray(c, cAt + 6 * cRow + LANES);
+        c70.intoArray(c, cAt + 7 * cRow); c71.intoArray(c, cAt + 7 * cRow + LANES);
+    }
 }

@@ -1,0 +1,305 @@
+package dev.strix.tensor.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.strix.tensor.DType;
+import dev.strix.tensor.ImplicitGemmConvolution;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Implicit-GEMM convolution (for backends that offer it) against the im2col definition written as
+ * naive loops in double precision: forward, weight gradient and input gradient, with strides,
+ * padding on the top and left only (the output size sets the rest, including windows that stop
+ * short of the bottom), channel counts on both sides of the kernel's tile widths, one-image and
+ * odd batches, and strided views for inputs and outputs. Tolerances are relative to the sum of
+ * absolute terms.
+ */
+public abstract class ImplicitGemmConvolutionConformance extends BackendConformance {
+    private static final double TOLERANCE = 1e-5;
+
+    private int casesMade;
+
+    private ImplicitGemmConvolution op() {
+        return backend().implicitGemmConvolution().orElseThrow();
+    }
+
+    private final class Case {
+        final int n, c, h, w, o, kh, kw, sh, sw, top, left, oh, ow;
+        final float[] x, weight, bias, dz;
+        /** Whether this case passes a bias (and asks for its gradient); half the cases do. */
+        final boolean withBias;
+
+        Case(int n, int c, int h, int w, int o, int kh, int kw, int sh, int sw, int top, int left, int oh, int ow) {
+            this.n = n;
+            this.c = c;
+            this.h = h;
+            this.w = w;
+            this.o = o;
+            this.kh = kh;
+            this.kw = kw;
+            this.sh = sh;
+            this.sw = sw;
+            this.top = top;
+            this.left = left;
+            this.oh = oh;
+            this.ow = ow;
+            this.x = randomFloats(n * c * h * w);
+            this.weight = randomFloats(o * c * kh * kw);
+            this.bias = randomFloats(o);
+            this.withBias = casesMade++ % 2 == 0;
+            this.dz = randomFloats(n * o * oh * ow);
+        }
+
+        /** The unpadded {@code (h + 2 pad - k) / s + 1} output, as a layer with symmetric padding has. */
+        Case(int n, int c, int h, int w, int o, int k, int s, int pad) {
+            this(n, c, h, w, o, k, k, s, s, pad, pad, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1);
+        }
+
+        float x(int a, int b, int r, int s) {
+            return r < 0 || r >= h || s < 0 || s >= w ? 0f : x[((a * c + b) * h + r) * w + s];
+        }
+
+        float weight(int q, int b, int u, int v) {
+            return weight[((q * c + b) * kh + u) * kw + v];
+        }
+
+        @Override
+        public String toString() {
+            return "x [" + n + ", " + c + ", " + h + ", " + w + "], w [" + o + ", " + c + ", " + kh + ", " + kw
+                    + "], stride " + sh + "x" + sw + ", top " + top + ", left " + left + ", out " + oh + "x" + ow;
+        }
+    }
+
+    private List<Case> cases() {
+        return List.of(
+                new Case(3, 32, 13, 13, 64, 3, 1, 0),                  // the reference network's second conv
+                new Case(2, 1, 12, 11, 32, 3, 1, 0),                   // a first conv: one input channel
+                new Case(1, 3, 9, 8, 5, 3, 2, 2, 1, 1, 0, 5, 7),       // stride 2x1, few outputs, bottom padding 1
+                new Case(5, 4, 7, 7, 40, 2, 3, 2, 2, 0, 1, 3, 3),      // 40 outputs: a partial second tile; short of the bottom
+                new Case(2, 6, 5, 6, 7, 1, 1, 0),                      // 1x1
+                new Case(2, 2, 6, 6, 3, 3, 1, 2));                     // padding wider than half the kernel
+    }
+
+    @Test
+    void forwardIsWeightsTimesColumns() {
+        for (Case k : cases()) {
+            double[] expected = new double[k.n * k.o * k.oh * k.ow];
+            double[] scale = new double[expected.length];
+            for (int a = 0; a < k.n; a++) {
+                for (int q = 0; q < k.o; q++) {
+                    for (int i = 0; i < k.oh; i++) {
+                        for (int j = 0; j < k.ow; j++) {
+                            double sum = k.withBias ? k.bias[q] : 0;
+                            double abs = Math.abs(sum);
+                            for (int b = 0; b < k.c; b++) {
+                                for (int u = 0; u < k.kh; u++) {
+                                    for (int v = 0; v < k.kw; v++) {
+                                        double term = (double) k.x(a, b, i * k.sh + u - k.top, j * k.sw + v - k.left)
+                                                * k.weight(q, b, u, v);
+                                        sum += term;
+                                        abs += Math.abs(term);
+                                    }
+                                }
+                            }
+                            int at = ((a * k.o + q) * k.oh + i) * k.ow + j;
+                            expected[at] = sum;
+                            scale[at] = Math.max(1, abs);
+                        }
+                    }
+                }
+            }
+            try (Tensor x = tensor(k.x, k.n, k.c, k.h, k.w); Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw);
+                 Tensor b = tensor(k.bias, k.o); Tensor z = backend().allocate(DType.F32, Shape.of(k.n, k.o, k.oh, k.ow))) {
+                backend().fill(z, 7f);
+                op().forward(x, w, k.withBias ? b : null, k.sh, k.sw, k.top, k.left, z);
+                assertClose(expected, scale, z.toFloatArray(), TOLERANCE, "forward, " + k);
+            }
+        }
+    }
+
+    @Test
+    void backwardFilterSumsGradientTimesColumnsOverTheBatch() {
+        for (Case k : cases()) {
+            double[] expected = new double[k.o * k.c * k.kh * k.kw];
+            double[] scale = new double[expected.length];
+            double[] bias = new double[k.o];
+            double[] biasScale = new double[k.o];
+            for (int a = 0; a < k.n; a++) {
+                for (int q = 0; q < k.o; q++) {
+                    for (int i = 0; i < k.oh; i++) {
+                        for (int j = 0; j < k.ow; j++) {
+                            float g = k.dz[((a * k.o + q) * k.oh + i) * k.ow + j];
+                            bias[q] += g;
+                            biasScale[q] = Math.max(1, biasScale[q] + Math.abs(g));
+                            for (int b = 0; b < k.c; b++) {
+                                for (int u = 0; u < k.kh; u++) {
+                                    for (int v = 0; v < k.kw; v++) {
+                                        double term = (double) g * k.x(a, b, i * k.sh + u - k.top, j * k.sw + v - k.left);
+                                        int at = ((q * k.c + b) * k.kh + u) * k.kw + v;
+                                        expected[at] += term;
+                                        scale[at] += Math.abs(term);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (int i = 0; i < scale.length; i++) {
+                scale[i] = Math.max(1, scale[i]);
+            }
+            try (Tensor x = tensor(k.x, k.n, k.c, k.h, k.w); Tensor dz = tensor(k.dz, k.n, k.o, k.oh, k.ow);
+                 Tensor dw = backend().allocate(DType.F32, Shape.of(k.o, k.c, k.kh, k.kw));
+                 Tensor db = backend().allocate(DType.F32, Shape.of(k.o))) {
+                backend().fill(dw, 7f);
+                backend().fill(db, 7f);
+                op().backwardFilter(x, dz, k.sh, k.sw, k.top, k.left, dw, k.withBias ? db : null);
+                assertClose(expected, scale, dw.toFloatArray(), TOLERANCE, "backwardFilter, " + k);
+                if (k.withBias) {
+                    assertClose(bias, biasScale, db.toFloatArray(), TOLERANCE, "bias gradient, " + k);
+                } else {
+                    for (float v : db.toFloatArray()) {
+                        org.junit.jupiter.api.Assertions.assertEquals(7f, v, "no bias gradient asked for, " + k);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void backwardDataIsCol2imOfWeightsTransposedTimesGradient() {
+        for (Case k : cases()) {
+            double[] expected = backwardData(k);
+            double[] scale = backwardDataScale(k);
+            try (Tensor dz = tensor(k.dz, k.n, k.o, k.oh, k.ow); Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw);
+                 Tensor dx = backend().allocate(DType.F32, Shape.of(k.n, k.c, k.h, k.w))) {
+                backend().fill(dx, 7f);
+                op().backwardData(dz, w, k.sh, k.sw, k.top, k.left, dx);
+                assertClose(expected, scale, dx.toFloatArray(), TOLERANCE, "backwardData, " + k);
+            }
+        }
+    }
+
+    private double[] backwardData(Case k) {
+        double[] expected = new double[k.n * k.c * k.h * k.w];
+        for (int a = 0; a < k.n; a++) {
+            for (int q = 0; q < k.o; q++) {
+                for (int i = 0; i < k.oh; i++) {
+                    for (int j = 0; j < k.ow; j++) {
+                        float g = k.dz[((a * k.o + q) * k.oh + i) * k.ow + j];
+                        for (int b = 0; b < k.c; b++) {
+                            for (int u = 0; u < k.kh; u++) {
+                                for (int v = 0; v < k.kw; v++) {
+                                    int r = i * k.sh + u - k.top;
+                                    int s = j * k.sw + v - k.left;
+                                    if (r >= 0 && r < k.h && s >= 0 && s < k.w) {
+                                        expected[((a * k.c + b) * k.h + r) * k.w + s] += (double) g * k.weight(q, b, u, v);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return expected;
+    }
+
+    private double[] backwardDataScale(Case k) {
+        double[] scale = new double[k.n * k.c * k.h * k.w];
+        for (int a = 0; a < k.n; a++) {
+            for (int q = 0; q < k.o; q++) {
+                for (int i = 0; i < k.oh; i++) {
+                    for (int j = 0; j < k.ow; j++) {
+                        float g = k.dz[((a * k.o + q) * k.oh + i) * k.ow + j];
+                        for (int b = 0; b < k.c; b++) {
+                            for (int u = 0; u < k.kh; u++) {
+                                for (int v = 0; v < k.kw; v++) {
+                                    int r = i * k.sh + u - k.top;
+                                    int s = j * k.sw + v - k.left;
+                                    if (r >= 0 && r < k.h && s >= 0 && s < k.w) {
+                                        scale[((a * k.c + b) * k.h + r) * k.w + s] += Math.abs(g * k.weight(q, b, u, v));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = Math.max(1, scale[i]);
+        }
+        return scale;
+    }
+
+    /** Every pass on views: x stored [n, c, w, h] and transposed, outputs written through permuted views. */
+    @Test
+    void stridedViewsGiveTheSameNumbers() {
+        Case k = new Case(2, 3, 7, 6, 9, 3, 3, 2, 1, 1, 1, 4, 6);
+        float[] transposed = new float[k.x.length];
+        for (int a = 0; a < k.n; a++) {
+            for (int b = 0; b < k.c; b++) {
+                for (int r = 0; r < k.h; r++) {
+                    for (int s = 0; s < k.w; s++) {
+                        transposed[((a * k.c + b) * k.w + s) * k.h + r] = k.x[((a * k.c + b) * k.h + r) * k.w + s];
+                    }
+                }
+            }
+        }
+        try (Tensor xStored = tensor(transposed, k.n, k.c, k.w, k.h); Tensor x = tensor(k.x, k.n, k.c, k.h, k.w);
+             Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw); Tensor dz = tensor(k.dz, k.n, k.o, k.oh, k.ow);
+             Tensor zDense = backend().allocate(DType.F32, Shape.of(k.n, k.o, k.oh, k.ow));
+             Tensor zStored = backend().allocate(DType.F32, Shape.of(k.o, k.n, k.ow, k.oh));
+             Tensor dzStored = backend().allocate(DType.F32, Shape.of(k.o, k.n, k.ow, k.oh));
+             Tensor dwDense = backend().allocate(DType.F32, Shape.of(k.o, k.c, k.kh, k.kw));
+             Tensor dwStored = backend().allocate(DType.F32, Shape.of(k.kw, k.kh, k.c, k.o));
+             Tensor dxDense = backend().allocate(DType.F32, Shape.of(k.n, k.c, k.h, k.w));
+             Tensor dxStored = backend().allocate(DType.F32, Shape.of(k.c, k.n, k.w, k.h))) {
+            Tensor xView = xStored.transpose(2, 3);
+            Tensor zView = zStored.permute(1, 0, 3, 2);
+            Tensor dzView = dzStored.permute(1, 0, 3, 2);
+            backend().copy(dz, dzView);
+            Tensor dwView = dwStored.permute(3, 2, 1, 0);
+            Tensor dxView = dxStored.permute(1, 0, 3, 2);
+
+            op().forward(x, w, null, k.sh, k.sw, k.top, k.left, zDense);
+            op().forward(xView, w, null, k.sh, k.sw, k.top, k.left, zView);
+            assertClose(toDouble(zDense.toFloatArray()), zView.contiguous().toFloatArray(), 0, "forward on views");
+
+            op().backwardFilter(x, dz, k.sh, k.sw, k.top, k.left, dwDense, null);
+            op().backwardFilter(xView, dzView, k.sh, k.sw, k.top, k.left, dwView, null);
+            assertClose(toDouble(dwDense.toFloatArray()), dwView.contiguous().toFloatArray(), 0,
+                    "backwardFilter on views");
+
+            op().backwardData(dz, w, k.sh, k.sw, k.top, k.left, dxDense);
+            op().backwardData(dzView, w, k.sh, k.sw, k.top, k.left, dxView);
+            assertClose(toDouble(dxDense.toFloatArray()), dxView.contiguous().toFloatArray(), 0,
+                    "backwardData on views");
+            assertClose(backwardData(k), backwardDataScale(k), dxDense.toFloatArray(), TOLERANCE, "backwardData");
+        }
+    }
+
+    private static double[] toDouble(float[] values) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            d[i] = values[i];
+        }
+        return d;
+    }
+
+    @Test
+    void mismatchedShapesAreRefusedWithTheirNames() {
+        try (Tensor x = backend().allocate(DType.F32, Shape.of(1, 2, 5, 5));
+             Tensor w = backend().allocate(DType.F32, Shape.of(3, 4, 3, 3));
+             Tensor z = backend().allocate(DType.F32, Shape.of(1, 3, 3, 3))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> op().forward(x, w, null, 1, 1, 0, 0, z));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("[3, 4, 3, 3]"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> op().forward(x, w, null, 0, 1, 0, 0, z));
+        }
+    }
+}
