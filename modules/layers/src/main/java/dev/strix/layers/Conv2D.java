@@ -99,7 +99,8 @@ public final class Conv2D implements Layer {
                 + ", padding " + padding + (bias == null && weight != null ? ", no bias" : "") + ")";
     }
 
-    private ConvGeometry geometry(Shape in) {
+    /** The sizes of a forward pass on input of shape {@code in}, checked against this layer. */
+    ConvGeometry geometry(Shape in) {
         String expected = "[N, " + inChannels + ", H, W]";
         ShapeCheck.rank(this, in, 4, expected);
         if (in.dim(1) != inChannels) {

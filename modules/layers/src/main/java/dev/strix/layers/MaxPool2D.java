@@ -43,6 +43,11 @@ public final class MaxPool2D implements Layer {
         this.inputGradient = new ReusableTensor(backend);
     }
 
+    /** Whether this is the 2x2 window with stride 2 that a fused convolution pass can pool. */
+    boolean isTwoByTwoWithStrideTwo() {
+        return kh == 2 && kw == 2 && sh == 2 && sw == 2;
+    }
+
     @Override
     public Backend backend() {
         return backend;

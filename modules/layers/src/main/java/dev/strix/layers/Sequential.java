@@ -23,6 +23,10 @@ import java.util.Map;
  * window holds no positive value); the ReLU then touches a quarter of the values, forward and
  * backward. (With NaN in the input the two orders may differ, as ReLU implementations differ on
  * NaN; training has failed by then anyway.)
+ *
+ * <p>A {@link Conv2D} (im2col + GEMM) followed by a ReLU and a 2x2 stride-2 max pooling runs as one
+ * {@link ConvReluMaxPool} pass where the backend fuses them (the CPU does): same numbers, without
+ * the trips through memory of the full-size convolution output and its gradient.
  */
 public final class Sequential implements Layer {
     private final Shape sampleShape;
@@ -32,6 +36,8 @@ public final class Sequential implements Layer {
     private final Map<String, Tensor> buffers;
     /** {@code poolFirst[i]}: layer i is a ReLU that runs after the max pooling of layer i + 1. */
     private final boolean[] poolFirst;
+    /** {@code fused[i]}: layers i, i + 1, i + 2 run as this one pass (null: not fused). */
+    private final ConvReluMaxPool[] fused;
 
     /** {@code sampleShape} is one input without the batch axis, e.g. {@code [1, 28, 28]} for MNIST. */
     public Sequential(Shape sampleShape, Layer... layers) {
@@ -78,6 +84,27 @@ public final class Sequential implements Layer {
         for (int i = 0; i + 1 < this.layers.size(); i++) {
             poolFirst[i] = this.layers.get(i) instanceof ReLU && this.layers.get(i + 1) instanceof MaxPool2D;
         }
+        this.fused = new ConvReluMaxPool[this.layers.size()];
+        for (int i = 0; i + 2 < this.layers.size(); i++) {
+            fused[i] = ConvReluMaxPool.of(this.layers.get(i), this.layers.get(i + 1), this.layers.get(i + 2));
+            if (fused[i] != null) {
+                i += 2;
+            }
+        }
+    }
+
+    /** How many conv + ReLU + pool blocks run as one fused pass. */
+    int fusedPasses() {
+        int count = 0;
+        for (ConvReluMaxPool f : fused) {
+            count += f == null ? 0 : 1;
+        }
+        return count;
+    }
+
+    /** The first layer of the fused pass that layer i ends, or -1. */
+    private int fusedStartEndingAt(int i) {
+        return i >= 2 && fused[i - 2] != null ? i - 2 : -1;
     }
 
     private static Shape withBatch(int batch, Shape sample) {
@@ -138,7 +165,14 @@ public final class Sequential implements Layer {
     public Tensor forward(Tensor input, Mode mode) {
         Tensor x = input;
         for (int i = 0; i < layers.size(); i++) {
-            if (poolFirst[i]) {
+            if (fused[i] != null) {
+                try {
+                    x = fused[i].forward(x);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("layer " + i + " " + e.getMessage(), e);
+                }
+                i += 2;
+            } else if (poolFirst[i]) {
                 x = forward(i + 1, x, mode);
                 x = forward(i, x, mode);
                 i++;
@@ -166,7 +200,11 @@ public final class Sequential implements Layer {
     private Tensor backwardTo(int first, Tensor dOutput) {
         Tensor g = dOutput;
         for (int i = layers.size() - 1; i >= first; i--) {
-            if (i > 0 && poolFirst[i - 1]) {
+            int start = fusedStartEndingAt(i);
+            if (start >= 0) {
+                g = fused[start].backward(g);
+                i = start;
+            } else if (i > 0 && poolFirst[i - 1]) {
                 // Forward ran the pooling (i), then the ReLU (i - 1): undo the ReLU first.
                 g = layers.get(i - 1).backward(g);
                 g = layers.get(i).backward(g);
@@ -184,6 +222,10 @@ public final class Sequential implements Layer {
      */
     @Override
     public void backwardParameters(Tensor dOutput) {
+        if (fused[0] != null) {
+            fused[0].backwardParameters(backwardTo(3, dOutput));
+            return;
+        }
         if (poolFirst[0]) {
             // A model that starts with ReLU then pooling has no parameters in either.
             backward(dOutput);
@@ -262,6 +304,11 @@ public final class Sequential implements Layer {
 
     @Override
     public void close() {
+        for (ConvReluMaxPool f : fused) {
+            if (f != null) {
+                f.close();
+            }
+        }
         for (Layer layer : layers) {
             layer.close();
         }

@@ -163,6 +163,46 @@ class SequentialTest {
         }
     }
 
+    @Test
+    void convReluPoolBlocksRunFusedWithExactlyTheLayerByLayerNumbers() {
+        // Two conv + ReLU + 2x2 pool blocks (the second one needs its input gradient), through
+        // Sequential, which runs each block as one fused pass on the CPU, and layer by layer.
+        try (Sequential model = twoBlocks(new SplittableRandom(31)); Sequential layers = twoBlocks(new SplittableRandom(31));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(32), 4, 2, 10, 10);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(33), 4, 3)) {
+            assertEquals(2, model.fusedPasses(), "both blocks fused");
+            float[] output = model.forward(x, Mode.TRAINING).toFloatArray();
+            float[] dx = model.backward(dy).toFloatArray();
+            Tensor h = x;
+            for (Layer layer : layers.layers()) {
+                h = layer.forward(h, Mode.TRAINING);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(h.toFloatArray(), output, "outputs");
+            Tensor g = dy;
+            for (int i = layers.layers().size() - 1; i >= 0; i--) {
+                g = layers.layers().get(i).backward(g);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(g.toFloatArray(), dx, "input gradient");
+            for (int i = 0; i < model.parameters().size(); i++) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(layers.parameters().get(i).gradient().toFloatArray(),
+                        model.parameters().get(i).gradient().toFloatArray(), model.parameters().get(i).name());
+            }
+            assertSameParameterGradients("fused first block", model, x, dy);
+        }
+    }
+
+    private static Sequential twoBlocks(SplittableRandom random) {
+        return new Sequential(Shape.of(2, 10, 10),
+                Conv2D.builder(2, 4).kernel(3, 3).padding(1, 1).build(CPU, random),
+                new ReLU(CPU),
+                new MaxPool2D(CPU, 2),
+                Conv2D.builder(4, 6).kernel(3, 3).build(CPU, random),
+                new ReLU(CPU),
+                new MaxPool2D(CPU, 2),
+                new Flatten(CPU),
+                new Dense(CPU, 6, 3, random));
+    }
+
     private static Sequential pooled(SplittableRandom random) {
         return new Sequential(Shape.of(2, 9, 8),
                 Conv2D.builder(2, 4).kernel(3, 3).build(CPU, random),

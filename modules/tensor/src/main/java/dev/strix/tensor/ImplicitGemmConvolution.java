@@ -36,6 +36,31 @@ public interface ImplicitGemmConvolution {
     void backwardData(Tensor dz, Tensor weight, int strideH, int strideW, int padTop, int padLeft, Tensor dx);
 
     /**
+     * {@link #forward}, then ReLU and 2x2 max pooling with stride 2, in one pass that never writes
+     * the full-size {@code Z} (of shape {@code convOutput}):
+     * <pre>
+     *   pooled[n, o, y, x] = max(0, max over i, j in {0, 1} of Z[n, o, 2y + i, 2x + j])
+     *   argmax[n, o, y, x] = (2y + i) * OW + (2x + j) of that window's maximum (the first, in row-major order)
+     * </pre>
+     * (a trailing odd row or column of Z is dropped, as the pooling layer does). {@code pooled} and
+     * the int32 {@code argmax} are {@code [N, O, OH / 2, OW / 2]}.
+     */
+    void forwardReluMaxPool(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padTop, int padLeft,
+                            Shape convOutput, Tensor pooled, Tensor argmax);
+
+    /**
+     * {@link #backwardFilter} for the dL/dZ that {@code dPooled} routes back through the pooling and
+     * the ReLU of {@link #forwardReluMaxPool}: {@code dZ[n, o, argmax] = dPooled} where
+     * {@code pooled > 0}, zero elsewhere.
+     */
+    void backwardFilterReluMaxPool(Tensor x, Tensor dPooled, Tensor pooled, Tensor argmax, int strideH, int strideW,
+                                   int padTop, int padLeft, Shape convOutput, Tensor dWeight, Tensor dBias);
+
+    /** {@link #backwardData} for that same routed dL/dZ. */
+    void backwardDataReluMaxPool(Tensor dPooled, Tensor pooled, Tensor argmax, Tensor weight, int strideH,
+                                 int strideW, int padTop, int padLeft, Shape convOutput, Tensor dx);
+
+    /**
      * The sizes of one call, checked: input {@code [n, c, h, w]}, weights {@code [o, c, kh, kw]},
      * output {@code [n, o, oh, ow]}.
      */

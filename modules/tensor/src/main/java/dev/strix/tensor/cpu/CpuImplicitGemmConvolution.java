@@ -1,276 +1,235 @@
 package dev.strix.tensor.cpu;
 
+import static dev.strix.tensor.cpu.ImplicitGemm.FLOAT;
+import static dev.strix.tensor.cpu.ImplicitGemm.NR;
+import static dev.strix.tensor.cpu.ImplicitGemm.ceilDiv;
+
+import dev.strix.tensor.DType;
 import dev.strix.tensor.ImplicitGemmConvolution;
+import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.cpu.ImplicitGemm.ImageLayout;
+import dev.strix.tensor.cpu.ImplicitGemm.ResultSink;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Implicit-GEMM convolution on the CPU. One image at a time is copied, zero-padded, into a heap
- * array that stays in L1/L2; {@link GemmKernel#multiplyGathered} then reads every window element
- * from it by offset (row offset: where the window sits; step offset: which element of the window),
- * against weights packed once per call. The three passes are one kernel with three sets of
- * offsets:
+ * Implicit-GEMM convolution on the CPU ({@link ImplicitGemm} has the loops). The three passes are
+ * one kernel with three sets of offsets:
  * <pre>
  *   forward         tile rows = output pixels,  steps = (c, i, j),     B = W^T            -> Z^T tile
  *   backwardFilter  tile rows = (c, i, j),      steps = output pixels, B = dZ[n]^T        -> dW^T, summed over n
- *   backwardData    tile rows = input pixels,   steps = (o, i', j'),   B = W rotated 180  -> dX^T tile
+ *   backwardData    tile rows = output pixels,  steps = o,             B = W per kernel tap   -> added into dX
  * </pre>
- * The input gradient is the "full" correlation of dL/dZ (spread by the stride, zero-bordered by
- * the kernel size less one) with the rotated kernels, which equals col2im(W^T dZ) without the
- * scatter. Work splits over (image, 8-row sliver) units; the weight gradient gives each worker a
- * contiguous run of images and its own sum, added up in a fixed order so results do not depend on
- * timing.
+ * The input gradient adds each tile of {@code dZ^T W} (8 output pixels by 32 input channels of one
+ * kernel tap) straight into a channels-last heap copy of the padded dL/dX, where those 32 channels
+ * are contiguous: col2im without the column matrix, and without the zero taps (about 40% of the
+ * work at 13x13 -> 11x11) that a "full" correlation of the padded dL/dZ with the rotated kernels
+ * would multiply. The ReLU + max-pool variants pool each image's output while it is still on the heap,
+ * and rebuild dL/dZ from the pooled gradient in the same heap buffers, so the full-size Z and
+ * dL/dZ never go through memory.
  */
 final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
-    private static final int MR = GemmKernel.MR;
-    private static final int NR = GemmKernel.NR;
-
-    /** Heap buffers of one worker, reused from call to call. */
-    private static final class Workspace {
-        float[] image = new float[0];
-        /** What {@link #image}'s zero border is laid out for; a new layout clears the array first. */
-        ImageLayout layout;
-        float[] packed = new float[0];
-        float[] result = new float[0];
-        float[] staging = new float[0];
-        final float[] tile = new float[MR * NR];
-
-        float[] image(ImageLayout wanted) {
-            int size = wanted.size();
-            if (image.length < size) {
-                image = new float[size];
-            } else if (!wanted.equals(layout)) {
-                Arrays.fill(image, 0, size, 0f);
-            }
-            layout = wanted;
-            return image;
-        }
-
-        float[] staging(int size) {
-            if (staging.length < size) {
-                staging = new float[size];
-            }
-            return staging;
-        }
-
-        float[] result(int size) {
-            if (result.length < size) {
-                result = new float[size];
-            }
-            return result;
-        }
-
-        float[] packed(int size) {
-            if (packed.length < size) {
-                packed = new float[size];
-            }
-            return packed;
-        }
-
-    }
-
-    /**
-     * Buffers of the thread that makes a call: the packed weights its workers share read-only,
-     * and one weight-gradient sum per piece of the batch (per piece, not per worker, because a
-     * call made from inside the pool runs every piece on one thread).
-     */
-    private static final class CallBuffers {
-        float[] weights = new float[0];
-        float[][] sums = new float[0][];
-
-        float[] weights(int size) {
-            if (weights.length < size) {
-                weights = new float[size];
-            }
-            return weights;
-        }
-
-        float[][] sums(int pieces, int size) {
-            if (sums.length < pieces) {
-                sums = Arrays.copyOf(sums, pieces);
-            }
-            for (int i = 0; i < pieces; i++) {
-                if (sums[i] == null || sums[i].length < size) {
-                    sums[i] = new float[size];
-                } else {
-                    Arrays.fill(sums[i], 0, size, 0f);
-                }
-            }
-            return sums;
-        }
-    }
-
-    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
-    private static final ThreadLocal<CallBuffers> CALL_BUFFERS = ThreadLocal.withInitial(CallBuffers::new);
-
-    /**
-     * Where a {@code [channels, h, w]} source lands in a zero array of {@code channels} planes of
-     * {@code rows x cols}: {@code image[ch][top + i*stepH][left + j*stepW] = src[ch][i][j]}, the
-     * source clipped to the plane. The positions written depend only on the layout, so a reused
-     * array keeps its zero border and only a new layout has to clear it.
-     */
-    private record ImageLayout(int channels, int rows, int cols, int top, int left, int h, int w, int stepH,
-                               int stepW) {
-        int size() {
-            return channels * rows * cols;
-        }
-
-        /** Source rows that land inside the plane. */
-        int usedRows() {
-            return Math.max(0, Math.min(h, Math.ceilDiv(rows - top, stepH)));
-        }
-
-        int usedCols() {
-            return Math.max(0, Math.min(w, Math.ceilDiv(cols - left, stepW)));
-        }
-
-        /**
-         * Copies image {@code n} of the 4-D tensor {@code t} into {@code dst}. A dense image comes
-         * over in one bulk copy (straight into {@code dst} when the layout adds nothing, else into
-         * {@code staging} and then row by row on the heap, which costs far less per row than a
-         * copy out of off-heap memory).
-         */
-        void copy(Tensor t, int n, float[] dst, Workspace ws) {
-            MemorySegment seg = t.storage().segment();
-            long base = t.offset() + n * t.stride(0);
-            long chStride = t.stride(1);
-            long rowStride = t.stride(2);
-            long colStride = t.stride(3);
-            int usedRows = usedRows();
-            int usedCols = usedCols();
-            boolean dense = (colStride == 1 || w == 1) && (rowStride == w || h == 1)
-                    && (chStride == (long) h * w || channels == 1);
-            if (dense) {
-                if (top == 0 && left == 0 && stepH == 1 && stepW == 1 && rows == h && cols == w) {
-                    MemorySegment.copy(seg, FLOAT, base * Float.BYTES, dst, 0, channels * h * w);
-                    return;
-                }
-                float[] staging = ws.staging(channels * h * w);
-                MemorySegment.copy(seg, FLOAT, base * Float.BYTES, staging, 0, channels * h * w);
-                for (int ch = 0; ch < channels; ch++) {
-                    for (int i = 0; i < usedRows; i++) {
-                        int from = (ch * h + i) * w;
-                        int to = (ch * rows + top + i * stepH) * cols + left;
-                        if (stepW == 1) {
-                            System.arraycopy(staging, from, dst, to, usedCols);
-                        } else {
-                            for (int j = 0; j < usedCols; j++) {
-                                dst[to + j * stepW] = staging[from + j];
-                            }
-                        }
-                    }
-                }
-                return;
-            }
-            for (int ch = 0; ch < channels; ch++) {
-                for (int i = 0; i < usedRows; i++) {
-                    long from = base + ch * chStride + i * rowStride;
-                    int to = (ch * rows + top + i * stepH) * cols + left;
-                    for (int j = 0; j < usedCols; j++) {
-                        dst[to + j * stepW] = seg.getAtIndex(FLOAT, from + j * colStride);
-                    }
-                }
-            }
-        }
-    }
-
     @Override
     public void forward(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padTop, int padLeft,
                         Tensor z) {
-        Sizes g = check("implicit-GEMM forward", x, weight, z, strideH, strideW, padTop, padLeft);
-        float[] biases = biases(bias, g.o(), "implicit-GEMM forward bias");
-        int k = g.c() * g.kh() * g.kw();
+        Sizes g = check("implicit-GEMM forward", x, weight, z.shape(), strideH, strideW, padTop, padLeft);
+        CpuElementwise.check(z, "implicit-GEMM forward output");
+        long[] outAt = planeOffsets(g.oh(), g.ow(), z.stride(2), z.stride(3));
+        forward(x, weight, bias, g, strideH, strideW, padTop, padLeft, false,
+                (n, result, width, from, to, ws) -> flush(result, width, z, n, g.o(), from, to, outAt));
+    }
+
+    @Override
+    public void forwardReluMaxPool(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padTop,
+                                   int padLeft, Shape convOutput, Tensor pooled, Tensor argmax) {
+        String op = "implicit-GEMM forwardReluMaxPool";
+        Sizes g = check(op, x, weight, convOutput, strideH, strideW, padTop, padLeft);
+        checkPooled(op, g, pooled, argmax, null);
+        int ph = g.oh() / 2;
+        int pw = g.ow() / 2;
         int pixels = g.oh() * g.ow();
+        MemorySegment ps = pooled.storage().segment();
+        MemorySegment as = argmax.storage().segment();
+        forward(x, weight, bias, g, strideH, strideW, padTop, padLeft, true, (n, result, width, from, to, ws) -> {
+            float[] plane = ws.plane(0, pixels + MaxPool2x2.PADDING);
+            float[] best = ws.plane(1, ph * pw + MaxPool2x2.PADDING);
+            int[] where = ws.indices(ph * pw + MaxPool2x2.PADDING);
+            for (int o = 0; o < g.o(); o++) {
+                System.arraycopy(result, o * width, plane, 0, pixels);
+                MaxPool2x2.plane(plane, g.ow(), ph, pw, best, where);
+                for (int e = 0; e < ph * pw; e++) {
+                    // The ReLU after the pooling (max(0, max z) is the max of max(0, z)); NaN stays NaN.
+                    // Math.max, not a branch: the sign of a pre-activation is a coin flip.
+                    best[e] = Math.max(best[e], 0f);
+                }
+                PlaneCopy.write(best, ps, pooled.offset() + n * pooled.stride(0) + o * pooled.stride(1),
+                        pooled.stride(2), pooled.stride(3), ph, pw);
+                PlaneCopy.write(where, as, argmax.offset() + n * argmax.stride(0) + o * argmax.stride(1),
+                        argmax.stride(2), argmax.stride(3), ph, pw);
+            }
+        });
+    }
+
+    private static void forward(Tensor x, Tensor weight, Tensor bias, Sizes g, int strideH, int strideW, int padTop,
+                                int padLeft, boolean wholeImages, ResultSink sink) {
+        if (bias != null) {
+            CpuElementwise.check(bias, "implicit-GEMM bias");
+            bias.requireShape(Shape.of(g.o()), "implicit-GEMM bias");
+        }
         int hp = (g.oh() - 1) * strideH + g.kh();
         int wp = (g.ow() - 1) * strideW + g.kw();
-        ImageLayout layout = new ImageLayout(g.c(), hp, wp, padTop, padLeft, g.h(), g.w(), 1, 1);
-        int[] steps = windowOffsets(g.c(), g.kh(), g.kw(), hp, wp, k);
-        int[] rows = pixelOffsets(g.oh(), g.ow(), strideH * wp, strideW);
-        long[] outAt = outputOffsets(g.oh(), g.ow(), z.stride(2), z.stride(3));
+        ImageLayout layout = new ImageLayout(g.c(), hp, wp, padTop, padLeft, g.h(), g.w());
+        int[] steps = ImplicitGemm.windowOffsets(g.c(), g.kh(), g.kw(), hp, wp);
+        int[] rows = ImplicitGemm.pixelOffsets(g.oh(), g.ow(), 0, strideH * wp, strideW);
         // B[p][o] = W[o][p]: the weights transposed, O padded to whole slivers.
-        float[] b = packWeights(weight, g.o(), k, false);
-        int bSlivers = ceilDiv(g.o(), NR);
-        run(x, layout, rows, steps, k, b, bSlivers, biases, g.o(), z, outAt, g.n(), pixels);
+        float[] b = ImplicitGemm.packWeights(weight);
+        ImplicitGemm.tiles(layout, (n, image, ws) -> layout.copy(x, n, image, ws), rows, steps, steps.length, b,
+                ceilDiv(g.o(), NR), ImplicitGemm.biases(bias, g.o()), g.n(), g.oh() * g.ow(), wholeImages, sink);
+    }
+
+    @Override
+    public void backwardFilter(Tensor x, Tensor dz, int strideH, int strideW, int padTop, int padLeft,
+                               Tensor dWeight, Tensor dBias) {
+        String op = "implicit-GEMM backwardFilter";
+        Sizes g = check(op, x, dWeight, dz.shape(), strideH, strideW, padTop, padLeft);
+        CpuElementwise.check(dz, op + " output gradient");
+        backwardFilter(op, x, g, strideH, strideW, padTop, padLeft, dWeight, dBias,
+                (n, b, ws) -> packGradient(dz, n, g.o(), g.oh(), g.ow(), b));
+    }
+
+    @Override
+    public void backwardFilterReluMaxPool(Tensor x, Tensor dPooled, Tensor pooled, Tensor argmax, int strideH,
+                                          int strideW, int padTop, int padLeft, Shape convOutput, Tensor dWeight,
+                                          Tensor dBias) {
+        String op = "implicit-GEMM backwardFilterReluMaxPool";
+        Sizes g = check(op, x, dWeight, convOutput, strideH, strideW, padTop, padLeft);
+        checkPooled(op, g, pooled, argmax, dPooled);
+        int pixels = g.oh() * g.ow();
+        int size = ceilDiv(g.o(), NR) * pixels * NR;
+        backwardFilter(op, x, g, strideH, strideW, padTop, padLeft, dWeight, dBias, (n, b, ws) -> {
+            // dZ^T is zero except at each window's argmax, which gets the routed gradient.
+            Arrays.fill(b, 0, size, 0f);
+            route(dPooled, pooled, argmax, n, ws);
+            float[] gradients = ws.plane(0, 0);
+            int[] positions = ws.indices(0);
+            int windows = pooled.dim(2) * pooled.dim(3);
+            for (int o = 0; o < g.o(); o++) {
+                int column = (o / NR) * pixels * NR + o % NR;
+                for (int e = o * windows; e < (o + 1) * windows; e++) {
+                    b[column + positions[e] * NR] = gradients[e];
+                }
+            }
+        });
+    }
+
+    private static void backwardFilter(String op, Tensor x, Sizes g, int strideH, int strideW, int padTop,
+                                       int padLeft, Tensor dWeight, Tensor dBias, ImplicitGemm.GradientPack pack) {
+        CpuElementwise.check(dWeight, op + " weight gradient");
+        if (dBias != null) {
+            CpuElementwise.check(dBias, op + " bias gradient");
+            dBias.requireShape(Shape.of(g.o()), op + " bias gradient");
+        }
+        int hp = (g.oh() - 1) * strideH + g.kh();
+        int wp = (g.ow() - 1) * strideW + g.kw();
+        ImageLayout layout = new ImageLayout(g.c(), hp, wp, padTop, padLeft, g.h(), g.w());
+        // Tile rows are window elements, steps are output pixels: the forward offsets swapped.
+        int[] windows = ImplicitGemm.windowOffsets(g.c(), g.kh(), g.kw(), hp, wp);
+        int[] pixelSteps = ImplicitGemm.pixelOffsets(g.oh(), g.ow(), 0, strideH * wp, strideW);
+        ImplicitGemm.filterGradient(layout, (n, image, ws) -> layout.copy(x, n, image, ws), pack, windows,
+                pixelSteps, windows.length, g.oh() * g.ow(), g.n(), g.o(), dWeight, dBias);
     }
 
     @Override
     public void backwardData(Tensor dz, Tensor weight, int strideH, int strideW, int padTop, int padLeft, Tensor dx) {
-        Sizes g = check("implicit-GEMM backwardData", dx, weight, dz, strideH, strideW, padTop, padLeft);
-        int kk = g.o() * g.kh() * g.kw();
-        // dL/dZ spread by the stride into a plane bordered by kernel-size-less-one zeros, large enough
-        // for every input pixel's window (whose top-left corner is the pixel's padded position).
-        int gh = Math.max(padTop + g.h() + g.kh() - 1, (g.oh() - 1) * strideH + g.kh());
-        int gw = Math.max(padLeft + g.w() + g.kw() - 1, (g.ow() - 1) * strideW + g.kw());
-        ImageLayout layout = new ImageLayout(g.o(), gh, gw, g.kh() - 1, g.kw() - 1, g.oh(), g.ow(), strideH, strideW);
-        int[] steps = windowOffsets(g.o(), g.kh(), g.kw(), gh, gw, kk);
-        int[] rows = pixelOffsets(g.h(), g.w(), gw, 1);
-        int shift = padTop * gw + padLeft;
-        for (int q = 0; q < g.h() * g.w(); q++) {
-            rows[q] += shift;
-        }
-        long[] outAt = outputOffsets(g.h(), g.w(), dx.stride(2), dx.stride(3));
-        // B[(o, i', j')][c] = W[o][c][KH-1-i'][KW-1-j']: the kernels rotated by 180 degrees.
-        float[] b = packWeights(weight, g.c(), kk, true);
-        int bSlivers = ceilDiv(g.c(), NR);
-        run(dz, layout, rows, steps, kk, b, bSlivers, new float[bSlivers * NR], g.c(), dx, outAt, g.n(),
-                g.h() * g.w());
+        String op = "implicit-GEMM backwardData";
+        Sizes g = check(op, dx, weight, dz.shape(), strideH, strideW, padTop, padLeft);
+        CpuElementwise.check(dz, op + " output gradient");
+        CpuElementwise.check(dx, op + " input gradient");
+        ImageLayout layout = gradientLayout(g);
+        ImplicitGemm.inputGradient(layout, (n, image, ws) -> layout.copy(dz, n, image, ws), weight, strideH, strideW,
+                padTop, padLeft, dx);
+    }
+
+    @Override
+    public void backwardDataReluMaxPool(Tensor dPooled, Tensor pooled, Tensor argmax, Tensor weight, int strideH,
+                                        int strideW, int padTop, int padLeft, Shape convOutput, Tensor dx) {
+        String op = "implicit-GEMM backwardDataReluMaxPool";
+        Sizes g = check(op, dx, weight, convOutput, strideH, strideW, padTop, padLeft);
+        checkPooled(op, g, pooled, argmax, dPooled);
+        CpuElementwise.check(dx, op + " input gradient");
+        ImageLayout layout = gradientLayout(g);
+        int pixels = g.oh() * g.ow();
+        int windows = pooled.dim(2) * pooled.dim(3);
+        ImplicitGemm.inputGradient(layout, (n, image, ws) -> {
+            // dL/dZ is zero except at each window's argmax, which gets the routed gradient.
+            Arrays.fill(image, 0, layout.size(), 0f);
+            route(dPooled, pooled, argmax, n, ws);
+            float[] gradients = ws.plane(0, 0);
+            int[] positions = ws.indices(0);
+            for (int o = 0; o < g.o(); o++) {
+                for (int e = o * windows; e < (o + 1) * windows; e++) {
+                    image[o * pixels + positions[e]] = gradients[e];
+                }
+            }
+        }, weight, strideH, strideW, padTop, padLeft, dx);
+    }
+
+    /** dL/dZ of one image as it is, {@code [O, OH, OW]}: the input gradient's A operand. */
+    private static ImageLayout gradientLayout(Sizes g) {
+        return new ImageLayout(g.o(), g.oh(), g.ow(), 0, 0, g.oh(), g.ow());
     }
 
     /**
-     * {@code out[n][col][pixel]} for every image n: tiles of 8 pixels (rows, offsets into the
-     * image copy) by 32 columns of packed B, over {@code k} steps, plus {@code biases[col]}. Tiles
-     * land transposed in a heap copy of the image's output, which goes out in bulk once the worker
-     * is done with that image.
+     * Image n's dL/dZ as the pooled side sees it: window e's gradient belongs at its argmax, and is
+     * zero where the ReLU after the pooling stopped it (pooled <= 0). Leaves the gradients in
+     * {@code ws.plane(0)} and the argmax positions (in the Z plane) in {@code ws.indices()}, both
+     * {@code [O * windows]}.
      */
-    private static void run(Tensor source, ImageLayout layout, int[] rows, int[] steps, int k, float[] b,
-                            int bSlivers, float[] biases, int columns, Tensor out, long[] outAt, int images, int pixels) {
-        int pixelSlivers = ceilDiv(pixels, MR);
-        int width = pixelSlivers * MR;
-        double flopsPerUnit = 2.0 * MR * k * bSlivers * NR;
-        long minUnits = (long) Math.ceil(CpuGemm.PARALLEL_FLOPS / flopsPerUnit);
-        CpuParallel.forRange((long) images * pixelSlivers, minUnits, (from, to) -> {
-            Workspace ws = WORKSPACE.get();
-            float[] tile = ws.tile;
-            float[] result = ws.result(bSlivers * NR * width);
-            float[] image = null;
-            int current = -1;
-            int firstSliver = 0;
-            for (long u = from; u < to; u++) {
-                int n = (int) (u / pixelSlivers);
-                int sliver = (int) (u % pixelSlivers);
-                if (n != current) {
-                    if (current >= 0) {
-                        flush(result, width, out, current, columns, firstSliver * MR, pixels, outAt);
-                    }
-                    image = ws.image(layout);
-                    layout.copy(source, n, image, ws);
-                    current = n;
-                    firstSliver = sliver;
-                }
-                int firstPixel = sliver * MR;
-                for (int s = 0; s < bSlivers; s++) {
-                    GemmKernel.multiplyGathered(image, rows, firstPixel, steps, 0, k, b, s * k * NR, tile, 0, NR,
-                            false);
-                    for (int j = 0; j < NR; j++) {
-                        int to0 = (s * NR + j) * width + firstPixel;
-                        float add = biases[s * NR + j];
-                        for (int r = 0; r < MR; r++) {
-                            result[to0 + r] = tile[r * NR + j] + add;
-                        }
-                    }
-                }
-            }
-            if (current >= 0) {
-                int lastSliver = (int) ((to - 1) % pixelSlivers);
-                flush(result, width, out, current, columns, firstSliver * MR, Math.min(pixels, (lastSliver + 1) * MR),
-                        outAt);
-            }
-        });
+    private static void route(Tensor dPooled, Tensor pooled, Tensor argmax, int n, ImplicitGemm.Workspace ws) {
+        int size = pooled.dim(1) * pooled.dim(2) * pooled.dim(3);
+        float[] gradients = ws.plane(0, size);
+        float[] values = ws.plane(1, size);
+        readImage(dPooled, n, gradients);
+        readImage(pooled, n, values);
+        readImage(argmax, n, ws.indices(size));
+        for (int e = 0; e < size; e++) {
+            gradients[e] = values[e] > 0f ? gradients[e] : 0f;
+        }
+    }
+
+    /** Image n of a 4-D tensor, as {@code [C * H * W]} floats: one bulk copy when the image is dense. */
+    private static void readImage(Tensor t, int n, float[] dst) {
+        int c = t.dim(1);
+        int h = t.dim(2);
+        int w = t.dim(3);
+        long base = t.offset() + n * t.stride(0);
+        if (t.stride(3) == 1 && t.stride(2) == w && t.stride(1) == (long) h * w) {
+            PlaneCopy.read(t.storage().segment(), base, w, 1, c * h, w, dst);
+            return;
+        }
+        float[] plane = new float[h * w];
+        for (int ch = 0; ch < c; ch++) {
+            PlaneCopy.read(t.storage().segment(), base + ch * t.stride(1), t.stride(2), t.stride(3), h, w, plane);
+            System.arraycopy(plane, 0, dst, ch * h * w, h * w);
+        }
+    }
+
+    /** The int32 version of {@link #readImage(Tensor, int, float[])}. */
+    private static void readImage(Tensor t, int n, int[] dst) {
+        int c = t.dim(1);
+        int h = t.dim(2);
+        int w = t.dim(3);
+        long base = t.offset() + n * t.stride(0);
+        if (t.stride(3) == 1 && t.stride(2) == w && t.stride(1) == (long) h * w) {
+            PlaneCopy.read(t.storage().segment(), base, w, 1, c * h, w, dst);
+            return;
+        }
+        int[] plane = new int[h * w];
+        for (int ch = 0; ch < c; ch++) {
+            PlaneCopy.read(t.storage().segment(), base + ch * t.stride(1), t.stride(2), t.stride(3), h, w, plane);
+            System.arraycopy(plane, 0, dst, ch * h * w, h * w);
+        }
     }
 
     /** Writes pixels {@code [from, to)} of every column of image n's heap result into {@code out}. */
@@ -292,106 +251,6 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         }
     }
 
-    @Override
-    public void backwardFilter(Tensor x, Tensor dz, int strideH, int strideW, int padTop, int padLeft,
-                               Tensor dWeight, Tensor dBias) {
-        Sizes g = check("implicit-GEMM backwardFilter", x, dWeight, dz, strideH, strideW, padTop, padLeft);
-        if (dBias != null) {
-            CpuElementwise.check(dBias, "implicit-GEMM backwardFilter bias gradient");
-            dBias.requireShape(dev.strix.tensor.Shape.of(g.o()), "implicit-GEMM backwardFilter bias gradient");
-        }
-        int k = g.c() * g.kh() * g.kw();
-        int pixels = g.oh() * g.ow();
-        int hp = (g.oh() - 1) * strideH + g.kh();
-        int wp = (g.ow() - 1) * strideW + g.kw();
-        ImageLayout layout = new ImageLayout(g.c(), hp, wp, padTop, padLeft, g.h(), g.w(), 1, 1);
-        int kSlivers = ceilDiv(k, MR);
-        int oSlivers = ceilDiv(g.o(), NR);
-        int width = oSlivers * NR;
-        // Tile rows are window elements, steps are output pixels: the forward offsets swapped.
-        int[] rows = Arrays.copyOf(windowOffsets(g.c(), g.kh(), g.kw(), hp, wp, k), kSlivers * MR);
-        int[] steps = pixelOffsets(g.oh(), g.ow(), strideH * wp, strideW);
-        double flopsPerImage = 2.0 * kSlivers * MR * width * pixels;
-        int pieces = (int) Math.max(1, Math.min(Math.min(CpuParallel.THREADS, g.n()),
-                g.n() * flopsPerImage / CpuGemm.PARALLEL_FLOPS));
-        // Each piece's sums: dW^T [kSlivers * MR][width], then one row of bias sums.
-        int biasRow = kSlivers * MR * width;
-        float[][] partial = CALL_BUFFERS.get().sums(pieces, biasRow + width);
-        CpuParallel.forEach(pieces, piece -> {
-            Workspace ws = WORKSPACE.get();
-            float[] sums = partial[piece];
-            float[] b = ws.packed(pixels * width);
-            for (int n = g.n() * piece / pieces; n < g.n() * (piece + 1) / pieces; n++) {
-                float[] image = ws.image(layout);
-                layout.copy(x, n, image, ws);
-                packGradient(dz, n, g.o(), g.oh(), g.ow(), b);
-                if (dBias != null) {
-                    sumRows(b, oSlivers, pixels, sums, biasRow);
-                }
-                for (int ks = 0; ks < kSlivers; ks++) {
-                    for (int s = 0; s < oSlivers; s++) {
-                        GemmKernel.multiplyGathered(image, rows, ks * MR, steps, 0, pixels, b, s * pixels * NR, sums,
-                                ks * MR * width + s * NR, width, true);
-                    }
-                }
-            }
-        });
-        // dW[o][p] = sum of the pieces' dW^T[p][o], always in piece order.
-        MemorySegment ds = dWeight.storage().segment();
-        for (int o = 0; o < g.o(); o++) {
-            for (int c = 0; c < g.c(); c++) {
-                for (int i = 0; i < g.kh(); i++) {
-                    for (int j = 0; j < g.kw(); j++) {
-                        int p = (c * g.kh() + i) * g.kw() + j;
-                        float sum = 0f;
-                        for (int piece = 0; piece < pieces; piece++) {
-                            sum += partial[piece][p * width + o];
-                        }
-                        ds.setAtIndex(FLOAT, dWeight.offset() + o * dWeight.stride(0) + c * dWeight.stride(1)
-                                + i * dWeight.stride(2) + j * dWeight.stride(3), sum);
-                    }
-                }
-            }
-            if (dBias != null) {
-                float sum = 0f;
-                for (int piece = 0; piece < pieces; piece++) {
-                    sum += partial[piece][biasRow + o];
-                }
-                dBias.storage().segment().setAtIndex(FLOAT, dBias.offset() + o * dBias.stride(0), sum);
-            }
-        }
-    }
-
-    /** {@code sums[at + col] += sum over q of b[q][col]} for packed B ({@code slivers} of NR columns). */
-    private static void sumRows(float[] b, int slivers, int steps, float[] sums, int at) {
-        VectorSpecies<Float> species = GemmKernel.SPECIES;
-        int lanes = species.length();
-        for (int s = 0; s < slivers; s++) {
-            int sliver = s * steps * NR;
-            for (int v = 0; v < NR; v += lanes) {
-                FloatVector sum = FloatVector.zero(species);
-                for (int q = 0; q < steps; q++) {
-                    sum = sum.add(FloatVector.fromArray(species, b, sliver + q * NR + v));
-                }
-                int to = at + s * NR + v;
-                sum.add(FloatVector.fromArray(species, sums, to)).intoArray(sums, to);
-            }
-        }
-    }
-
-    /** A heap copy of {@code bias [columns]}, zeros past its end (all zeros when bias is null). */
-    private static float[] biases(Tensor bias, int columns, String what) {
-        float[] values = new float[ceilDiv(columns, NR) * NR];
-        if (bias != null) {
-            CpuElementwise.check(bias, what);
-            bias.requireShape(dev.strix.tensor.Shape.of(columns), what);
-            for (int j = 0; j < columns; j++) {
-                values[j] = bias.storage().segment().getAtIndex(FLOAT, bias.offset() + j * bias.stride(0));
-            }
-        }
-        return values;
-    }
-
     /** {@code b[q][o] = dz[n][o][q]} packed as GEMM's B: slivers of NR outputs, zero past O. */
     private static void packGradient(Tensor dz, int n, int o, int oh, int ow, float[] b) {
         MemorySegment seg = dz.storage().segment();
@@ -406,8 +265,7 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
             int sliver = (c / NR) * pixels * NR + c % NR;
             for (int y = 0; y < oh; y++) {
                 for (int x = 0; x < ow; x++) {
-                    int q = y * ow + x;
-                    b[sliver + q * NR] = c < o
+                    b[sliver + (y * ow + x) * NR] = c < o
                             ? seg.getAtIndex(FLOAT, base + c * dz.stride(1) + y * dz.stride(2) + x * dz.stride(3))
                             : 0f;
                 }
@@ -415,75 +273,7 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         }
     }
 
-    /**
-     * The weights as GEMM's B, {@code [steps][columns]} in slivers of NR columns (zero past the
-     * last): forward, {@code B[(c, i, j)][o] = W[o][c][i][j]}; rotated (input gradient),
-     * {@code B[(o, i, j)][c] = W[o][c][KH-1-i][KW-1-j]}.
-     */
-    private static float[] packWeights(Tensor weight, int columns, int steps, boolean rotated) {
-        int slivers = ceilDiv(columns, NR);
-        float[] b = CALL_BUFFERS.get().weights(slivers * NR * steps);
-        MemorySegment seg = weight.storage().segment();
-        int o = weight.dim(0);
-        int c = weight.dim(1);
-        int kh = weight.dim(2);
-        int kw = weight.dim(3);
-        long[] st = weight.strides();
-        for (int a = 0; a < o; a++) {
-            for (int d = 0; d < c; d++) {
-                for (int i = 0; i < kh; i++) {
-                    for (int j = 0; j < kw; j++) {
-                        float v = seg.getAtIndex(FLOAT, weight.offset() + a * st[0] + d * st[1] + i * st[2] + j * st[3]);
-                        int step;
-                        int column;
-                        if (rotated) {
-                            step = (a * kh + kh - 1 - i) * kw + kw - 1 - j;
-                            column = d;
-                        } else {
-                            step = (d * kh + i) * kw + j;
-                            column = a;
-                        }
-                        b[(column / NR) * steps * NR + step * NR + column % NR] = v;
-                    }
-                }
-            }
-        }
-        for (int column = columns; column < slivers * NR; column++) {
-            for (int step = 0; step < steps; step++) {
-                b[(column / NR) * steps * NR + step * NR + column % NR] = 0f;
-            }
-        }
-        return b;
-    }
-
-    /** Offset of window element (ch, i, j) in planes of {@code rows x cols}: the kernel's steps. */
-    private static int[] windowOffsets(int channels, int kh, int kw, int rows, int cols, int count) {
-        int[] offsets = new int[count];
-        for (int ch = 0; ch < channels; ch++) {
-            for (int i = 0; i < kh; i++) {
-                for (int j = 0; j < kw; j++) {
-                    offsets[(ch * kh + i) * kw + j] = (ch * rows + i) * cols + j;
-                }
-            }
-        }
-        return offsets;
-    }
-
-    /**
-     * {@code y * rowStep + x * colStep} for every pixel (y, x) of an {@code h x w} grid, padded with
-     * zeros to whole 8-row slivers (the kernel reads a full sliver; the extra rows are dropped).
-     */
-    private static int[] pixelOffsets(int h, int w, int rowStep, int colStep) {
-        int[] offsets = new int[ceilDiv(h * w, MR) * MR];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                offsets[y * w + x] = y * rowStep + x * colStep;
-            }
-        }
-        return offsets;
-    }
-
-    private static long[] outputOffsets(int h, int w, long rowStride, long colStride) {
+    private static long[] planeOffsets(int h, int w, long rowStride, long colStride) {
         long[] offsets = new long[h * w];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -493,15 +283,31 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         return offsets;
     }
 
-    private static Sizes check(String op, Tensor input, Tensor weight, Tensor output, int strideH, int strideW,
+    private static Sizes check(String op, Tensor input, Tensor weight, Shape output, int strideH, int strideW,
                                int padTop, int padLeft) {
         CpuElementwise.check(input, op + " input");
         CpuElementwise.check(weight, op + " weights");
-        CpuElementwise.check(output, op + " output");
-        return Sizes.check(op, input.shape(), weight.shape(), output.shape(), strideH, strideW, padTop, padLeft);
+        return Sizes.check(op, input.shape(), weight.shape(), output, strideH, strideW, padTop, padLeft);
     }
 
-    private static int ceilDiv(int a, int b) {
-        return (a + b - 1) / b;
+    /** The pooled tensors of a ReLU + max-pool pass: {@code [N, O, OH / 2, OW / 2]}, argmax as int32. */
+    private static void checkPooled(String op, Sizes g, Tensor pooled, Tensor argmax, Tensor dPooled) {
+        Shape expected = Shape.of(g.n(), g.o(), g.oh() / 2, g.ow() / 2);
+        if (g.oh() < 2 || g.ow() < 2) {
+            throw new IllegalArgumentException(op + ": a 2x2 pooling needs a convolution output of at least 2x2, got "
+                    + g.oh() + "x" + g.ow());
+        }
+        CpuElementwise.check(pooled, op + " pooled output");
+        pooled.requireShape(expected, op + " pooled output");
+        argmax.requireDType(DType.I32, op + " argmax");
+        argmax.requireShape(expected, op + " argmax");
+        if (!argmax.storage().isHost()) {
+            throw new IllegalArgumentException(op + " argmax: tensor lives on backend '" + argmax.backend().name()
+                    + "', not cpu");
+        }
+        if (dPooled != null) {
+            CpuElementwise.check(dPooled, op + " pooled gradient");
+            dPooled.requireShape(expected, op + " pooled gradient");
+        }
     }
 }

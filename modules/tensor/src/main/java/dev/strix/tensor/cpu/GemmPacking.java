@@ -34,7 +34,7 @@ final class GemmPacking {
             SLIVER.length() == MR && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= SLIVER.vectorBitSize();
 
     /** Whether {@link #transposeRows} applies: 8-row slivers and 16-lane vectors (AVX-512). */
-    private static final boolean TRANSPOSE_8X16 = MR == 8 && LANES == 16;
+    static final boolean TRANSPOSE_8X16 = MR == 8 && LANES == 16;
     private static final FloatVector LOW_1 = interleave(1, false);
     private static final FloatVector HIGH_1 = interleave(1, true);
     private static final FloatVector LOW_2 = interleave(2, false);
@@ -114,7 +114,7 @@ final class GemmPacking {
      * two-vector interleaves) into 8 vectors of (2 steps x 8 rows), about 2.5 times faster than
      * moving the 128 floats one by one.
      */
-    private static void transposeRows(MemorySegment a, long first, long rowStride, int kc, float alpha,
+    static void transposeRows(MemorySegment a, long first, long rowStride, int kc, float alpha,
                                       float[] dst, int sliver) {
         long row = first * Float.BYTES;
         long rs = rowStride * Float.BYTES;

@@ -283,6 +283,63 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
         }
     }
 
+    /**
+     * The fused ReLU + 2x2 max-pool passes give exactly what the separate ops give: forward, then
+     * max pooling and ReLU; and the routed gradient (ReLU backward, then max-pool backward) fed to
+     * the plain backward passes. Exact, because both sides run the same products in the same order.
+     */
+    @Test
+    void reluMaxPoolPassesEqualTheSeparateOps() {
+        List<Case> pooledCases = List.of(
+                new Case(3, 32, 13, 13, 64, 3, 1, 0),                  // the reference network's second conv: 11x11 -> 5x5
+                new Case(2, 1, 12, 11, 32, 3, 1, 0),                   // 10x9 -> 5x4
+                new Case(5, 4, 9, 9, 40, 3, 3, 2, 2, 1, 1, 5, 4),      // strided, padded, 40 outputs
+                new Case(1, 3, 6, 7, 5, 2, 2, 1, 1, 0, 0, 5, 6));
+        for (Case k : pooledCases) {
+            Shape conv = Shape.of(k.n, k.o, k.oh, k.ow);
+            Shape pooledShape = Shape.of(k.n, k.o, k.oh / 2, k.ow / 2);
+            int pooledSize = (int) pooledShape.size();
+            float[] dPooledValues = randomFloats(pooledSize);
+            try (Tensor x = tensor(k.x, k.n, k.c, k.h, k.w); Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw);
+                 Tensor b = tensor(k.bias, k.o); Tensor z = backend().allocate(DType.F32, conv);
+                 Tensor pooled = backend().allocate(DType.F32, pooledShape);
+                 Tensor argmax = backend().allocate(DType.I32, pooledShape);
+                 Tensor expectedPooled = backend().allocate(DType.F32, pooledShape);
+                 Tensor expectedArgmax = backend().allocate(DType.I32, pooledShape);
+                 Tensor dPooled = tensor(dPooledValues, pooledShape.dims());
+                 Tensor routed = backend().allocate(DType.F32, pooledShape);
+                 Tensor dz = backend().allocate(DType.F32, conv);
+                 Tensor dw = backend().allocate(DType.F32, w.shape());
+                 Tensor db = backend().allocate(DType.F32, b.shape());
+                 Tensor dx = backend().allocate(DType.F32, x.shape());
+                 Tensor expectedDw = backend().allocate(DType.F32, w.shape());
+                 Tensor expectedDb = backend().allocate(DType.F32, b.shape());
+                 Tensor expectedDx = backend().allocate(DType.F32, x.shape())) {
+                String what = "ReLU + max pool, " + k;
+                op().forward(x, w, b, k.sh, k.sw, k.top, k.left, z);
+                backend().pooling().maxPoolForward(z, 2, 2, 2, 2, expectedPooled, expectedArgmax);
+                backend().elementwise().unary(dev.strix.tensor.UnaryOp.RELU, expectedPooled, expectedPooled);
+                op().forwardReluMaxPool(x, w, b, k.sh, k.sw, k.top, k.left, conv, pooled, argmax);
+                assertClose(toDouble(expectedPooled.toFloatArray()), pooled.toFloatArray(), 0, what + ": pooled");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedArgmax.toIntArray(), argmax.toIntArray(),
+                        what + ": argmax");
+
+                backend().activation().reluBackward(expectedPooled, dPooled, routed);
+                backend().pooling().maxPoolBackward(routed, expectedArgmax, dz);
+                op().backwardFilter(x, dz, k.sh, k.sw, k.top, k.left, expectedDw, expectedDb);
+                op().backwardData(dz, w, k.sh, k.sw, k.top, k.left, expectedDx);
+                backend().fill(dw, 7f);
+                backend().fill(db, 7f);
+                backend().fill(dx, 7f);
+                op().backwardFilterReluMaxPool(x, dPooled, pooled, argmax, k.sh, k.sw, k.top, k.left, conv, dw, db);
+                op().backwardDataReluMaxPool(dPooled, pooled, argmax, w, k.sh, k.sw, k.top, k.left, conv, dx);
+                assertClose(toDouble(expectedDw.toFloatArray()), dw.toFloatArray(), 0, what + ": weight gradient");
+                assertClose(toDouble(expectedDb.toFloatArray()), db.toFloatArray(), 0, what + ": bias gradient");
+                assertClose(toDouble(expectedDx.toFloatArray()), dx.toFloatArray(), 0, what + ": input gradient");
+            }
+        }
+    }
+
     private static double[] toDouble(float[] values) {
         double[] d = new double[values.length];
         for (int i = 0; i < values.length; i++) {
