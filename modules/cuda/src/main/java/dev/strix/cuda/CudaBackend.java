@@ -162,6 +162,18 @@ public final class CudaBackend implements Backend {
         return directConvolution;
     }
 
+    /**
+     * Strict float32 (the default) or TF32 tensor-core maths for cuBLAS GEMMs and cuDNN convolutions;
+     * our own kernels always compute in float32. A CUDA graph captured before the change keeps the
+     * mode it was captured with.
+     */
+    @Override
+    public boolean setTensorFloat32(boolean enabled) {
+        blas.tensorFloat32(enabled);
+        directConvolution.tensorFloat32(enabled);
+        return true;
+    }
+
     @Override
     public DataOps dataOps() {
         return dataOps;
