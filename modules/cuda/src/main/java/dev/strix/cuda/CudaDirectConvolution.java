@@ -169,6 +169,8 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
                 return p;
             }
         }
+        // Measuring algorithms runs and waits for the GPU: not something a graph can record.
+        backend.refuseWhileCapturing("choosing a cuDNN algorithm for a new shape");
         CudnnPlan p = CudnnPlan.create(key, direction, s, sh, sw, ph, pw, a, b);
         plans.add(p);
         if (direction != CudnnPlan.BIAS) {

@@ -59,6 +59,14 @@ public interface Backend extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Recording of ops into graphs replayed with one launch each (CUDA graphs), where this backend
+     * queues its ops on a device; empty on backends that run ops as they are called (the CPU).
+     */
+    default Optional<GraphCapture> graphCapture() {
+        return Optional.empty();
+    }
+
     /** Max pooling with argmax indices. */
     Pooling pooling();
 
