@@ -48,6 +48,7 @@ public final class CudaBackend implements Backend {
     private final CudaDirectConvolution directConvolution;
     private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
+    private final PinnedUploads uploads;
     private final Optional<GraphCapture> graphCapture = Optional.of(ops -> CudaGraph.capture(this, ops));
     private volatile boolean closed;
     /** Set while {@link CudaGraph#capture} records ops: what a graph cannot hold is refused. */
@@ -68,6 +69,7 @@ public final class CudaBackend implements Backend {
         this.dataOps = new CudaDataOps(this);
         this.directConvolution = new CudaDirectConvolution(this);
         this.checks = new DeviceChecks(context);
+        this.uploads = new PinnedUploads(context);
     }
 
     @Override
@@ -288,8 +290,12 @@ public final class CudaBackend implements Backend {
             return;
         }
         context.makeCurrent();
-        // Pageable host memory is staged by the driver before the call returns, so `src` may be reused
-        // at once; heap memory cannot be passed to native code and goes through our own native buffer.
+        // Small copies (a step's optimizer scalars) go through page-locked slots and never wait for the
+        // stream. Larger pageable memory is staged by the driver before the call returns, so `src` may be
+        // reused at once; heap memory cannot be passed to native code and goes through our own buffer.
+        if (uploads.upload(src, address(dst), bytes)) {
+            return;
+        }
         synchronized (staging) {
             MemorySegment host = src.isNative() ? src : staging.copyOf(src, bytes);
             check(CudaDriver.cuMemcpyHtoDAsync_v2(address(dst), host, bytes, context.stream()), "cuMemcpyHtoDAsync_v2");
@@ -346,6 +352,7 @@ public final class CudaBackend implements Backend {
         checks.close();
         kernels.close();
         staging.close();
+        uploads.close();
         closed = true;
         context.close();
     }

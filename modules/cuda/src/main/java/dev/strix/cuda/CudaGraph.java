@@ -48,15 +48,17 @@ public final class CudaGraph implements CapturedGraph {
             check(CudaDriver.cuStreamBeginCapture_v2(context.stream(), CudaDriver.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL()),
                     "cuStreamBeginCapture_v2");
             RuntimeException failure = null;
+            int ended;
             backend.startCapture();
             try {
                 ops.run();
             } catch (RuntimeException e) {
                 failure = e;
             } finally {
+                // Even when an Error escapes, the stream must leave capture mode to stay usable.
                 backend.endCapture();
+                ended = CudaDriver.cuStreamEndCapture(context.stream(), out);
             }
-            int ended = CudaDriver.cuStreamEndCapture(context.stream(), out);
             MemorySegment graph = out.get(ValueLayout.ADDRESS, 0);
             DeviceChecks.Recorded recorded = backend.checks().takePending();
             if (failure != null || ended != 0) {
