@@ -45,8 +45,13 @@ public final class CudaGraph implements CapturedGraph {
         context.makeCurrent();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-            check(CudaDriver.cuStreamBeginCapture_v2(context.stream(), CudaDriver.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL()),
-                    "cuStreamBeginCapture_v2");
+            // Thread-local mode: what this thread must not do while capturing fails here, other threads go on.
+            int begun = CudaDriver.cuStreamBeginCapture_v2(context.stream(),
+                    CudaDriver.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL());
+            if (begun != 0) {
+                throw new IllegalStateException("CUDA graph capture failed: cuStreamBeginCapture_v2: "
+                        + CudaErrors.driverErrorName(begun));
+            }
             RuntimeException failure = null;
             int ended;
             backend.startCapture();
