@@ -3,18 +3,22 @@
 //
 // The arithmetic is the CPU backend's, operation by operation, with explicitly rounded intrinsics
 // (__fmul_rn, __fadd_rn, ...) so that nvcc cannot fuse a multiply and an add: each update then equals
-// the CPU's to the bit. The step-dependent scalars (Adam's bias corrections) come from the host,
-// computed there in double precision exactly as the CPU backend computes them.
+// the CPU's to the bit. The step-dependent scalars (the rate, Adam's bias corrections) are read from
+// a small device array that the host rewrites before each step (OptimizerSteps.sgdScalars /
+// adamScalars, computed there exactly as for the CPU backend), not passed by value: a captured CUDA
+// graph replays these launches with their arguments frozen, and still sees each step's rate.
 #include "strix_common.cuh"
 
 // sgd_step:
 //   d = g + p * weightDecay                      (when weightDecay != 0)
 //   momentum:  buf = firstStep ? d : buf * momentum + d * keep     (keep = 1 - dampening)
 //              d = nesterov ? d + buf * momentum : buf
-//   p = p - d * lr
+//   p = p - d * lr                               (lr = scalars[0])
 // buf is unused (may be NULL) when useMomentum == 0.
-extern "C" __global__ void sgd_step(float* p, const float* g, float* buf, long long n, float lr, float momentum,
-                                    float keep, float weightDecay, int useMomentum, int nesterov, int firstStep) {
+extern "C" __global__ void sgd_step(float* p, const float* g, float* buf, long long n, const float* scalars,
+                                    float momentum, float keep, float weightDecay, int useMomentum, int nesterov,
+                                    int firstStep) {
+    const float lr = scalars[0];
     STRIX_FOR_EACH(i, n) {
         float pv = p[i];
         float d = g[i];
@@ -35,10 +39,12 @@ extern "C" __global__ void sgd_step(float* p, const float* g, float* buf, long l
 //   m = m * beta1 + g * (1 - beta1)
 //   v = v * beta2 + g * g * (1 - beta2)
 //   p = p * shrink - m / (sqrt(v) / correction2Sqrt + eps) * stepSize
-// with stepSize = lr / (1 - beta1^t) and correction2Sqrt = sqrt(1 - beta2^t) from the host.
-extern "C" __global__ void adam_step(float* p, const float* g, float* m, float* v, long long n, float stepSize,
-                                     float correction2Sqrt, float shrink, float l2, float beta1, float beta2,
-                                     float mix1, float mix2, float eps) {
+// with scalars = {stepSize = lr / (1 - beta1^t), correction2Sqrt = sqrt(1 - beta2^t), shrink} from the host.
+extern "C" __global__ void adam_step(float* p, const float* g, float* m, float* v, long long n, const float* scalars,
+                                     float l2, float beta1, float beta2, float mix1, float mix2, float eps) {
+    const float stepSize = scalars[0];
+    const float correction2Sqrt = scalars[1];
+    const float shrink = scalars[2];
     STRIX_FOR_EACH(i, n) {
         float pv = p[i];
         float gv = g[i];

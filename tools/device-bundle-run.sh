@@ -8,6 +8,7 @@
 #   probe        gpu-probe.sh: driver, libraries, PyTorch                                         30
 #   cuda-tests   every test class of the package dev.strix.cuda (GPU tests, conformance suite)     170
 #   train        strix-mnist train --device cuda, default model, stops at 99% test accuracy      150
+#   graph-check  2 short epochs with the step as a CUDA graph, then without: identical checkpoints  70
 #   export       strix-mnist eval --device cuda --export-logits of that checkpoint                 45
 #   compare      reference/compare_checkpoint.py: PyTorch on the same checkpoint (>= 99.9% agree)  60
 #   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
@@ -15,12 +16,15 @@
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
 #   bench-1024   the bench at batch 1024                                                           45
 #   bench-conv   the bench at batch 128 with STRIDED_VIEW and with CUDNN                           90
+#   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
+#   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
+#                forward and both gradients (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)    150
 #   torch-compile reference/pytorch_mnist.py --mode compile (torch.compile max-autotune)           180
-# The budget is STRIX_BUDGET_SECONDS (default 480); a stage that cannot get its minimum is SKIPPED.
+# The budget is STRIX_BUDGET_SECONDS (default 600); a stage that cannot get its minimum is SKIPPED.
 #
-# Writes into OUTPUT_DIR only three files (a remote run returns few): summary.txt (every stage's
+# Writes into OUTPUT_DIR only four files (a remote run returns few): summary.txt (every stage's
 # result and figures), logs.tar.gz (every stage's log, the JUnit reports, the checkpoint, the
-# logits) and tests.log (the JUnit tree). Exit status: 0 every stage ran and passed; 1 some stage
+# logits), tests.log (the JUnit tree) and conv-bench.md (the conv-jmh table, when it ran). Exit status: 0 every stage ran and passed; 1 some stage
 # failed or timed out; 2 the run itself broke (no Java runtime); 3 nothing failed but the GPU
 # stages were skipped (no usable GPU; the reasons are in summary.txt); 4 nothing failed but some
 # stages did not run for lack of time (raise STRIX_BUDGET_SECONDS). The PyTorch timing stages
@@ -42,7 +46,7 @@ summary="$out/summary.txt"
 : >"$summary"
 say() { echo "$*"; echo "$*" >>"$summary"; }
 
-budget="${STRIX_BUDGET_SECONDS:-480}"
+budget="${STRIX_BUDGET_SECONDS:-600}"
 started=$(date +%s)
 deadline=$((started + budget))
 device="${STRIX_BUNDLE_DEVICE:-cuda}"
@@ -256,14 +260,48 @@ checkpoint="$logs/checkpoint"
 
 # ------------------------------------------------------------------------------ strix on the GPU
 if [ -n "$gate" ]; then
-  for s in train export compare bench-128 strix-epoch bench-1024 bench-conv; do
+  for s in train graph-check export compare bench-128 strix-epoch bench-1024 bench-conv bench-modes conv-jmh; do
     skip_stage "$s" "CUDA backend unavailable, see cuda-tests above"
   done
 else
   run_stage train 150 40 strix_mnist train --device "$device" --data-dir "$data" "${train_args[@]}" \
     --no-test-each-epoch --checkpoint-dir "$checkpoint"
-  figures train 'device:|img/s *$|test accuracy|target accuracy|trained in|host waits' 14
+  figures train 'device:|img/s *$|test accuracy|target accuracy|trained in|host waits|cuda graph' 14
   tail_on_failure train
+
+  # graph_check DEVICE: the same short run with the step replayed as a CUDA graph and op by op; the
+  # checkpoints must be identical, and on CUDA the first run must really have used a graph.
+  graph_check() {
+    local dev="$1" rc
+    shift
+    local common=(--device "$dev" --data-dir "$data" --epochs 2 --limit 40 --no-test-each-epoch "$@")
+    echo "== with CUDA graphs"
+    strix_mnist train "${common[@]}" --checkpoint-dir "$logs/graph-on" >"$logs/graph-on.out" 2>&1
+    rc=$?
+    cat "$logs/graph-on.out"
+    [ "$rc" -eq 0 ] || return 1
+    echo "== without (--no-cuda-graph)"
+    strix_mnist train "${common[@]}" --no-cuda-graph --checkpoint-dir "$logs/graph-off" || return 1
+    if [ "$dev" = "cuda" ] && ! grep -q '^cuda graph: the training step of batch .* is captured and replayed' \
+         "$logs/graph-on.out"; then
+      echo "graph-check: FAIL, the first run did not replay a CUDA graph: $(grep '^cuda graph:' "$logs/graph-on.out")"
+      return 1
+    fi
+    for f in model.safetensors optimizer.safetensors; do
+      if ! cmp "$logs/graph-on/$f" "$logs/graph-off/$f"; then
+        echo "graph-check: FAIL, $f differs between CUDA graph and eager training"
+        return 1
+      fi
+    done
+    echo "graph-check: CUDA graph and eager training wrote identical checkpoints (2 epochs of 40 steps)"
+  }
+  export -f graph_check
+  export data
+  smoke_graph=(--model default)
+  [ "$smoke" -eq 1 ] && smoke_graph=(--model reference --batch-size 50 --no-augment)
+  run_stage graph-check 70 25 graph_check "$device" "${smoke_graph[@]}"
+  figures graph-check '^graph-check:|^cuda graph:|host waits' 6
+  tail_on_failure graph-check
   # A run stopped by its time limit still leaves the checkpoint of its last finished epoch.
   if [ -f "$checkpoint/model.safetensors" ]; then
     run_stage export 45 15 strix_mnist eval --device "$device" --data-dir "$data" --checkpoint "$checkpoint" \
@@ -330,6 +368,50 @@ if [ -z "$gate" ]; then
   run_stage bench-conv 90 20 bench_conv "$device" "${bench_args[@]}"
   figures bench-conv '^== |training:|inference:' 6
   tail_on_failure bench-conv
+
+  # bench_modes DEVICE BENCH_ARGS...: the batch-128 bench with the step run op by op, and with TF32.
+  bench_modes() {
+    local status=0 dev="$1"
+    shift
+    for mode in --no-cuda-graph --tf32; do
+      echo "== $mode"
+      strix_mnist bench --device "$dev" --model reference --batch-size 128 "$mode" "$@" || status=1
+    done
+    return $status
+  }
+  export -f bench_modes
+  run_stage bench-modes 60 20 bench_modes "$device" "${bench_args[@]}"
+  figures bench-modes '^== |^--tf32|training:|host waits' 8
+  tail_on_failure bench-modes
+
+  # conv_jmh DEVICE: the JMH convolution benchmark (CudaConvReport: no fork, short iterations), its
+  # Markdown table into OUTPUT_DIR. On the CPU it must refuse at once with the reason (exit 3).
+  conv_jmh() {
+    local rc
+    "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \
+      -Dstrix.jmh.markdown="$out/conv-bench.md" -cp "$here/jmh/benchmarks.jar" dev.strix.jmh.CudaConvReport \
+      -rf json -rff "$logs/conv-jmh.json"
+    rc=$?
+    if [ "$1" = "cpu" ]; then
+      [ "$rc" -eq 3 ] && echo "conv-jmh: refused without CUDA, as it must" && return 0
+      echo "conv-jmh: expected exit 3 without CUDA, got $rc"
+      return 1
+    fi
+    return $rc
+  }
+  export out
+  export -f conv_jmh
+  if [ -f "$here/jmh/benchmarks.jar" ]; then
+    run_stage conv-jmh 150 40 conv_jmh "$device"
+    if [ -f "$out/conv-bench.md" ]; then
+      sed 's/^/    /' "$out/conv-bench.md" | tee -a "$summary"
+    else
+      figures conv-jmh '^conv benchmark not run|^conv-jmh:' 2
+    fi
+    tail_on_failure conv-jmh
+  else
+    say "stage conv-jmh: SKIPPED (no jmh/benchmarks.jar in the bundle)"
+  fi
 fi
 
 # ---------------------------------------------------------------------------- PyTorch, compiled

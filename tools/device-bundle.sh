@@ -10,6 +10,7 @@
 #                            and the JUnit console launcher
 #     app/                   the strix-mnist module jars (run with the runtime above on the module path)
 #     reference/             tools/reference: the PyTorch models, checkpoint cross-check, PyTorch timing
+#     jmh/benchmarks.jar     the JMH benchmarks (uber-jar), for the GPU convolution benchmark
 #     data/mnist/            the MNIST files
 #     cuda-src/              the kernel sources (a test reads their #defines)
 #     gpu-probe.sh           prints where the NVIDIA pieces live on the GPU machine
@@ -37,11 +38,11 @@ console_version=1.14.1
 out="$root/target/device-bundle"
 limit=$((64 * 1024 * 1024))
 
-echo "== building the cuda and mnist-app modules and what they need (tests compiled, not run)"
-mvn -B -q -Dstyle.color=never -pl modules/cuda,modules/mnist-app -am package -DskipTests
+echo "== building the cuda, mnist-app and jmh modules and what they need (tests compiled, not run)"
+mvn -B -q -Dstyle.color=never -pl modules/cuda,modules/mnist-app,jmh -am package -DskipTests
 
 rm -rf "$out"
-mkdir -p "$out/lib" "$out/app" "$out/data/mnist" "$out/reference"
+mkdir -p "$out/lib" "$out/app" "$out/data/mnist" "$out/reference" "$out/jmh"
 version="$(sed -n 's:.*<version>\(.*-SNAPSHOT\)</version>.*:\1:p' pom.xml | head -1)"
 cp "modules/tensor/target/strix-tensor-$version.jar" \
    "modules/tensor/target/strix-tensor-$version-tests.jar" \
@@ -55,6 +56,8 @@ fi
 # The app on the module path: the same modules as the jlink image (tools/image-smoke.sh), no runtime.
 cp modules/mnist-app/target/modules/*.jar "modules/mnist-app/target/strix-mnist-app-$version.jar" "$out/app/"
 cp tools/reference/*.py "$out/reference/"
+# Beside, not in, lib/: the uber-jar repeats every class of the jars there.
+cp jmh/target/benchmarks.jar "$out/jmh/"
 
 echo "== JUnit console launcher $console_version"
 mvn -B -q -Dstyle.color=never -N dependency:copy \
@@ -99,7 +102,7 @@ chmod +x "$out/run.sh" "$out"/*.sh
 
 size=$(du -sb "$out" | cut -f1)
 echo "== $out: $(du -sh "$out" | cut -f1) ($size bytes)"
-du -sh "$out"/* "$out"/lib/* "$out"/app/* | sed 's/^/   /'
+du -sh "$out"/* "$out"/lib/* "$out"/app/* "$out"/jmh/* | sed 's/^/   /'
 if [ "$size" -ge "$limit" ]; then
   echo "error: the bundle is $size bytes, over the 64 MiB limit" >&2
   exit 1

@@ -11,6 +11,7 @@ import dev.strix.tensor.DType;
 import dev.strix.tensor.DataOps;
 import dev.strix.tensor.DirectConvolution;
 import dev.strix.tensor.Elementwise;
+import dev.strix.tensor.GraphCapture;
 import dev.strix.tensor.Losses;
 import dev.strix.tensor.Normalization;
 import dev.strix.tensor.OptimizerSteps;
@@ -21,6 +22,7 @@ import dev.strix.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Optional;
 
 /**
  * The CUDA backend: tensors in device memory, every op issued in order on one stream of device 0's
@@ -46,7 +48,11 @@ public final class CudaBackend implements Backend {
     private final CudaDirectConvolution directConvolution;
     private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
+    private final PinnedUploads uploads;
+    private final Optional<GraphCapture> graphCapture = Optional.of(ops -> CudaGraph.capture(this, ops));
     private volatile boolean closed;
+    /** Set while {@link CudaGraph#capture} records ops: what a graph cannot hold is refused. */
+    private volatile boolean capturing;
 
     CudaBackend() {
         this.context = new CudaContext(0);
@@ -63,6 +69,7 @@ public final class CudaBackend implements Backend {
         this.dataOps = new CudaDataOps(this);
         this.directConvolution = new CudaDirectConvolution(this);
         this.checks = new DeviceChecks(context);
+        this.uploads = new PinnedUploads(context);
     }
 
     @Override
@@ -88,8 +95,42 @@ public final class CudaBackend implements Backend {
         return checks;
     }
 
+    /** CUDA graphs of this backend's ops ({@link CudaGraph}). */
+    @Override
+    public Optional<GraphCapture> graphCapture() {
+        return graphCapture;
+    }
+
+    void startCapture() {
+        capturing = true;
+    }
+
+    void endCapture() {
+        capturing = false;
+    }
+
+    /** Fails with the reason when {@code what} happens while a CUDA graph is being captured. */
+    void refuseWhileCapturing(String what) {
+        if (capturing) {
+            throw new IllegalStateException(what + " while a CUDA graph is being captured: a graph holds only"
+                    + " device ops, so every buffer must be allocated, and every host copy and wait done, outside it"
+                    + " (run the captured code once eagerly first)");
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void requireOpen(String what) {
+        if (closed) {
+            throw new IllegalStateException(what + ": the CUDA backend is closed");
+        }
+    }
+
     @Override
     public Tensor allocate(DType dtype, Shape shape) {
+        refuseWhileCapturing("allocate " + dtype + shape);
         long bytes = Math.max(4, shape.size() * dtype.byteSize());
         context.makeCurrent();
         long pointer;
@@ -106,6 +147,7 @@ public final class CudaBackend implements Backend {
         if (closed) {
             return;
         }
+        refuseWhileCapturing("freeing device memory");
         // Kernels queued on our non-blocking stream may still use the memory: wait for them first.
         context.synchronize();
         check(CudaDriver.cuMemFree_v2(pointer), "cuMemFree_v2");
@@ -160,6 +202,18 @@ public final class CudaBackend implements Backend {
     @Override
     public DirectConvolution directConvolution() {
         return directConvolution;
+    }
+
+    /**
+     * Strict float32 (the default) or TF32 tensor-core maths for cuBLAS GEMMs and cuDNN convolutions;
+     * our own kernels always compute in float32. A CUDA graph captured before the change keeps the
+     * mode it was captured with.
+     */
+    @Override
+    public boolean setTensorFloat32(boolean enabled) {
+        blas.tensorFloat32(enabled);
+        directConvolution.tensorFloat32(enabled);
+        return true;
     }
 
     @Override
@@ -230,13 +284,18 @@ public final class CudaBackend implements Backend {
     public void copyFromHost(MemorySegment src, Tensor dst) {
         requireHere(dst, "copyFromHost");
         requireContiguous(dst, "copyFromHost");
+        refuseWhileCapturing("copyFromHost");
         long bytes = byteCount(dst);
         if (bytes == 0) {
             return;
         }
         context.makeCurrent();
-        // Pageable host memory is staged by the driver before the call returns, so `src` may be reused
-        // at once; heap memory cannot be passed to native code and goes through our own native buffer.
+        // Small copies (a step's optimizer scalars) go through page-locked slots and never wait for the
+        // stream. Larger pageable memory is staged by the driver before the call returns, so `src` may be
+        // reused at once; heap memory cannot be passed to native code and goes through our own buffer.
+        if (uploads.upload(src, address(dst), bytes)) {
+            return;
+        }
         synchronized (staging) {
             MemorySegment host = src.isNative() ? src : staging.copyOf(src, bytes);
             check(CudaDriver.cuMemcpyHtoDAsync_v2(address(dst), host, bytes, context.stream()), "cuMemcpyHtoDAsync_v2");
@@ -247,6 +306,7 @@ public final class CudaBackend implements Backend {
     public void copyToHost(Tensor src, MemorySegment dst) {
         requireHere(src, "copyToHost");
         requireContiguous(src, "copyToHost");
+        refuseWhileCapturing("copyToHost");
         long bytes = byteCount(src);
         if (bytes == 0) {
             return;
@@ -271,6 +331,7 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public void synchronize() {
+        refuseWhileCapturing("synchronize");
         context.synchronize();
         checks.reportDeferred();
     }
@@ -291,6 +352,7 @@ public final class CudaBackend implements Backend {
         checks.close();
         kernels.close();
         staging.close();
+        uploads.close();
         closed = true;
         context.close();
     }
@@ -328,35 +390,5 @@ public final class CudaBackend implements Backend {
 
     private static long byteCount(Tensor t) {
         return t.size() * t.dtype().byteSize();
-    }
-
-    /** A native host buffer for copies from and to Java heap memory; grows, never shrinks. */
-    private static final class HostStaging implements AutoCloseable {
-        private Arena arena;
-        private MemorySegment buffer = MemorySegment.NULL;
-
-        MemorySegment buffer(long bytes) {
-            if (buffer.byteSize() < bytes) {
-                if (arena != null) {
-                    arena.close();
-                }
-                arena = Arena.ofShared();
-                buffer = arena.allocate(bytes, 64);
-            }
-            return buffer.asSlice(0, bytes);
-        }
-
-        MemorySegment copyOf(MemorySegment src, long bytes) {
-            MemorySegment b = buffer(bytes);
-            MemorySegment.copy(src, 0, b, 0, bytes);
-            return b;
-        }
-
-        @Override
-        public void close() {
-            if (arena != null) {
-                arena.close();
-            }
-        }
     }
 }

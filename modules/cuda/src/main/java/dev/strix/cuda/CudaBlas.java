@@ -11,9 +11,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * GEMM through cuBLAS on the backend's stream, in plain FP32 (no TF32), mapped from row-major
- * strided tensors as {@link GemmPlan} describes. Batched products use
- * {@code cublasSgemmStridedBatched}, whose batch strides may be zero.
+ * GEMM through cuBLAS on the backend's stream, mapped from row-major strided tensors as
+ * {@link GemmPlan} describes. Batched products use {@code cublasSgemmStridedBatched}, whose batch
+ * strides may be zero.
+ *
+ * <p>Strict float32 by default ({@code CUBLAS_DEFAULT_MATH}, which never computes in fewer mantissa
+ * bits than the data type has, so SGEMM keeps float32 products); {@link #tensorFloat32} switches to
+ * {@code CUBLAS_TF32_TENSOR_OP_MATH}, where SGEMM may round its inputs to TF32 on tensor cores.
+ * ({@code NVIDIA_TF32_OVERRIDE=0} in the environment disables TF32 even then.)
  */
 final class CudaBlas implements Blas, AutoCloseable {
     private final CudaBackend backend;
@@ -29,10 +34,17 @@ final class CudaBlas implements Blas, AutoCloseable {
         checkCublas(Cublas.cublasCreate_v2(out), "cublasCreate_v2");
         this.handle = out.get(ValueLayout.ADDRESS, 0);
         checkCublas(Cublas.cublasSetStream_v2(handle, backend.context().stream()), "cublasSetStream_v2");
-        checkCublas(Cublas.cublasSetMathMode(handle, Cublas.CUBLAS_DEFAULT_MATH()), "cublasSetMathMode");
+        tensorFloat32(false);
         checkCublas(Cublas.cublasSetPointerMode_v2(handle, Cublas.CUBLAS_POINTER_MODE_HOST()), "cublasSetPointerMode_v2");
         this.alpha = arena.allocate(ValueLayout.JAVA_FLOAT);
         this.beta = arena.allocate(ValueLayout.JAVA_FLOAT);
+    }
+
+    /** Strict float32 products ({@code false}) or TF32 tensor-core products ({@code true}). */
+    synchronized void tensorFloat32(boolean enabled) {
+        backend.context().makeCurrent();
+        int mode = enabled ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH() : Cublas.CUBLAS_DEFAULT_MATH();
+        checkCublas(Cublas.cublasSetMathMode(handle, mode), "cublasSetMathMode");
     }
 
     @Override

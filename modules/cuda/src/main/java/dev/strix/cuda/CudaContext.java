@@ -71,6 +71,11 @@ final class CudaContext implements AutoCloseable {
         return waits;
     }
 
+    /** The major compute capability: 8 for Ampere, 9 for Hopper. */
+    int computeMajor() {
+        return computeMajor;
+    }
+
     MemorySegment stream() {
         return stream;
     }

@@ -25,7 +25,9 @@ import java.util.List;
  * measured fastest among those that fit the workspace (and are deterministic, in deterministic
  * mode). One workspace of {@code strix.cudnn.workspaceMB} MiB (default 256) is allocated at first
  * use and shared by every plan. Later calls of a known shape only look the plan up (no allocation)
- * and launch. Plain float32 maths ({@code CUDNN_FMA_MATH}: no TF32), like the other algorithms.
+ * and launch. Plain float32 maths ({@code CUDNN_FMA_MATH}: no TF32), like the other algorithms,
+ * unless {@link #tensorFloat32} allowed TF32 tensor cores ({@code CUDNN_TENSOR_OP_MATH}); the mode
+ * is part of a plan's key, so each mode measures its own algorithms.
  *
  * <p>Deterministic mode ({@code -Dstrix.cudnn.deterministic=true} or
  * {@code STRIX_CUDNN_DETERMINISTIC=1}) admits only algorithms cuDNN reports as deterministic, so two
@@ -45,6 +47,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     private MemorySegment one;
     private MemorySegment zero;
     private Tensor workspace;
+    private volatile boolean tf32;
 
     CudaDirectConvolution(CudaBackend backend) {
         this.backend = backend;
@@ -52,6 +55,11 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         this.deterministic = Boolean.getBoolean("strix.cudnn.deterministic")
                 || "1".equals(env) || "true".equalsIgnoreCase(env);
         this.workspaceBytes = Long.getLong("strix.cudnn.workspaceMB", 256) << 20;
+    }
+
+    /** Strict float32 convolutions ({@code false}, the default) or TF32 tensor-core ones ({@code true}). */
+    void tensorFloat32(boolean enabled) {
+        this.tf32 = enabled;
     }
 
     /** Whether only deterministic algorithms are chosen. */
@@ -154,13 +162,15 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     /** The plan for this call, made (and its algorithm measured with the call's own tensors) on first use. */
     private CudnnPlan plan(int direction, Sizes s, int sh, int sw, int ph, int pw, Tensor a, Tensor b, Tensor weights) {
         start();
-        CudnnPlan.key(key, direction, s, sh, sw, ph, pw, a, b);
+        CudnnPlan.key(key, direction, s, sh, sw, ph, pw, a, b, tf32);
         for (int i = 0; i < plans.size(); i++) {
             CudnnPlan p = plans.get(i);
             if (p.matches(key)) {
                 return p;
             }
         }
+        // Measuring algorithms runs and waits for the GPU: not something a graph can record.
+        backend.refuseWhileCapturing("choosing a cuDNN algorithm for a new shape");
         CudnnPlan p = CudnnPlan.create(key, direction, s, sh, sw, ph, pw, a, b);
         plans.add(p);
         if (direction != CudnnPlan.BIAS) {

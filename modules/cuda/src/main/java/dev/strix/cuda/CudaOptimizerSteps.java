@@ -7,8 +7,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * SGD and Adam updates as one kernel each (cuda-src/optim.cu). The kernels repeat the CPU backend's
- * float operations in its order with explicitly rounded intrinsics, and the host computes Adam's
- * bias corrections exactly as the CPU backend does, so both backends produce the same bits.
+ * float operations in its order with explicitly rounded intrinsics, and read the same step scalars
+ * (rate, Adam's bias corrections; see {@link OptimizerSteps#adamScalars}) from device memory, so both
+ * backends produce the same bits. Reading them from memory, not from the launch's arguments, is what
+ * lets a captured CUDA graph replay an update with each step's rate.
  */
 final class CudaOptimizerSteps implements OptimizerSteps {
     private final CudaBackend backend;
@@ -24,10 +26,11 @@ final class CudaOptimizerSteps implements OptimizerSteps {
     }
 
     @Override
-    public void sgd(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
+    public void sgd(Tensor param, Tensor grad, Tensor momentumBuffer, Tensor scalars, float momentum, float dampening,
                     boolean nesterov, float weightDecay, boolean firstStep) {
         check(param, param, "sgd parameter");
         check(grad, param, "sgd gradient");
+        checkScalars(scalars, SGD_SCALARS, "sgd step scalars");
         boolean useMomentum = momentum != 0f;
         if (useMomentum) {
             if (momentumBuffer == null) {
@@ -42,47 +45,41 @@ final class CudaOptimizerSteps implements OptimizerSteps {
         synchronized (kernels) {
             KernelParams p = kernels.params().pointer(CudaBackend.address(param)).pointer(CudaBackend.address(grad));
             p.pointer(useMomentum ? CudaBackend.address(momentumBuffer) : 0).i64(param.size());
-            p.f32(lr).f32(momentum).f32(1f - dampening).f32(weightDecay);
+            p.pointer(CudaBackend.address(scalars)).f32(momentum).f32(1f - dampening).f32(weightDecay);
             p.i32(useMomentum ? 1 : 0).i32(nesterov ? 1 : 0).i32(firstStep ? 1 : 0);
             kernels.launch(sgdKernel, param.size(), "sgd_step");
         }
     }
 
     @Override
-    public void adam(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
-                     float weightDecay, boolean decoupled, long step) {
+    public void adam(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
+                     float weightDecay, boolean decoupled) {
         check(param, param, "adam parameter");
         check(grad, param, "adam gradient");
         check(m, param, "adam first moment (exp_avg)");
         check(v, param, "adam second moment (exp_avg_sq)");
-        if (step < 1) {
-            throw new IllegalArgumentException("adam step counts from 1, got " + step);
-        }
+        checkScalars(scalars, ADAM_SCALARS, "adam step scalars");
         if (param.size() == 0) {
             return;
         }
-        AdamScalars s = AdamScalars.of(lr, beta1, beta2, weightDecay, decoupled, step);
         synchronized (kernels) {
             KernelParams p = kernels.params().pointer(CudaBackend.address(param)).pointer(CudaBackend.address(grad));
             p.pointer(CudaBackend.address(m)).pointer(CudaBackend.address(v)).i64(param.size());
-            p.f32(s.stepSize()).f32(s.correction2Sqrt()).f32(s.shrink()).f32(s.l2());
-            p.f32(beta1).f32(beta2).f32(s.mix1()).f32(s.mix2()).f32(eps);
+            p.pointer(CudaBackend.address(scalars)).f32(decoupled ? 0f : weightDecay);
+            p.f32(beta1).f32(beta2).f32(1f - beta1).f32(1f - beta2).f32(eps);
             kernels.launch(adamKernel, param.size(), "adam_step");
         }
     }
 
-    /**
-     * The per-call scalars of an Adam step, computed as the CPU backend computes them (bias
-     * corrections in double precision, rounded once to float).
-     */
-    record AdamScalars(float stepSize, float correction2Sqrt, float shrink, float l2, float mix1, float mix2) {
-        static AdamScalars of(float lr, float beta1, float beta2, float weightDecay, boolean decoupled, long step) {
-            return new AdamScalars((float) (lr / (1 - Math.pow(beta1, step))),
-                    (float) Math.sqrt(1 - Math.pow(beta2, step)),
-                    decoupled ? 1f - lr * weightDecay : 1f,
-                    decoupled ? 0f : weightDecay,
-                    1f - beta1,
-                    1f - beta2);
+    /** Float32 {@code [length]}, contiguous, on this backend, or a message naming the operand. */
+    private void checkScalars(Tensor t, int length, String what) {
+        if (t == null) {
+            throw new IllegalArgumentException(what + ": need a float32 [" + length + "] tensor, got null");
+        }
+        t.requireDType(DType.F32, what);
+        backend.requireHere(t, what);
+        if (t.rank() != 1 || t.dim(0) != length || !t.isContiguous()) {
+            throw new IllegalArgumentException(what + " must be a contiguous float32 [" + length + "], got " + t);
         }
     }
 

@@ -48,8 +48,9 @@ final class CudaStorage implements Storage {
     @Override
     public synchronized void free() {
         if (!freed) {
-            freed = true;
+            // Marked only once freed: a refused free (during a graph capture) leaves the tensor usable.
             backend.freeDevice(segment.address());
+            freed = true;
         }
     }
 

@@ -18,14 +18,19 @@ import java.util.Arrays;
  * data tensors are {@code a} and {@code b}: (x, y) forward, (dy, dx) for the data gradient, (x, dy)
  * for the filter gradient, (dy, dy) for the bias gradient. Descriptors carry the tensors' own
  * element strides, so strided views need no copy.
+ *
+ * <p>The convolution's math type is {@code CUDNN_FMA_MATH} (float32 fused multiply-adds, no tensor
+ * cores) unless TF32 was asked for ({@code CUDNN_TENSOR_OP_MATH}, which lets float32 convolutions
+ * round their inputs to TF32 on tensor cores). Never {@code CUDNN_DEFAULT_MATH}: on Ampere and later
+ * it lets cuDNN pick TF32 kernels for float32 data on its own.
  */
 final class CudnnPlan implements AutoCloseable {
     static final int FORWARD = 0;
     static final int BACKWARD_DATA = 1;
     static final int BACKWARD_FILTER = 2;
     static final int BIAS = 3;
-    /** direction, n, c, h, w, o, kh, kw, sh, sw, ph, pw, a's four strides, b's four strides. */
-    static final int KEY_LENGTH = 20;
+    /** direction, n, c, h, w, o, kh, kw, sh, sw, ph, pw, a's four strides, b's four strides, TF32 (0 or 1). */
+    static final int KEY_LENGTH = 21;
 
     private final int[] key;
     private final int direction;
@@ -52,7 +57,8 @@ final class CudnnPlan implements AutoCloseable {
     }
 
     /** Writes the lookup key of a call into {@code key} (no allocation). */
-    static void key(int[] key, int direction, Sizes s, int sh, int sw, int ph, int pw, Tensor a, Tensor b) {
+    static void key(int[] key, int direction, Sizes s, int sh, int sw, int ph, int pw, Tensor a, Tensor b,
+                    boolean tf32) {
         key[0] = direction;
         key[1] = s.n();
         key[2] = s.c();
@@ -69,6 +75,7 @@ final class CudnnPlan implements AutoCloseable {
             key[12 + i] = stride(a, i);
             key[16 + i] = stride(b, i);
         }
+        key[20] = tf32 ? 1 : 0;
     }
 
     private static int stride(Tensor t, int axis) {
@@ -102,8 +109,9 @@ final class CudnnPlan implements AutoCloseable {
             conv = out.get(ValueLayout.ADDRESS, 0);
             checkCudnn(Cudnn.cudnnSetConvolution2dDescriptor(conv, ph, pw, sh, sw, 1, 1, Cudnn.CUDNN_CROSS_CORRELATION(),
                     Cudnn.CUDNN_DATA_FLOAT()), "cudnnSetConvolution2dDescriptor");
-            // Plain float32 FMA kernels: no TF32 tensor-core maths, so results match the other algorithms.
-            checkCudnn(Cudnn.cudnnSetConvolutionMathType(conv, Cudnn.CUDNN_FMA_MATH()), "cudnnSetConvolutionMathType");
+            // FMA: plain float32 kernels, so results match the other algorithms; TF32 only when asked for.
+            int math = key[20] == 1 ? Cudnn.CUDNN_TENSOR_OP_MATH() : Cudnn.CUDNN_FMA_MATH();
+            checkCudnn(Cudnn.cudnnSetConvolutionMathType(conv, math), "cudnnSetConvolutionMathType");
         }
         return new CudnnPlan(key.clone(), direction, s.o(), da, db, filter, conv, arena);
     }
@@ -220,7 +228,7 @@ final class CudnnPlan implements AutoCloseable {
     String describe() {
         return "input [" + key[1] + ", " + key[2] + ", " + key[3] + ", " + key[4] + "], weights [" + key[5] + ", "
                 + key[2] + ", " + key[6] + ", " + key[7] + "], stride " + key[8] + "x" + key[9] + ", padding "
-                + key[10] + "x" + key[11];
+                + key[10] + "x" + key[11] + (key[20] == 1 ? ", TF32" : "");
     }
 
     @Override

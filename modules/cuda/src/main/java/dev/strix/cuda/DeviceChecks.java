@@ -85,6 +85,37 @@ final class DeviceChecks implements AutoCloseable {
     }
 
     /**
+     * The ops noted pending since the last read, taken out: what a CUDA graph recorded while it was
+     * captured (its kernels did not run then), for {@link #notePending} to note again at each launch.
+     * Allocates; called once per capture.
+     */
+    synchronized Recorded takePending() {
+        String[] ops = pendingOp.clone();
+        int[][] details = new int[KINDS][];
+        for (int k = 0; k < KINDS; k++) {
+            details[k] = pendingDetails[k].clone();
+            pendingOp[k] = null;
+        }
+        anyPending = false;
+        return new Recorded(ops, details);
+    }
+
+    /** Notes the recorded ops as pending again (a graph's launch), as each of them would; allocates nothing. */
+    synchronized void notePending(Recorded recorded) {
+        for (int k = 0; k < KINDS; k++) {
+            String op = recorded.ops[k];
+            if (op != null) {
+                int[] d = recorded.details[k];
+                pending(ALL[k], op, d[0], d[1], d[2], d[3], d[4]);
+            }
+        }
+    }
+
+    /** The ops (and their message details) of each kind that a captured graph holds; null: none. */
+    record Recorded(String[] ops, int[][] details) {
+    }
+
+    /**
      * Reads the words of the pending ops (one small copy and a wait, only when some op is pending)
      * and throws, as {@link IllegalArgumentException} with the CPU backend's message, the first
      * problem found; the words and the pending ops are cleared either way. Does nothing while a

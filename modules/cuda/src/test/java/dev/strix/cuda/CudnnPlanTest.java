@@ -1,6 +1,7 @@
 package dev.strix.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,9 +15,13 @@ import org.junit.jupiter.api.Test;
 /** The plan lookup key (host logic only, no GPU): what makes two calls share a cuDNN plan. */
 class CudnnPlanTest {
     private static int[] key(int direction, Tensor a, Tensor b, int pad) {
+        return key(direction, a, b, pad, false);
+    }
+
+    private static int[] key(int direction, Tensor a, Tensor b, int pad, boolean tf32) {
         Sizes s = new Sizes(2, 3, 8, 8, 4, 3, 3, 8 + 2 * pad - 2, 8 + 2 * pad - 2);
         int[] k = new int[CudnnPlan.KEY_LENGTH];
-        CudnnPlan.key(k, direction, s, 1, 1, pad, pad, a, b);
+        CudnnPlan.key(k, direction, s, 1, 1, pad, pad, a, b, tf32);
         return k;
     }
 
@@ -25,11 +30,14 @@ class CudnnPlanTest {
         try (Tensor x = Backends.cpu().allocate(DType.F32, Shape.of(2, 3, 8, 8));
              Tensor y = Backends.cpu().allocate(DType.F32, Shape.of(2, 4, 6, 6))) {
             int[] forward = key(CudnnPlan.FORWARD, x, y, 0);
-            assertArrayEquals(new int[] {0, 2, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 192, 64, 8, 1, 144, 36, 6, 1}, forward);
+            assertArrayEquals(new int[] {0, 2, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 192, 64, 8, 1, 144, 36, 6, 1, 0}, forward);
             assertArrayEquals(forward, key(CudnnPlan.FORWARD, x, y, 0), "the same call, the same plan");
             int[] transposed = key(CudnnPlan.FORWARD, x.transpose(2, 3), y, 0);
             assertTrue(transposed[14] == 1 && transposed[15] == 8, "a strided view gets a plan of its own");
             assertTrue(key(CudnnPlan.BACKWARD_DATA, y, x, 0)[0] == CudnnPlan.BACKWARD_DATA);
+            int[] tf32 = key(CudnnPlan.FORWARD, x, y, 0, true);
+            assertEquals(1, tf32[20], "TF32 maths gets a plan (and a measured algorithm) of its own");
+            assertArrayEquals(java.util.Arrays.copyOf(forward, 20), java.util.Arrays.copyOf(tf32, 20));
         }
     }
 

@@ -23,6 +23,12 @@ import java.util.NoSuchElementException;
  * and a step only launches the backend's {@link dev.strix.tensor.DataOps} on views of those: no
  * host copy and no wait for the device inside an epoch.
  *
+ * <p>A step is two calls, {@link #stage} then {@link #assembleStaged} ({@link #batch} makes both).
+ * With backend assembly, staging copies the batch's slice of the epoch order (and its matrices)
+ * device to device into fixed buffers, and assembling runs the data ops on those fixed buffers
+ * only: the same ops with the same arguments for every batch of a size, which a CUDA graph can
+ * record once and replay after each {@code stage}. With host assembly, staging does all the work.
+ *
  * <p>Every buffer is allocated once, in the constructor (and every per-batch view of the epoch
  * order); a step allocates nothing.
  *
@@ -69,7 +75,15 @@ public final class BatchLoader implements AutoCloseable {
     private final float[] hostEpochMatrices;
     private final Tensor[] orderViews;
     private final Tensor[] matrixViews;
+    private final Tensor stagedOrder;
+    private final Tensor stagedMatrices;
+    private final Tensor lastStagedOrder;
+    private final Tensor lastStagedMatrices;
+    /** The staged matrices as flat runs, the targets of the per-step copies (a flat copy allocates nothing). */
+    private final Tensor stagedMatricesFlat;
+    private final Tensor lastStagedMatricesFlat;
     private int epoch;
+    private int stagedIndex = -1;
 
     /** Assembles batches on the backend unless it is the CPU (see the class comment). */
     public BatchLoader(ImageDataset data, Backend backend, BatchOptions options) {
@@ -115,8 +129,16 @@ public final class BatchLoader implements AutoCloseable {
             for (int i = 0; i < batchCount; i++) {
                 int n = i == batchCount - 1 ? lastSize : b;
                 orderViews[i] = epochOrder.slice(0, i * b, i * b + n);
-                matrixViews[i] = augment ? epochMatrices.slice(0, i * b, i * b + n) : null;
+                matrixViews[i] = augment ? epochMatrices.reshape(count * AffineTransforms.MATRIX_SIZE)
+                        .slice(0, i * b * AffineTransforms.MATRIX_SIZE, (i * b + n) * AffineTransforms.MATRIX_SIZE) : null;
             }
+            this.stagedOrder = backend.allocate(DType.I32, Shape.of(b));
+            this.stagedMatrices = augment ? backend.allocate(DType.F32, Shape.of(b, AffineTransforms.MATRIX_SIZE)) : null;
+            this.lastStagedOrder = lastSize < b ? stagedOrder.slice(0, 0, lastSize) : stagedOrder;
+            this.lastStagedMatrices = augment && lastSize < b ? stagedMatrices.slice(0, 0, lastSize) : stagedMatrices;
+            this.stagedMatricesFlat = augment ? stagedMatrices.reshape(b * AffineTransforms.MATRIX_SIZE) : null;
+            this.lastStagedMatricesFlat = augment ? stagedMatricesFlat.slice(0, 0, lastSize * AffineTransforms.MATRIX_SIZE)
+                    : null;
         } else {
             this.datasetPixels = null;
             this.datasetLabels = null;
@@ -125,6 +147,12 @@ public final class BatchLoader implements AutoCloseable {
             this.hostEpochMatrices = null;
             this.orderViews = null;
             this.matrixViews = null;
+            this.stagedOrder = null;
+            this.stagedMatrices = null;
+            this.lastStagedOrder = null;
+            this.lastStagedMatrices = null;
+            this.stagedMatricesFlat = null;
+            this.lastStagedMatricesFlat = null;
         }
         startEpoch(0);
     }
@@ -188,29 +216,73 @@ public final class BatchLoader implements AutoCloseable {
     }
 
     /**
-     * Fills and returns batch {@code index} of the current epoch. The returned object and its
-     * tensors are reused by the next call.
+     * Fills and returns batch {@code index} of the current epoch ({@link #stage}, then
+     * {@link #assembleStaged}). The returned object and its tensors are reused by the next call.
      */
     public Batch batch(int index) {
+        Batch staged = stage(index);
+        assembleStaged();
+        return staged;
+    }
+
+    /** Images in batch {@code index}: the batch size, or fewer for a kept last batch. */
+    public int batchSize(int index) {
+        return index == batchCount - 1 ? lastSize : options.batchSize();
+    }
+
+    /**
+     * The part of {@link #batch} that a CUDA graph cannot record. With backend assembly: copies
+     * batch {@code index}'s indices (and augmentation matrices) into the fixed buffers that
+     * {@link #assembleStaged} reads, device to device. With host assembly: builds the whole batch.
+     * Returns the batch, whose tensors hold its images and labels once it is assembled.
+     */
+    public Batch stage(int index) {
         if (index < 0 || index >= batchCount) {
             throw new IndexOutOfBoundsException("batch " + index + " of " + batchCount + " for " + data.name());
         }
         int b = options.batchSize();
-        int n = index == batchCount - 1 ? lastSize : b;
+        int n = batchSize(index);
         Tensor imageTarget = n == b ? images : lastImages;
         Tensor labelTarget = n == b ? labels : lastLabels;
+        stagedIndex = index;
+        batch.set(imageTarget, labelTarget, n, epoch, index);
         if (onBackend) {
-            Normalization norm = options.normalization();
+            backend.copy(orderViews[index], n == b ? stagedOrder : lastStagedOrder);
             if (augment) {
-                backend.dataOps().affineSample(datasetPixels, orderViews[index], matrixViews[index], norm.mean(),
-                        norm.std(), imageTarget);
-            } else {
-                backend.dataOps().gatherImages(datasetPixels, orderViews[index], norm.mean(), norm.std(), imageTarget);
+                backend.copy(matrixViews[index], n == b ? stagedMatricesFlat : lastStagedMatricesFlat);
             }
-            backend.dataOps().gatherLabels(datasetLabels, orderViews[index], labelTarget);
-            batch.set(imageTarget, labelTarget, n, epoch, index);
             return batch;
         }
+        assembleOnHost(index, n, imageTarget, labelTarget);
+        return batch;
+    }
+
+    /**
+     * The rest of {@link #batch} for the batch last {@link #stage staged}: with backend assembly,
+     * the gather (and augmentation) ops, which read only the fixed staging buffers, so that a CUDA
+     * graph may record them; nothing with host assembly.
+     */
+    public void assembleStaged() {
+        if (stagedIndex < 0) {
+            throw new IllegalStateException("assembleStaged() before any stage(index) for " + data.name());
+        }
+        if (!onBackend) {
+            return;
+        }
+        boolean full = batch.size() == options.batchSize();
+        Tensor order = full ? stagedOrder : lastStagedOrder;
+        Normalization norm = options.normalization();
+        if (augment) {
+            backend.dataOps().affineSample(datasetPixels, order, full ? stagedMatrices : lastStagedMatrices,
+                    norm.mean(), norm.std(), batch.images());
+        } else {
+            backend.dataOps().gatherImages(datasetPixels, order, norm.mean(), norm.std(), batch.images());
+        }
+        backend.dataOps().gatherLabels(datasetLabels, order, batch.labels());
+    }
+
+    private void assembleOnHost(int index, int n, Tensor imageTarget, Tensor labelTarget) {
+        int b = options.batchSize();
         int start = index * b;
         byte[] pixels = data.pixelArray();
         byte[] labelBytes = data.labelArray();
@@ -230,8 +302,6 @@ public final class BatchLoader implements AutoCloseable {
         }
         backend.copyFromHost(hostImagesSegment, imageTarget);
         backend.copyFromHost(hostLabelsSegment, labelTarget);
-        batch.set(imageTarget, labelTarget, n, epoch, index);
-        return batch;
     }
 
     private void augmentInto(byte[] pixels, int start, int n, int index) {
@@ -281,8 +351,10 @@ public final class BatchLoader implements AutoCloseable {
             datasetPixels.close();
             datasetLabels.close();
             epochOrder.close();
+            stagedOrder.close();
             if (epochMatrices != null) {
                 epochMatrices.close();
+                stagedMatrices.close();
             }
         }
     }

@@ -237,8 +237,9 @@ class BatchLoaderTest {
                 }
                 long perStep = (allocatedBytes() - before) / loader.batchCount();
                 // A float batch is 401 KB and a batch of matrices 3 KB; the CPU data ops' fork-join tasks
-                // take about 1 KB (none of them on a GPU), a buffer would take far more.
-                assertTrue(perStep < 2048, a + ": " + perStep + " bytes allocated per step");
+                // take about 1 KB and each staging copy's strided loop a few hundred bytes (none of them on a
+                // GPU), a buffer would take more.
+                assertTrue(perStep < 2900, a + ": " + perStep + " bytes allocated per step");
             }
         }
     }

@@ -5,6 +5,8 @@ import dev.strix.layers.Mode;
 import dev.strix.layers.Sequential;
 import dev.strix.layers.loss.SoftmaxCrossEntropy;
 import dev.strix.mnist.train.Architectures;
+import dev.strix.mnist.train.StepGraphs;
+import dev.strix.mnist.train.TensorFloat32Option;
 import dev.strix.optim.Adam;
 import dev.strix.optim.Optimizer;
 import dev.strix.tensor.Backend;
@@ -54,35 +56,50 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--conv-algo", defaultValue = "IM2COL_GEMM", description = "convolution algorithm (default: ${DEFAULT-VALUE})")
     ConvAlgorithm convAlgorithm;
 
+    @Option(names = "--tf32", description = "let the GPU round float32 GEMM and convolution inputs to TF32 (default: strict float32)")
+    boolean tf32;
+
+    @Option(names = "--cuda-graph", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "on CUDA, replay the training step as a captured CUDA graph (default: on)")
+    boolean cudaGraph;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Backend backend = device.resolve(out);
+        TensorFloat32Option.apply(backend, tf32, out);
         Architectures architecture = Architectures.byId(model);
         SplittableRandom random = new SplittableRandom(7);
         try (Sequential net = architecture.build(backend, convAlgorithm, 1);
              SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend);
              Optimizer adam = new Adam(net.parameters(), 1e-3);
              Tensor images = randomImages(backend, batchSize, random);
-             Tensor labels = randomLabels(backend, batchSize, random)) {
-            out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s%n", architecture.id(), backend.name(),
-                    batchSize, convAlgorithm);
+             Tensor labels = randomLabels(backend, batchSize, random);
+             StepGraphs graphs = new StepGraphs(backend.graphCapture(), cudaGraph,
+                     () -> deviceStep(net, loss, adam, images, labels), out)) {
+            out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s, %s, %s%n", architecture.id(),
+                    backend.name(), batchSize, convAlgorithm, tf32 ? "TF32 allowed" : "float32",
+                    graphs.enabled() ? "CUDA graph steps" : "eager steps");
             out.flush();
             for (int i = 0; i < warmup; i++) {
-                trainStep(net, loss, adam, images, labels);
+                adam.prepareStep();
+                graphs.run(batchSize);
             }
             backend.synchronize();
             long waitsBefore = backend.hostWaits();
+            long replaysBefore = graphs.replays();
             long start = System.nanoTime();
             for (int i = 0; i < steps; i++) {
-                trainStep(net, loss, adam, images, labels);
+                adam.prepareStep();
+                graphs.run(batchSize);
             }
             long waitsInSteps = backend.hostWaits() - waitsBefore;
             backend.synchronize();
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             double trainRate = (double) steps * batchSize / trainSeconds;
-            out.printf(Locale.ROOT, "training:  %,.0f images/s (%d steps of %d in %.2f s, %.2f ms/step)%n", trainRate,
-                    steps, batchSize, trainSeconds, 1000 * trainSeconds / steps);
+            out.printf(Locale.ROOT, "training:  %,.0f images/s (%d steps of %d in %.2f s, %.2f ms/step, %d as CUDA"
+                    + " graph launches)%n", trainRate, steps, batchSize, trainSeconds, 1000 * trainSeconds / steps,
+                    graphs.replays() - replaysBefore);
             out.printf(Locale.ROOT, "host waits: %d in %d training steps (%.2f per step; 0 means the device never"
                     + " idles for the host)%n", waitsInSteps, steps, (double) waitsInSteps / steps);
             out.flush();
@@ -106,12 +123,13 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void trainStep(Sequential net, SoftmaxCrossEntropy loss, Optimizer optimizer, Tensor images,
-                                  Tensor labels) {
+    /** The device part of a training step (the optimizer's step scalars are written before it). */
+    private static void deviceStep(Sequential net, SoftmaxCrossEntropy loss, Optimizer optimizer, Tensor images,
+                                   Tensor labels) {
         Tensor logits = net.forward(images, Mode.TRAINING);
         loss.forward(logits, labels);
         net.backwardParameters(loss.backward());
-        optimizer.step();
+        optimizer.applyStep();
     }
 
     private static Tensor randomImages(Backend backend, int n, SplittableRandom random) {

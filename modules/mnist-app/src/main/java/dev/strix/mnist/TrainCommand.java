@@ -109,12 +109,21 @@ final class TrainCommand implements Callable<Integer> {
                 "and data loading excluded; exit status 1 when it is not reached (default: 0, off)"})
     double targetAccuracy;
 
+    @Option(names = "--tf32", description = {"let the GPU round float32 inputs of GEMMs and convolutions to TF32 on",
+        "tensor cores (faster, about 3 significant digits per input); default: strict float32"})
+    boolean tf32;
+
+    @Option(names = "--cuda-graph", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"on CUDA, capture the training step as a CUDA graph and replay it (default: on;",
+                "--no-cuda-graph runs every op as it is issued)"})
+    boolean cudaGraph;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         TrainingOptions options = new TrainingOptions(Architectures.byId(model), epochs, batchSize, optimizer,
                 learningRate, schedule, weightDecay, augment, convAlgorithm, seed, validation, limit, checkpointDir,
-                resume, reportDir, targetAccuracy, stopAfterEpoch);
+                resume, reportDir, targetAccuracy, stopAfterEpoch, tf32, cudaGraph);
         Backend backend = device.resolve(out);
         MnistData mnist = data.load(out);
         // The progress bar writes to the process's standard output, where a terminal can show it.

@@ -3,6 +3,7 @@ package dev.strix.optim;
 import dev.strix.layers.Parameter;
 import dev.strix.optim.schedule.Constant;
 import dev.strix.optim.schedule.LearningRateSchedule;
+import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.Tensor;
 import java.util.List;
 
@@ -20,7 +21,8 @@ public final class Adam extends Optimizer {
     private final boolean decoupled;
 
     private Adam(Builder b) {
-        super(b.decoupled ? "AdamW" : "Adam", b.parameters, b.schedule, "exp_avg", "exp_avg_sq");
+        super(b.decoupled ? "AdamW" : "Adam", b.parameters, b.schedule, OptimizerSteps.ADAM_SCALARS, "exp_avg",
+                "exp_avg_sq");
         this.beta1 = (float) b.beta1;
         this.beta2 = (float) b.beta2;
         this.epsilon = (float) b.epsilon;
@@ -44,10 +46,15 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    protected void update(Parameter parameter, Tensor[] state, float learningRate, long step, boolean freshState) {
+    protected void writeStepScalars(float learningRate, long step, float[] out) {
+        OptimizerSteps.adamScalars(learningRate, beta1, beta2, weightDecay, decoupled, step, out);
+    }
+
+    @Override
+    protected void update(Parameter parameter, Tensor[] state, Tensor stepScalars, boolean freshState) {
         Tensor value = parameter.value();
-        value.backend().optimizerSteps().adam(value, parameter.gradient(), state[0], state[1], learningRate, beta1,
-                beta2, epsilon, weightDecay, decoupled, step);
+        value.backend().optimizerSteps().adam(value, parameter.gradient(), state[0], state[1], stepScalars, beta1,
+                beta2, epsilon, weightDecay, decoupled);
     }
 
     /** Chooses Adam's settings; checks them as PyTorch does. */

@@ -2,8 +2,11 @@ package dev.strix.optim;
 
 import dev.strix.layers.Parameter;
 import dev.strix.optim.schedule.LearningRateSchedule;
+import dev.strix.tensor.Backend;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,31 +23,53 @@ import java.util.TreeSet;
  * state allocates nothing. The update itself is one backend op per parameter
  * ({@link dev.strix.tensor.OptimizerSteps}). {@link #state()} and {@link #loadState} expose that
  * state under PyTorch's names so that a checkpoint restores training exactly.
+ *
+ * <p>A step has a host part and a device part. {@link #prepareStep()} advances the step count and
+ * writes what changes from step to step (the rate, Adam's bias corrections) into a small tensor of
+ * step scalars on the parameters' backend; {@link #applyStep()} launches the updates, which read
+ * those scalars when they run. The device part allocates nothing, copies nothing from the host and
+ * never waits, and its op calls are the same every step, so a CUDA graph may capture it once and
+ * replay it after each {@link #prepareStep()}. {@link #step()} does both.
  */
 public abstract class Optimizer implements AutoCloseable {
     private final String kind;
     private final List<Parameter> parameters;
     private final String[] slotNames;
     private final Tensor[][] slots;
+    private final float[] hostScalars;
+    private final MemorySegment hostScalarsSegment;
+    private final Backend backend;
+    private Tensor stepScalars;
     private boolean stateAllocated;
+    private boolean freshState;
     private LearningRateSchedule schedule;
     private long steps;
 
     /**
      * @param kind the optimizer's name for messages ("SGD", "Adam")
+     * @param scalarCount how many step scalars {@link #writeStepScalars} writes
      * @param slotNames the per-parameter state tensors, by PyTorch's names
      */
-    protected Optimizer(String kind, List<Parameter> parameters, LearningRateSchedule schedule, String... slotNames) {
+    protected Optimizer(String kind, List<Parameter> parameters, LearningRateSchedule schedule, int scalarCount,
+                        String... slotNames) {
         this.kind = kind;
         this.parameters = List.copyOf(parameters);
         this.slotNames = slotNames.clone();
         this.slots = new Tensor[this.parameters.size()][slotNames.length];
+        this.hostScalars = new float[scalarCount];
+        this.hostScalarsSegment = MemorySegment.ofArray(hostScalars);
         this.schedule = requireSchedule(schedule);
         if (this.parameters.isEmpty()) {
             throw new IllegalArgumentException(kind + " was given no parameters to optimize");
         }
+        this.backend = this.parameters.get(0).value().backend();
         Set<String> names = new HashSet<>();
         for (Parameter p : this.parameters) {
+            if (p.value().backend() != backend) {
+                throw new IllegalArgumentException(kind + ": parameter '" + p.name() + "' lives on backend '"
+                        + p.value().backend().name() + "' but '" + this.parameters.get(0).name() + "' on '"
+                        + backend.name() + "'; one optimizer updates the parameters of one backend");
+            }
             if (!names.add(p.name())) {
                 throw new IllegalArgumentException(kind + ": parameter name '" + p.name()
                         + "' appears twice; state is saved by name, so names must be unique");
@@ -61,30 +86,67 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * Applies one update to every parameter from its current gradient.
+     * Writes the step scalars of one update into {@code out} (as many as the constructor was told),
+     * e.g. with {@link dev.strix.tensor.OptimizerSteps#adamScalars}.
      *
-     * @param parameter the parameter to update in place
-     * @param state its state tensors, in the order of the slot names given to the constructor
      * @param learningRate the rate for this step
      * @param step this update's number, counting from 1
-     * @param freshState whether the state tensors were just allocated (zero) by this step
      */
-    protected abstract void update(Parameter parameter, Tensor[] state, float learningRate, long step,
-                                   boolean freshState);
+    protected abstract void writeStepScalars(float learningRate, long step, float[] out);
+
+    /**
+     * Launches one update of {@code parameter} from its current gradient, reading the step's rate
+     * (and whatever else changes per step) from {@code stepScalars} only, so that the same call
+     * serves every step.
+     *
+     * @param state its state tensors, in the order of the slot names given to the constructor
+     * @param stepScalars what {@link #writeStepScalars} wrote for this step, on the parameter's backend
+     * @param freshState whether the state tensors were just allocated (zero) for this step
+     */
+    protected abstract void update(Parameter parameter, Tensor[] state, Tensor stepScalars, boolean freshState);
 
     /** Updates every parameter once, at the schedule's rate for the current step count. */
     public final void step() {
+        prepareStep();
+        applyStep();
+    }
+
+    /**
+     * The host part of a step: checks the schedule's rate, allocates the state on the first step,
+     * advances the step count and copies this step's scalars to the backend (a small host-to-device
+     * copy, issued in order before whatever follows on the backend).
+     */
+    public final void prepareStep() {
         double rate = learningRate();
         if (!(rate >= 0) || Double.isInfinite(rate)) {
             throw new IllegalStateException(kind + ": the learning-rate schedule gave " + rate + " for step " + steps);
         }
-        boolean fresh = !stateAllocated;
-        if (fresh) {
+        if (!stateAllocated) {
             allocateState();
+            freshState = true;
+        }
+        if (stepScalars == null) {
+            stepScalars = backend.allocate(DType.F32, Shape.of(hostScalars.length));
         }
         steps++;
+        writeStepScalars((float) rate, steps, hostScalars);
+        backend.copyFromHost(hostScalarsSegment, stepScalars);
+    }
+
+    /**
+     * The device part of a step: one update op per parameter, reading the step scalars that the
+     * last {@link #prepareStep()} wrote. Only ops on the backend: no allocation, host copy or wait
+     * (so a CUDA graph may capture it), except that the step that allocated the state tells SGD to
+     * initialise its momentum, which a graph must therefore not capture.
+     */
+    public final void applyStep() {
+        if (stepScalars == null) {
+            throw new IllegalStateException(kind + ": applyStep() needs a prepareStep() first");
+        }
+        boolean fresh = freshState;
+        freshState = false;
         for (int i = 0; i < parameters.size(); i++) {
-            update(parameters.get(i), slots[i], (float) rate, steps, fresh);
+            update(parameters.get(i), slots[i], stepScalars, fresh);
         }
     }
 
@@ -205,6 +267,7 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     private void freeState() {
+        freshState = false;
         for (Tensor[] row : slots) {
             for (int s = 0; s < row.length; s++) {
                 if (row[s] != null) {
@@ -216,10 +279,14 @@ public abstract class Optimizer implements AutoCloseable {
         stateAllocated = false;
     }
 
-    /** Frees the state tensors; the parameters belong to the model and stay open. */
+    /** Frees the state tensors and the step scalars; the parameters belong to the model and stay open. */
     @Override
     public void close() {
         freeState();
+        if (stepScalars != null) {
+            stepScalars.close();
+            stepScalars = null;
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.strix.optim;
 import dev.strix.layers.Parameter;
 import dev.strix.optim.schedule.Constant;
 import dev.strix.optim.schedule.LearningRateSchedule;
+import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.Tensor;
 import java.util.List;
 
@@ -19,7 +20,8 @@ public final class SGD extends Optimizer {
     private final float weightDecay;
 
     private SGD(Builder b) {
-        super("SGD", b.parameters, b.schedule, b.momentum != 0 ? new String[] {"momentum_buffer"} : new String[0]);
+        super("SGD", b.parameters, b.schedule, OptimizerSteps.SGD_SCALARS,
+                b.momentum != 0 ? new String[] {"momentum_buffer"} : new String[0]);
         this.momentum = (float) b.momentum;
         this.dampening = (float) b.dampening;
         this.nesterov = b.nesterov;
@@ -37,10 +39,15 @@ public final class SGD extends Optimizer {
     }
 
     @Override
-    protected void update(Parameter parameter, Tensor[] state, float learningRate, long step, boolean freshState) {
+    protected void writeStepScalars(float learningRate, long step, float[] out) {
+        OptimizerSteps.sgdScalars(learningRate, out);
+    }
+
+    @Override
+    protected void update(Parameter parameter, Tensor[] state, Tensor stepScalars, boolean freshState) {
         Tensor value = parameter.value();
         value.backend().optimizerSteps().sgd(value, parameter.gradient(), state.length > 0 ? state[0] : null,
-                learningRate, momentum, dampening, nesterov, weightDecay, freshState);
+                stepScalars, momentum, dampening, nesterov, weightDecay, freshState);
     }
 
     /** Chooses SGD's settings; checks them as PyTorch does. */

@@ -45,6 +45,28 @@ public interface Backend extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Chooses the precision of this backend's float32 matrix products and convolutions. {@code false}
+     * (every backend's default) computes them in strict float32. {@code true} lets a device round
+     * their inputs to TF32 (float32's 8-bit exponent, 10 of its 23 mantissa bits) and multiply them
+     * on tensor cores, accumulating in float32: several times faster on NVIDIA GPUs since Ampere,
+     * about 3 significant digits per input. Other ops are unaffected.
+     *
+     * @return whether this backend has such a mode; one that has not (the CPU) ignores the request
+     *     and stays strict float32
+     */
+    default boolean setTensorFloat32(boolean enabled) {
+        return false;
+    }
+
+    /**
+     * Recording of ops into graphs replayed with one launch each (CUDA graphs), where this backend
+     * queues its ops on a device; empty on backends that run ops as they are called (the CPU).
+     */
+    default Optional<GraphCapture> graphCapture() {
+        return Optional.empty();
+    }
+
     /** Max pooling with argmax indices. */
     Pooling pooling();
 

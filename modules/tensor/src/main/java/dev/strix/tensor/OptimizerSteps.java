@@ -6,8 +6,40 @@ package dev.strix.tensor;
  * {@code torch.optim.SGD}, {@code torch.optim.Adam} and {@code torch.optim.AdamW}, element by
  * element. All tensors are float32, contiguous, of one shape, and belong to this backend; the
  * gradient is only read.
+ *
+ * <p>What changes from step to step (the learning rate, and with Adam the bias corrections of the
+ * step count) is not an argument but a small float32 tensor of <em>step scalars</em> on the
+ * backend, read by the update when it runs. The optimizer rewrites that tensor before each step
+ * ({@link #sgdScalars}, {@link #adamScalars}); the update op itself is then the same call every
+ * step, so a device may record it once (a CUDA graph) and replay it.
  */
 public interface OptimizerSteps {
+    /** Length of SGD's step scalars: {@code {lr}}. */
+    int SGD_SCALARS = 1;
+    /** Length of Adam's step scalars: {@code {lr / (1 - beta1^t), sqrt(1 - beta2^t), shrink}}. */
+    int ADAM_SCALARS = 3;
+
+    /** Writes SGD's step scalars for rate {@code lr} into {@code out[0 .. SGD_SCALARS)}. */
+    static void sgdScalars(float lr, float[] out) {
+        out[0] = lr;
+    }
+
+    /**
+     * Writes Adam's step scalars for rate {@code lr} at update {@code step} (counting from 1) into
+     * {@code out[0 .. ADAM_SCALARS)}: the step size {@code lr / (1 - beta1^t)} and
+     * {@code sqrt(1 - beta2^t)}, both computed in double precision and rounded once to float, and
+     * the AdamW shrink factor {@code 1 - lr * weightDecay} in float (1 for Adam).
+     */
+    static void adamScalars(float lr, float beta1, float beta2, float weightDecay, boolean decoupled, long step,
+                            float[] out) {
+        if (step < 1) {
+            throw new IllegalArgumentException("adam step counts from 1, got " + step);
+        }
+        out[0] = (float) (lr / (1 - Math.pow(beta1, step)));
+        out[1] = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        out[2] = decoupled ? 1f - lr * weightDecay : 1f;
+    }
+
     /**
      * Stochastic gradient descent with optional momentum (PyTorch's {@code SGD}):
      *
@@ -22,15 +54,16 @@ public interface OptimizerSteps {
      * @param param the parameter {@code p}, updated in place
      * @param grad the gradient {@code g}, read only
      * @param momentumBuffer {@code buf}, updated in place; may be null when {@code momentum == 0}
+     * @param scalars float32 {@code [SGD_SCALARS]}: {@code lr}, as {@link #sgdScalars} writes it
      * @param firstStep whether {@code buf} is being set for the first time (its contents are then
      *     ignored), as PyTorch does when the buffer does not yet exist
      */
-    void sgd(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
+    void sgd(Tensor param, Tensor grad, Tensor momentumBuffer, Tensor scalars, float momentum, float dampening,
              boolean nesterov, float weightDecay, boolean firstStep);
 
     /**
      * Adam with bias correction as in Kingma and Ba (PyTorch's {@code Adam}, or {@code AdamW} when
-     * {@code decoupled}), for the {@code step}-th update ({@code t = step >= 1}):
+     * {@code decoupled}), for the {@code t}-th update ({@code t >= 1}):
      *
      * <pre>
      * if decoupled: p = p * (1 - lr * weightDecay)        (AdamW)
@@ -43,12 +76,14 @@ public interface OptimizerSteps {
      * </pre>
      *
      * As PyTorch does, the last line is evaluated as
-     * {@code p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)}, with the two
-     * bias corrections computed in double precision once per call.
+     * {@code p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)}; {@code lr} and
+     * {@code t} enter only through the step scalars.
      *
      * @param m the first-moment estimate ({@code exp_avg}), updated in place
      * @param v the second-moment estimate ({@code exp_avg_sq}), updated in place
+     * @param scalars float32 {@code [ADAM_SCALARS]}, as {@link #adamScalars} writes them for this
+     *     {@code lr}, {@code t}, {@code weightDecay} and {@code decoupled}
      */
-    void adam(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
-              float weightDecay, boolean decoupled, long step);
+    void adam(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
+              float weightDecay, boolean decoupled);
 }

@@ -45,6 +45,11 @@ import java.util.Map;
  *
  * <p>Loss and accuracy are read back from the backend every {@code readEvery} steps (every step on
  * the CPU, where reading costs nothing; sparsely on a GPU, where it would stall the stream).
+ *
+ * <p>A step is a host part (stage the batch's indices, write the optimizer's step scalars) and a
+ * device part (gather, forward, loss, backward, update) that reads everything that changes from
+ * device memory, so that on CUDA it is captured once per epoch as a CUDA graph and replayed
+ * ({@link StepGraphs}; {@link TrainingOptions#cudaGraph()}).
  */
 public final class Trainer implements AutoCloseable {
     private final Backend backend;
@@ -56,6 +61,10 @@ public final class Trainer implements AutoCloseable {
     private final SoftmaxCrossEntropy loss;
     private final Arena arena = Arena.ofConfined();
     private Optimizer optimizer;
+    /** The batch being trained on, and what its step produced (the same buffers at every step of a size). */
+    private Batch current;
+    private Tensor stepLogits;
+    private Tensor stepLoss;
 
     public Trainer(Backend backend, TrainingOptions options, Normalization normalization, PrintWriter out,
                    ProgressReporter progress) {
@@ -64,6 +73,7 @@ public final class Trainer implements AutoCloseable {
         this.normalization = normalization;
         this.out = out;
         this.progress = progress;
+        TensorFloat32Option.apply(backend, options.tf32(), out);
         this.model = options.architecture().build(backend, options.convAlgorithm(), options.seed());
         this.loss = new SoftmaxCrossEntropy(backend);
     }
@@ -127,12 +137,15 @@ public final class Trainer implements AutoCloseable {
             MemorySegment lossHost = arena.allocate(Float.BYTES, 64);
             MemorySegment predictedHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
             MemorySegment labelsHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
-            try (Tensor predicted = backend.allocate(DType.I32, Shape.of(options.batchSize()))) {
+            try (Tensor predicted = backend.allocate(DType.I32, Shape.of(options.batchSize()));
+                 StepGraphs graphs = new StepGraphs(backend.graphCapture(), options.cudaGraph(),
+                         () -> deviceStep(loader), out)) {
                 long runStart = System.nanoTime();
                 int lastEpoch = options.stopAfterEpoch() > 0 ? options.stopAfterEpoch() : options.epochs();
                 for (int epoch = firstEpoch; epoch <= lastEpoch && targetEpoch == 0; epoch++) {
                     long start = System.nanoTime();
                     long waitsBefore = backend.hostWaits();
+                    long replaysBefore = graphs.replays();
                     int reads = 0;
                     progress.startEpoch(epoch, options.epochs(), (long) batches * options.batchSize());
                     loader.startEpoch(epoch);
@@ -142,16 +155,14 @@ public final class Trainer implements AutoCloseable {
                     int lossReads = 0;
                     double lastRate = optimizer.learningRate();
                     for (int b = 0; b < batches; b++) {
-                        Batch batch = loader.batch(b);
-                        Tensor logits = model.forward(batch.images(), Mode.TRAINING);
-                        Tensor lossValue = loss.forward(logits, batch.labels());
-                        // The input image needs no gradient: the first layer stores its parameter gradients only.
-                        model.backwardParameters(loss.backward());
+                        Batch batch = loader.stage(b);
+                        current = batch;
                         lastRate = optimizer.learningRate();
-                        optimizer.step();
+                        optimizer.prepareStep();
+                        graphs.run(batch.size());
                         if (b % readEvery == 0 || b == batches - 1) {
-                            backend.reductions().argmax(logits, 1, predicted);
-                            backend.copyToHost(lossValue, lossHost);
+                            backend.reductions().argmax(stepLogits, 1, predicted);
+                            backend.copyToHost(stepLoss, lossHost);
                             backend.copyToHost(predicted, predictedHost);
                             backend.copyToHost(batch.labels(), labelsHost);
                             lossSum += lossHost.get(ValueLayout.JAVA_FLOAT, 0);
@@ -168,11 +179,15 @@ public final class Trainer implements AutoCloseable {
                         }
                     }
                     backend.synchronize();
+                    // The evaluations below may reallocate the model's buffers (another batch size).
+                    graphs.invalidate();
                     if (!cpu) {
                         // Each read of loss and accuracy waits three times (copyToHost), the epoch's end once,
-                        // uploading the epoch order a few times: anything beyond is a step that stalls the GPU.
-                        out.printf(Locale.ROOT, "epoch %d: %d host waits in %d steps (%d loss reads)%n", epoch,
-                                backend.hostWaits() - waitsBefore, batches, reads);
+                        // uploading the epoch order a few times, and a graph capture once: anything beyond is
+                        // a step that stalls the GPU.
+                        out.printf(Locale.ROOT, "epoch %d: %d host waits in %d steps (%d loss reads, %d steps as"
+                                + " CUDA graph launches)%n", epoch, backend.hostWaits() - waitsBefore, batches, reads,
+                                graphs.replays() - replaysBefore);
                         out.flush();
                     }
                     double trainSeconds = (System.nanoTime() - start) / 1e9;
@@ -212,6 +227,19 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return new Result(history, split, trainingSeconds, targetEpoch, lastTestAccuracy);
+    }
+
+    /**
+     * The device part of a step on the staged batch: only backend ops, the same ones every step of a
+     * batch size, so that {@link StepGraphs} can record it. The input image needs no gradient: the
+     * first layer stores its parameter gradients only.
+     */
+    private void deviceStep(BatchLoader loader) {
+        loader.assembleStaged();
+        stepLogits = model.forward(current.images(), Mode.TRAINING);
+        stepLoss = loss.forward(stepLogits, current.labels());
+        model.backwardParameters(loss.backward());
+        optimizer.applyStep();
     }
 
     /** Loads the checkpoint's model and optimizer state; returns the epoch it finished. */

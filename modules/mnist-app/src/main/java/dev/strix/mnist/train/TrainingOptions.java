@@ -15,12 +15,14 @@ import java.nio.file.Path;
  * @param targetAccuracy     stop after the first epoch whose test accuracy reaches this fraction (0: run every epoch)
  * @param stopAfterEpoch     stop after this epoch although the schedule covers {@code epochs} (0: run them all);
  *                           a later {@code --resume} continues exactly where it stopped
+ * @param tf32               let a GPU round float32 GEMM and convolution inputs to TF32 (false: strict float32)
+ * @param cudaGraph          capture the training step as a CUDA graph and replay it, where the backend can
  */
 public record TrainingOptions(Architectures architecture, int epochs, int batchSize, String optimizer,
                               double learningRate, String schedule, double weightDecay, boolean augment,
                               ConvAlgorithm convAlgorithm, long seed, double validationFraction, int limitBatches,
                               Path checkpointDir, boolean resume, Path reportDir, double targetAccuracy,
-                              int stopAfterEpoch) {
+                              int stopAfterEpoch, boolean tf32, boolean cudaGraph) {
     public TrainingOptions {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
@@ -49,8 +51,22 @@ public record TrainingOptions(Architectures architecture, int epochs, int batchS
         }
     }
 
+    /** These options with TF32 on or off. */
+    public TrainingOptions withTf32(boolean on) {
+        return new TrainingOptions(architecture, epochs, batchSize, optimizer, learningRate, schedule, weightDecay,
+                augment, convAlgorithm, seed, validationFraction, limitBatches, checkpointDir, resume, reportDir,
+                targetAccuracy, stopAfterEpoch, on, cudaGraph);
+    }
+
+    /** These options with CUDA graphs on or off. */
+    public TrainingOptions withCudaGraph(boolean on) {
+        return new TrainingOptions(architecture, epochs, batchSize, optimizer, learningRate, schedule, weightDecay,
+                augment, convAlgorithm, seed, validationFraction, limitBatches, checkpointDir, resume, reportDir,
+                targetAccuracy, stopAfterEpoch, tf32, on);
+    }
+
     public static TrainingOptions defaults() {
         return new TrainingOptions(Architectures.DEFAULT, 15, 128, "adam", 3e-3, "restarts", 0, true,
-                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null, 0, 0);
+                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null, 0, 0, false, true);
     }
 }

@@ -22,10 +22,12 @@ final class CpuOptimizerSteps implements OptimizerSteps {
     private static final long MIN_PER_TASK = 1 << 15;
 
     @Override
-    public void sgd(Tensor param, Tensor grad, Tensor momentumBuffer, float lr, float momentum, float dampening,
+    public void sgd(Tensor param, Tensor grad, Tensor momentumBuffer, Tensor scalars, float momentum, float dampening,
                     boolean nesterov, float weightDecay, boolean firstStep) {
         check(param, param, "sgd parameter");
         check(grad, param, "sgd gradient");
+        checkScalars(scalars, SGD_SCALARS, "sgd step scalars");
+        float lr = scalar(scalars, 0);
         boolean useMomentum = momentum != 0f;
         if (useMomentum) {
             if (momentumBuffer == null) {
@@ -74,15 +76,13 @@ final class CpuOptimizerSteps implements OptimizerSteps {
     }
 
     @Override
-    public void adam(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
-                     float weightDecay, boolean decoupled, long step) {
+    public void adam(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
+                     float weightDecay, boolean decoupled) {
         check(param, param, "adam parameter");
         check(grad, param, "adam gradient");
         check(m, param, "adam first moment (exp_avg)");
         check(v, param, "adam second moment (exp_avg_sq)");
-        if (step < 1) {
-            throw new IllegalArgumentException("adam step counts from 1, got " + step);
-        }
+        checkScalars(scalars, ADAM_SCALARS, "adam step scalars");
         MemorySegment p = param.storage().segment();
         MemorySegment g = grad.storage().segment();
         MemorySegment ms = m.storage().segment();
@@ -91,9 +91,9 @@ final class CpuOptimizerSteps implements OptimizerSteps {
         long g0 = grad.offset();
         long m0 = m.offset();
         long v0 = v.offset();
-        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
-        float correction2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
-        float shrink = decoupled ? 1f - lr * weightDecay : 1f;
+        float stepSize = scalar(scalars, 0);
+        float correction2Sqrt = scalar(scalars, 1);
+        float shrink = scalar(scalars, 2);
         float l2 = decoupled ? 0f : weightDecay;
         float mix1 = 1f - beta1;
         float mix2 = 1f - beta2;
@@ -131,6 +131,25 @@ final class CpuOptimizerSteps implements OptimizerSteps {
                 p.setAtIndex(FLOAT, p0 + i, pv * shrink - mv / denom * stepSize);
             }
         });
+    }
+
+    /** Float32 {@code [length]} in host memory, or a message naming the operand. */
+    private static void checkScalars(Tensor t, int length, String what) {
+        if (t == null) {
+            throw new IllegalArgumentException(what + ": need a float32 [" + length + "] tensor, got null");
+        }
+        t.requireDType(DType.F32, what);
+        if (!t.storage().isHost()) {
+            throw new IllegalArgumentException(what + ": tensor lives on backend '" + t.backend().name()
+                    + "', not cpu");
+        }
+        if (t.rank() != 1 || t.dim(0) != length || !t.isContiguous()) {
+            throw new IllegalArgumentException(what + " must be a contiguous float32 [" + length + "], got " + t);
+        }
+    }
+
+    private static float scalar(Tensor scalars, int i) {
+        return scalars.storage().segment().getAtIndex(FLOAT, scalars.offset() + i);
     }
 
     /** Float32, host memory, contiguous, and the parameter's shape, or a message naming the operand. */

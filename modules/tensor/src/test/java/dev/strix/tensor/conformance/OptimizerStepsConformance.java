@@ -3,6 +3,7 @@ package dev.strix.tensor.conformance;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,7 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * SGD and Adam updates against the update rules evaluated in double precision in the test, over
  * three consecutive steps (so the state carried between steps is checked too), on a length that
- * leaves a scalar tail and on one large enough to be split across threads.
+ * leaves a scalar tail and on one large enough to be split across threads. The rate and step count
+ * reach the ops through a tensor of step scalars rewritten before each step, as the optimizers do.
  */
 public abstract class OptimizerStepsConformance extends BackendConformance {
     private static final int SMALL = 1003;
@@ -46,13 +48,16 @@ public abstract class OptimizerStepsConformance extends BackendConformance {
             float[][] grads = gradients(n);
             double[] p = toDouble(p0);
             double[] buf = new double[n];
+            float[] scalars = new float[OptimizerSteps.SGD_SCALARS];
             try (Tensor param = tensor(p0, n); Tensor grad = tensor(new float[n], n);
-                 Tensor buffer = tensor(new float[n], n)) {
+                 Tensor buffer = tensor(new float[n], n); Tensor stepScalars = tensor(scalars, scalars.length)) {
                 // Garbage in the buffer before the first step must be ignored.
                 buffer.fill(Float.NaN);
                 for (int step = 0; step < 3; step++) {
                     grad.copyFrom(grads[step]);
-                    backend().optimizerSteps().sgd(param, grad, momentum == 0f ? null : buffer, lr, momentum,
+                    OptimizerSteps.sgdScalars(lr, scalars);
+                    stepScalars.copyFrom(scalars);
+                    backend().optimizerSteps().sgd(param, grad, momentum == 0f ? null : buffer, stepScalars, momentum,
                             dampening, nesterov, weightDecay, step == 0);
                     for (int i = 0; i < n; i++) {
                         double d = grads[step][i] + (double) weightDecay * p[i];
@@ -85,12 +90,16 @@ public abstract class OptimizerStepsConformance extends BackendConformance {
             double[] p = toDouble(p0);
             double[] m = new double[n];
             double[] v = new double[n];
+            float[] scalars = new float[OptimizerSteps.ADAM_SCALARS];
             try (Tensor param = tensor(p0, n); Tensor grad = tensor(new float[n], n);
-                 Tensor tm = tensor(new float[n], n); Tensor tv = tensor(new float[n], n)) {
+                 Tensor tm = tensor(new float[n], n); Tensor tv = tensor(new float[n], n);
+                 Tensor stepScalars = tensor(scalars, scalars.length)) {
                 for (int step = 1; step <= 3; step++) {
                     grad.copyFrom(grads[step - 1]);
-                    backend().optimizerSteps().adam(param, grad, tm, tv, lr, beta1, beta2, eps, weightDecay,
-                            decoupled, step);
+                    OptimizerSteps.adamScalars(lr, beta1, beta2, weightDecay, decoupled, step, scalars);
+                    stepScalars.copyFrom(scalars);
+                    backend().optimizerSteps().adam(param, grad, tm, tv, stepScalars, beta1, beta2, eps, weightDecay,
+                            decoupled);
                     for (int i = 0; i < n; i++) {
                         double g = grads[step - 1][i];
                         if (decoupled) {
@@ -121,9 +130,10 @@ public abstract class OptimizerStepsConformance extends BackendConformance {
         float[] g = randomFloats(64);
         try (Tensor a = tensor(p0, 64); Tensor b = tensor(p0, 64); Tensor grad = tensor(g, 64);
              Tensor ma = tensor(new float[64], 64); Tensor va = tensor(new float[64], 64);
-             Tensor mb = tensor(new float[64], 64); Tensor vb = tensor(new float[64], 64)) {
-            backend().optimizerSteps().adam(a, grad, ma, va, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, false, 1);
-            backend().optimizerSteps().adam(b, grad, mb, vb, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, true, 1);
+             Tensor mb = tensor(new float[64], 64); Tensor vb = tensor(new float[64], 64);
+             Tensor l2 = adamScalars(0.1f, 0.5f, false, 1); Tensor decoupled = adamScalars(0.1f, 0.5f, true, 1)) {
+            backend().optimizerSteps().adam(a, grad, ma, va, l2, 0.9f, 0.999f, 1e-8f, 0.5f, false);
+            backend().optimizerSteps().adam(b, grad, mb, vb, decoupled, 0.9f, 0.999f, 1e-8f, 0.5f, true);
             float[] fa = a.toFloatArray();
             float[] fb = b.toFloatArray();
             int differing = 0;
@@ -139,19 +149,33 @@ public abstract class OptimizerStepsConformance extends BackendConformance {
     void badOperandsAreRefused() {
         try (Tensor p = tensor(randomFloats(12), 3, 4); Tensor g = tensor(randomFloats(12), 3, 4);
              Tensor wrong = tensor(randomFloats(12), 4, 3); Tensor m = tensor(new float[12], 3, 4);
-             Tensor v = tensor(new float[12], 3, 4); Tensor wide = tensor(randomFloats(24), 3, 8)) {
+             Tensor v = tensor(new float[12], 3, 4); Tensor wide = tensor(randomFloats(24), 3, 8);
+             Tensor rate = tensor(new float[] {0.1f}, 1); Tensor adam = adamScalars(0.1f, 0f, false, 1)) {
             var steps = backend().optimizerSteps();
             assertThrows(IllegalArgumentException.class,
-                    () -> steps.sgd(p, wrong, null, 0.1f, 0f, 0f, false, 0f, true), "gradient shape");
+                    () -> steps.sgd(p, wrong, null, rate, 0f, 0f, false, 0f, true), "gradient shape");
             assertThrows(IllegalArgumentException.class,
-                    () -> steps.sgd(p, g, null, 0.1f, 0.9f, 0f, false, 0f, true), "missing momentum buffer");
+                    () -> steps.sgd(p, g, null, rate, 0.9f, 0f, false, 0f, true), "missing momentum buffer");
             assertThrows(IllegalArgumentException.class,
-                    () -> steps.adam(p, g, m, wrong, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, false, 1), "moment shape");
+                    () -> steps.sgd(p, g, null, adam, 0f, 0f, false, 0f, true), "SGD given Adam's three scalars");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.sgd(p, g, null, null, 0f, 0f, false, 0f, true), "no step scalars");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.adam(p, g, m, wrong, adam, 0.9f, 0.999f, 1e-8f, 0f, false), "moment shape");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.adam(p, g, m, v, rate, 0.9f, 0.999f, 1e-8f, 0f, false), "Adam given SGD's one scalar");
             Tensor strided = wide.slice(1, 0, 8, 2);
             assertThrows(IllegalArgumentException.class,
-                    () -> steps.adam(strided, g, m, v, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, false, 1), "non-contiguous");
+                    () -> steps.adam(strided, g, m, v, adam, 0.9f, 0.999f, 1e-8f, 0f, false), "non-contiguous");
             assertThrows(IllegalArgumentException.class,
-                    () -> steps.adam(p, g, m, v, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, false, 0), "step 0");
+                    () -> OptimizerSteps.adamScalars(0.1f, 0.9f, 0.999f, 0f, false, 0, new float[3]), "step 0");
         }
+    }
+
+    /** Adam's step scalars for rate {@code lr}, betas (0.9, 0.999), at update {@code step}, on the backend. */
+    private Tensor adamScalars(float lr, float weightDecay, boolean decoupled, long step) {
+        float[] s = new float[OptimizerSteps.ADAM_SCALARS];
+        OptimizerSteps.adamScalars(lr, 0.9f, 0.999f, weightDecay, decoupled, step, s);
+        return tensor(s, s.length);
     }
 }
