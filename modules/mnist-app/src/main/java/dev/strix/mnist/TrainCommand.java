@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 /** {@code train}: trains a model, then reports its test-set accuracy. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a CNN on MNIST (or Fashion-MNIST) and report its test accuracy.",
-            "Defaults reach 99.6% MNIST test accuracy: the default model, Adam with cosine warm restarts,",
+            "Defaults reach 99.6%% MNIST test accuracy: the default model, Adam with cosine warm restarts,",
             "augmentation on, 15 epochs."})
 final class TrainCommand implements Callable<Integer> {
     @Spec
