@@ -132,6 +132,7 @@ final class CudaBlas implements Blas, AutoCloseable {
                     pSecond, call.secondFit().ld(), call.second().batchStride(), beta,
                     pC, call.ldc(), call.c().batchStride(), batch), "cublasSgemmStridedBatched");
         }
+        backend.context().queued();
     }
 
     /** op(X) of a 2-D or 3-D tensor as a logical matrix: a transpose only swaps the two strides. */
