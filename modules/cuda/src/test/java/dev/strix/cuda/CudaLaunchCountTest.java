@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Backend#deviceLaunches()} on the GPU: each kernel launch, library call, device copy or
  * memset, and graph replay counts exactly one; ops recorded into a graph count none. And the
- * multi-tensor optimizer update is one launch for any number of parameters. Skipped, with the
+ * multi-tensor optimizer update is one launch for any number of parameters, a batch-summed GEMM
+ * two for any batch. Skipped, with the
  * reason, where there is no GPU.
  */
 class CudaLaunchCountTest {
@@ -56,6 +57,20 @@ class CudaLaunchCountTest {
             Tensor[] made = new Tensor[1];
             assertEquals(1, launches(() -> made[0] = cuda.allocate(DType.F32, Shape.of(4))), "allocation (zero memset)");
             made[0].close();
+        }
+    }
+
+    @Test
+    void aConvolutionWeightGradientOverTheBatchIsTwoLaunches() {
+        // The im2col path's dW = sum_n dZ[n] columns[n]^T for 128 samples of the reference network's
+        // second convolution: one batched GEMM and one summing kernel, not 128 GEMMs.
+        try (Tensor dz = cuda.allocate(DType.F32, Shape.of(128, 64, 121));
+             Tensor columns = cuda.allocate(DType.F32, Shape.of(128, 288, 121));
+             Tensor dw = cuda.allocate(DType.F32, Shape.of(64, 288))) {
+            Runnable gradient = () -> cuda.blas().gemmBatchSum(false, true, 1f, dz, columns, 0f, dw);
+            gradient.run();
+            assertEquals(2, launches(gradient), "batch sum once its buffer is sized");
+            cuda.synchronize();
         }
     }
 
