@@ -348,7 +348,10 @@ public final class CudaBackend implements Backend {
         return context.waits();
     }
 
-    /** Kernel launches, cuBLAS and cuDNN calls, device copies and memsets, graph launches (see {@link CudaContext#queued}). */
+    /**
+     * Kernel launches, cuBLAS and cuDNN calls, device copies and memsets, graph launches (see
+     * {@link CudaContext#queued}).
+     */
     @Override
     public long deviceLaunches() {
         return context.launches();

@@ -124,7 +124,8 @@ final class CudaOptimizerSteps implements OptimizerSteps {
             KernelParams p = kernels.params().pointer(g.tableAddress()).i32(g.tableCount());
             p.pointer(CudaBackend.address(scalars)).f32(decoupled ? 0f : weightDecay);
             p.f32(beta1).f32(beta2).f32(1f - beta1).f32(1f - beta2).f32(eps);
-            kernels.launchBlocks(adamAllKernel, CudaKernels.blocksFor(g.blocks()), CudaKernels.THREADS, "adam_step_all");
+            kernels.launchBlocks(adamAllKernel, CudaKernels.blocksFor(g.blocks()), CudaKernels.THREADS,
+                    "adam_step_all");
         }
     }
 

@@ -59,7 +59,8 @@ final class CudaParameterGroup extends ParameterGroup {
                 blockStart[t + 1] = blockStart[t] + (size + CudaKernels.THREADS - 1) / CudaKernels.THREADS;
                 host.setAtIndex(ValueLayout.JAVA_LONG, n + 1 + t, size);
                 for (int role = 0; role < roles; role++) {
-                    host.setAtIndex(ValueLayout.JAVA_LONG, 2L * n + 1 + (long) role * n + t, CudaBackend.address(role(role, i)));
+                    host.setAtIndex(ValueLayout.JAVA_LONG, 2L * n + 1 + (long) role * n + t,
+                            CudaBackend.address(role(role, i)));
                 }
                 t++;
             }

@@ -55,7 +55,8 @@ class CudaLaunchCountTest {
             assertEquals(1, launches(() -> cuda.blas().gemm(false, false, 1f, a, b, 0f, c)), "gemm (one cuBLAS call)");
             assertEquals(1, launches(() -> b.copyFrom(new float[64])), "upload");
             Tensor[] made = new Tensor[1];
-            assertEquals(1, launches(() -> made[0] = cuda.allocate(DType.F32, Shape.of(4))), "allocation (zero memset)");
+            assertEquals(1, launches(() -> made[0] = cuda.allocate(DType.F32, Shape.of(4))),
+                    "allocation (one zero memset)");
             made[0].close();
         }
     }

@@ -192,11 +192,13 @@ class CudaOptimizerStepsTest {
         try (Tensor allBig = cuda.allocate(DType.F32, Shape.of(big));
              Tensor eachSmall = Tensor.of(cuda, new float[] {1f, 2f, 3f}, 3);
              Tensor allSmall = Tensor.of(cuda, new float[] {1f, 2f, 3f}, 3);
-             Tensor gradBig = cuda.allocate(DType.F32, Shape.of(big)); Tensor gradSmall = Tensor.of(cuda, new float[] {1f, 1f, 1f}, 3);
+             Tensor gradBig = cuda.allocate(DType.F32, Shape.of(big));
+             Tensor gradSmall = Tensor.of(cuda, new float[] {1f, 1f, 1f}, 3);
              Tensor rate = Tensor.of(cuda, new float[] {0.5f}, 1)) {
             gradBig.fill(2f);
             var steps = cuda.optimizerSteps();
-            try (ParameterGroup group = steps.group(List.of(allBig, allSmall), List.of(gradBig, gradSmall), List.of())) {
+            try (ParameterGroup group = steps.group(List.of(allBig, allSmall), List.of(gradBig, gradSmall),
+                    List.of())) {
                 steps.sgdAll(group, rate, 0f, 0f, false, 0f, true);
             }
             steps.sgd(eachSmall, gradSmall, null, rate, 0f, 0f, false, 0f, true);

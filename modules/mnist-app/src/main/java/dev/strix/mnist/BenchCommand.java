@@ -86,12 +86,17 @@ final class BenchCommand implements Callable<Integer> {
                 graphs.run(batchSize);
             }
             backend.synchronize();
-            // One step op by op, counted: what a step costs in launches without a graph.
-            long countedFrom = backend.deviceLaunches();
-            adam.prepareStep();
-            long uploads = backend.deviceLaunches() - countedFrom;
-            deviceStep(net, loss, adam, images, labels);
-            long stepOps = backend.deviceLaunches() - countedFrom - uploads;
+            // One step op by op, counted: what a step costs in launches without a graph (run twice when
+            // there was no warm-up, since a first step also allocates its buffers and state).
+            long uploads = 0;
+            long stepOps = 0;
+            for (int i = warmup > 0 ? 1 : 0; i < 2; i++) {
+                long countedFrom = backend.deviceLaunches();
+                adam.prepareStep();
+                uploads = backend.deviceLaunches() - countedFrom;
+                deviceStep(net, loss, adam, images, labels);
+                stepOps = backend.deviceLaunches() - countedFrom - uploads;
+            }
             backend.synchronize();
             long waitsBefore = backend.hostWaits();
             long launchesBefore = backend.deviceLaunches();
