@@ -103,3 +103,23 @@ extern "C" __global__ void argmax_f32(StridedShape kept, long long outputs, cons
         out[strix_at(ok, coord, kept.rank)] = best;
     }
 }
+
+// gemm_batch_sum: the second half of Blas.gemmBatchSum on the GPU. The first half, one
+// strided-batched cuBLAS GEMM, wrote each sample's product alpha * op(A[b]) op(B[b]) into
+// w [batch, rows, cols] (contiguous); this adds them up in sample order, in double precision as the
+// other reductions, and adds beta * c, rounding once (c is not read when beta == 0):
+//   c[r, s] = beta * c[r, s] + sum_b w[b, r, s]
+// c is a 2-D view: its first element at `c`, element strides cRow and cCol. One thread per element of
+// c, so consecutive threads read consecutive words of each w[b].
+extern "C" __global__ void gemm_batch_sum(const float* w, long long batch, int rows, int cols, float* c,
+                                          long long cRow, long long cCol, float beta) {
+    const long long elements = (long long)rows * cols;
+    STRIX_FOR_EACH(i, elements) {
+        double acc = 0.0;
+        for (long long b = 0; b < batch; b++) {
+            acc += (double)w[b * elements + i];
+        }
+        float* at = c + (i / cols) * cRow + (i % cols) * cCol;
+        *at = beta == 0.0f ? (float)acc : (float)((double)beta * (double)*at + acc);
+    }
+}

@@ -325,7 +325,7 @@ else
   fi
 
   run_stage bench-128 45 15 strix_mnist bench --device "$device" --model reference --batch-size 128 "${bench_args[@]}"
-  figures bench-128 'training:|inference:|host waits' 4
+  figures bench-128 'training:|inference:|host waits|launches:' 5
   tail_on_failure bench-128
 
   run_stage strix-epoch 60 20 strix_mnist train --device "$device" --data-dir "$data" --model reference \
@@ -351,7 +351,7 @@ fi
 if [ -z "$gate" ]; then
   run_stage bench-1024 45 15 strix_mnist bench --device "$device" --model reference --batch-size 1024 \
     "${bench_args[@]}"
-  figures bench-1024 'training:|inference:|host waits' 4
+  figures bench-1024 'training:|inference:|host waits|launches:' 5
   tail_on_failure bench-1024
 
   # bench_conv DEVICE BENCH_ARGS...: the bench once per convolution algorithm.
@@ -366,7 +366,7 @@ if [ -z "$gate" ]; then
   }
   export -f bench_conv
   run_stage bench-conv 90 20 bench_conv "$device" "${bench_args[@]}"
-  figures bench-conv '^== |training:|inference:' 6
+  figures bench-conv '^== |training:|inference:|launches:' 8
   tail_on_failure bench-conv
 
   # bench_modes DEVICE BENCH_ARGS...: the batch-128 bench with the step run op by op, and with TF32.
@@ -381,7 +381,7 @@ if [ -z "$gate" ]; then
   }
   export -f bench_modes
   run_stage bench-modes 60 20 bench_modes "$device" "${bench_args[@]}"
-  figures bench-modes '^== |^--tf32|training:|host waits' 8
+  figures bench-modes '^== |^--tf32|training:|host waits|launches:' 10
   tail_on_failure bench-modes
 
   # conv_jmh DEVICE: the JMH convolution benchmark (CudaConvReport: no fork, short iterations), its

@@ -103,10 +103,12 @@ public final class CudaBackend implements Backend {
 
     void startCapture() {
         capturing = true;
+        context.recording(true);
     }
 
     void endCapture() {
         capturing = false;
+        context.recording(false);
     }
 
     /** Fails with the reason when {@code what} happens while a CUDA graph is being captured. */
@@ -140,6 +142,7 @@ public final class CudaBackend implements Backend {
             pointer = out.get(ValueLayout.JAVA_LONG, 0);
         }
         check(CudaDriver.cuMemsetD8Async(pointer, (byte) 0, bytes, context.stream()), "cuMemsetD8Async");
+        context.queued();
         return Tensor.owning(new CudaStorage(this, pointer, bytes), dtype, shape);
     }
 
@@ -235,6 +238,7 @@ public final class CudaBackend implements Backend {
         if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous()) {
             check(CudaDriver.cuMemcpyDtoDAsync_v2(address(dst), address(src), byteCount(src), context.stream()),
                     "cuMemcpyDtoDAsync_v2");
+            context.queued();
             return;
         }
         StridedLayout walk = StridedLayout.of("copy", src, dst);
@@ -268,6 +272,7 @@ public final class CudaBackend implements Backend {
                 case F32 -> check(CudaDriver.cuMemsetD32Async(address(dst), Float.floatToRawIntBits(value), dst.size(),
                         context.stream()), "cuMemsetD32Async");
             }
+            context.queued();
             return;
         }
         StridedLayout walk = StridedLayout.of("fill", dst);
@@ -299,6 +304,7 @@ public final class CudaBackend implements Backend {
         synchronized (staging) {
             MemorySegment host = src.isNative() ? src : staging.copyOf(src, bytes);
             check(CudaDriver.cuMemcpyHtoDAsync_v2(address(dst), host, bytes, context.stream()), "cuMemcpyHtoDAsync_v2");
+            context.queued();
         }
     }
 
@@ -315,6 +321,7 @@ public final class CudaBackend implements Backend {
         synchronized (staging) {
             MemorySegment host = dst.isNative() ? dst : staging.buffer(bytes);
             check(CudaDriver.cuMemcpyDtoHAsync_v2(host, address(src), bytes, context.stream()), "cuMemcpyDtoHAsync_v2");
+            context.queued();
             context.synchronize();
             if (!dst.isNative()) {
                 MemorySegment.copy(host, 0, dst, 0, bytes);
@@ -339,6 +346,15 @@ public final class CudaBackend implements Backend {
     @Override
     public long hostWaits() {
         return context.waits();
+    }
+
+    /**
+     * Kernel launches, cuBLAS and cuDNN calls, device copies and memsets, graph launches (see
+     * {@link CudaContext#queued}).
+     */
+    @Override
+    public long deviceLaunches() {
+        return context.launches();
     }
 
     @Override

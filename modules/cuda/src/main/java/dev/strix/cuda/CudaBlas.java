@@ -5,6 +5,7 @@ import static dev.strix.cuda.CudaErrors.checkCublas;
 import dev.strix.bindings.cublas.Cublas;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,13 +20,23 @@ import java.lang.foreign.ValueLayout;
  * bits than the data type has, so SGEMM keeps float32 products); {@link #tensorFloat32} switches to
  * {@code CUBLAS_TF32_TENSOR_OP_MATH}, where SGEMM may round its inputs to TF32 on tensor cores.
  * ({@code NVIDIA_TF32_OVERRIDE=0} in the environment disables TF32 even then.)
+ *
+ * <p>{@link #gemmBatchSum} (a convolution's weight gradient over the batch) is two launches, not one
+ * GEMM per sample: one strided-batched GEMM into a reused buffer of per-sample products, then one
+ * kernel that sums them in sample order ({@code gemm_batch_sum} in cuda-src/reduce.cu).
  */
 final class CudaBlas implements Blas, AutoCloseable {
+    /** Most floats of per-sample products that {@link #gemmBatchSum} keeps at once (32 MiB). */
+    static final long BATCH_SUM_BUDGET = 1L << 23;
+
     private final CudaBackend backend;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment handle;
     private final MemorySegment alpha;
     private final MemorySegment beta;
+    private final MemorySegment batchSumKernel;
+    /** The per-sample products of {@link #gemmBatchSum}: sized on first use, grown when needed, reused. */
+    private Tensor products;
 
     CudaBlas(CudaBackend backend) {
         this.backend = backend;
@@ -38,6 +49,7 @@ final class CudaBlas implements Blas, AutoCloseable {
         checkCublas(Cublas.cublasSetPointerMode_v2(handle, Cublas.CUBLAS_POINTER_MODE_HOST()), "cublasSetPointerMode_v2");
         this.alpha = arena.allocate(ValueLayout.JAVA_FLOAT);
         this.beta = arena.allocate(ValueLayout.JAVA_FLOAT);
+        this.batchSumKernel = backend.kernels().function("gemm_batch_sum");
     }
 
     /** Strict float32 products ({@code false}) or TF32 tensor-core products ({@code true}). */
@@ -112,6 +124,49 @@ final class CudaBlas implements Blas, AutoCloseable {
         }
     }
 
+    /**
+     * {@code C = alpha * sum_b op(A[b]) op(B[b]) + beta * C} as one strided-batched GEMM of the
+     * samples into a buffer of per-sample products and one summing kernel: two launches for the whole
+     * batch (for more samples than {@link #BATCH_SUM_BUDGET} floats of products hold, two per group of
+     * samples that fit).
+     */
+    @Override
+    public synchronized void gemmBatchSum(boolean transposeA, boolean transposeB, float alphaValue, Tensor a,
+                                          Tensor b, float betaValue, Tensor c) {
+        check(a, "gemmBatchSum A");
+        check(b, "gemmBatchSum B");
+        check(c, "gemmBatchSum C");
+        Blas.checkBatchSum(transposeA, transposeB, a, b, c);
+        if (c.size() == 0) {
+            return;
+        }
+        int batch = a.dim(0);
+        int m = c.dim(0);
+        int n = c.dim(1);
+        long perSample = (long) m * n;
+        int group = (int) Math.max(1, Math.min(batch, BATCH_SUM_BUDGET / perSample));
+        long needed = group * perSample;
+        if (products == null || products.size() < needed) {
+            if (products != null) {
+                products.close();
+                products = null;
+            }
+            products = backend.allocate(DType.F32, Shape.of(Math.toIntExact(needed)));
+        }
+        CudaKernels kernels = backend.kernels();
+        for (int start = 0; start < batch; start += group) {
+            int count = Math.min(group, batch - start);
+            Tensor w = products.slice(0, 0, (int) (count * perSample)).reshape(count, m, n);
+            gemm(transposeA, transposeB, alphaValue, a.slice(0, start, start + count), b.slice(0, start, start + count),
+                    0f, w);
+            synchronized (kernels) {
+                KernelParams p = kernels.params().pointer(CudaBackend.address(w)).i64(count).i32(m).i32(n);
+                p.pointer(CudaBackend.address(c)).i64(c.stride(0)).i64(c.stride(1)).f32(start == 0 ? betaValue : 1f);
+                kernels.launch(batchSumKernel, perSample, "gemm_batch_sum");
+            }
+        }
+    }
+
     private synchronized void run(GemmPlan.Call call, int batch, float alphaValue, Tensor first, Tensor second,
                                   float betaValue, Tensor c) {
         backend.context().makeCurrent();
@@ -132,6 +187,7 @@ final class CudaBlas implements Blas, AutoCloseable {
                     pSecond, call.secondFit().ld(), call.second().batchStride(), beta,
                     pC, call.ldc(), call.c().batchStride(), batch), "cublasSgemmStridedBatched");
         }
+        backend.context().queued();
     }
 
     /** op(X) of a 2-D or 3-D tensor as a logical matrix: a transpose only swaps the two strides. */
@@ -159,6 +215,10 @@ final class CudaBlas implements Blas, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (products != null) {
+            products.close();
+            products = null;
+        }
         backend.context().makeCurrent();
         checkCublas(Cublas.cublasDestroy_v2(handle), "cublasDestroy_v2");
         arena.close();

@@ -25,6 +25,10 @@ final class CudaContext implements AutoCloseable {
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> Boolean.FALSE);
     /** Stream synchronisations so far (a diagnostic: steady-state training should add none per step). */
     private long waits;
+    /** Work queued on the stream so far (a diagnostic: {@link dev.strix.tensor.Backend#deviceLaunches}). */
+    private long launches;
+    /** Set while a CUDA graph records the stream: what is issued then is recorded, not queued. */
+    private boolean recording;
 
     CudaContext(int device) {
         check(CudaDriver.cuInit(0), "cuInit");
@@ -69,6 +73,26 @@ final class CudaContext implements AutoCloseable {
     /** How often {@link #synchronize} has waited. */
     long waits() {
         return waits;
+    }
+
+    /**
+     * Counts one piece of work issued on the stream (a kernel launch, a library call, a copy or
+     * memset, a graph launch), unless a graph is recording. Called after the issuing call succeeded.
+     */
+    void queued() {
+        if (!recording) {
+            launches++;
+        }
+    }
+
+    /** Work queued so far (see {@link #queued}). */
+    long launches() {
+        return launches;
+    }
+
+    /** Whether a CUDA graph is recording the stream, so that {@link #queued} counts nothing. */
+    void recording(boolean on) {
+        recording = on;
     }
 
     /** The major compute capability: 8 for Ampere, 9 for Hopper. */

@@ -92,8 +92,10 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         CudnnPlan p = plan(CudnnPlan.FORWARD, s, strideH, strideW, padH, padW, x, y, weight);
         checkCudnn(Cudnn.cudnnConvolutionForward(handle, one, p.a, pointer(x), p.filter, pointer(weight), p.conv,
                 p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.b, pointer(y)), "cudnnConvolutionForward");
+        backend.context().queued();
         if (bias != null) {
             checkCudnn(Cudnn.cudnnAddTensor(handle, one, p.bias(), pointer(bias), one, p.b, pointer(y)), "cudnnAddTensor");
+            backend.context().queued();
         }
     }
 
@@ -114,6 +116,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         CudnnPlan p = plan(CudnnPlan.BACKWARD_DATA, s, strideH, strideW, padH, padW, dy, dx, weight);
         checkCudnn(Cudnn.cudnnConvolutionBackwardData(handle, one, p.filter, pointer(weight), p.a, pointer(dy), p.conv,
                 p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.b, pointer(dx)), "cudnnConvolutionBackwardData");
+        backend.context().queued();
     }
 
     @Override
@@ -134,6 +137,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         checkCudnn(Cudnn.cudnnConvolutionBackwardFilter(handle, one, p.a, pointer(x), p.b, pointer(dy), p.conv,
                 p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.filter, pointer(dWeight)),
                 "cudnnConvolutionBackwardFilter");
+        backend.context().queued();
     }
 
     @Override
@@ -157,6 +161,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         CudnnPlan p = plan(CudnnPlan.BIAS, s, 1, 1, 0, 0, dy, dy, null);
         checkCudnn(Cudnn.cudnnConvolutionBackwardBias(handle, one, p.a, pointer(dy), zero, p.bias(), pointer(dBias)),
                 "cudnnConvolutionBackwardBias");
+        backend.context().queued();
     }
 
     /** The plan for this call, made (and its algorithm measured with the call's own tensors) on first use. */
@@ -175,6 +180,8 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         plans.add(p);
         if (direction != CudnnPlan.BIAS) {
             p.choose(handle, pointer(a), pointer(weights), pointer(b), pointer(workspace), workspaceBytes, deterministic);
+            // One library call that runs every candidate algorithm, once per plan.
+            backend.context().queued();
         }
         return p;
     }

@@ -98,6 +98,7 @@ public final class CudaGraph implements CapturedGraph {
         backend.requireOpen("launching a CUDA graph");
         backend.context().makeCurrent();
         check(CudaDriver.cuGraphLaunch(exec, backend.context().stream()), "cuGraphLaunch");
+        backend.context().queued();
         backend.checks().notePending(checks);
     }
 

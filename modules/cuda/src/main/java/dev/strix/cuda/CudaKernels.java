@@ -98,6 +98,7 @@ final class CudaKernels implements AutoCloseable {
         if (r != 0) {
             check(r, "cuLaunchKernel(" + name + ")");
         }
+        context.queued();
     }
 
     /** Blocks for kernels that give one block per output, capped like {@link #launch}. */

@@ -57,6 +57,7 @@ final class DeviceChecks implements AutoCloseable {
         check(CudaDriver.cuMemAlloc_v2(out, 8L * KINDS), "cuMemAlloc_v2");
         this.words = out.get(ValueLayout.JAVA_LONG, 0);
         check(CudaDriver.cuMemsetD32Async(words, -1, 2L * KINDS, context.stream()), "cuMemsetD32Async");
+        context.queued();
     }
 
     /** The device word of {@code kind}, the kernels' {@code unsigned long long* status}. */
@@ -127,6 +128,7 @@ final class DeviceChecks implements AutoCloseable {
         }
         context.makeCurrent();
         check(CudaDriver.cuMemcpyDtoHAsync_v2(host, words, 8L * KINDS, context.stream()), "cuMemcpyDtoHAsync_v2");
+        context.queued();
         context.synchronize();
         String problem = null;
         boolean dirty = false;
@@ -143,6 +145,7 @@ final class DeviceChecks implements AutoCloseable {
         anyPending = false;
         if (dirty) {
             check(CudaDriver.cuMemsetD32Async(words, -1, 2L * KINDS, context.stream()), "cuMemsetD32Async");
+            context.queued();
         }
         if (problem != null) {
             throw new IllegalArgumentException(problem);

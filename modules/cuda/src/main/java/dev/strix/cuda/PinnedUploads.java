@@ -59,6 +59,7 @@ final class PinnedUploads implements AutoCloseable {
         MemorySegment slot = pinned.asSlice(k * SLOT_BYTES, bytes);
         MemorySegment.copy(src, 0, slot, 0, bytes);
         check(CudaDriver.cuMemcpyHtoDAsync_v2(dst, slot, bytes, context.stream()), "cuMemcpyHtoDAsync_v2");
+        context.queued();
         check(CudaDriver.cuEventRecord(events[k], context.stream()), "cuEventRecord");
         used[k] = true;
         return true;

@@ -134,6 +134,20 @@ class GemmPlanTest {
     }
 
     @Test
+    void aConvolutionWeightGradientOverTheBatchIsOneBatchedCallWithoutCopies() {
+        // gemmBatchSum's first half: per sample b, dZ[b] [o x p] times columns[b]^T, where the columns
+        // are stored [k x p], into the products [b, o, k]; all three as the im2col path lays them out.
+        int batch = 3;
+        int o = 4;
+        int p = 5;
+        int k = 6;
+        GemmPlan.Matrix dz = new GemmPlan.Matrix(o, p, 0, p, 1, (long) o * p);
+        GemmPlan.Matrix columnsTransposed = new GemmPlan.Matrix(p, k, 60, 1, p, (long) k * p);
+        GemmPlan.Matrix products = new GemmPlan.Matrix(o, k, 160, k, 1, (long) o * k);
+        check("conv weight gradient, batched", batch, dz, columnsTransposed, products, memory(240));
+    }
+
+    @Test
     void stridesThatFitNeitherWayAskForACopy() {
         GemmPlan.Matrix everyOther = new GemmPlan.Matrix(3, 4, 0, 8, 2, 0);
         assertNull(GemmPlan.fit(everyOther));

@@ -86,7 +86,20 @@ final class BenchCommand implements Callable<Integer> {
                 graphs.run(batchSize);
             }
             backend.synchronize();
+            // One step op by op, counted: what a step costs in launches without a graph (run twice when
+            // there was no warm-up, since a first step also allocates its buffers and state).
+            long uploads = 0;
+            long stepOps = 0;
+            for (int i = warmup > 0 ? 1 : 0; i < 2; i++) {
+                long countedFrom = backend.deviceLaunches();
+                adam.prepareStep();
+                uploads = backend.deviceLaunches() - countedFrom;
+                deviceStep(net, loss, adam, images, labels);
+                stepOps = backend.deviceLaunches() - countedFrom - uploads;
+            }
+            backend.synchronize();
             long waitsBefore = backend.hostWaits();
+            long launchesBefore = backend.deviceLaunches();
             long replaysBefore = graphs.replays();
             long start = System.nanoTime();
             for (int i = 0; i < steps; i++) {
@@ -94,6 +107,7 @@ final class BenchCommand implements Callable<Integer> {
                 graphs.run(batchSize);
             }
             long waitsInSteps = backend.hostWaits() - waitsBefore;
+            long launchesInSteps = backend.deviceLaunches() - launchesBefore;
             backend.synchronize();
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             double trainRate = (double) steps * batchSize / trainSeconds;
@@ -102,6 +116,7 @@ final class BenchCommand implements Callable<Integer> {
                     graphs.replays() - replaysBefore);
             out.printf(Locale.ROOT, "host waits: %d in %d training steps (%.2f per step; 0 means the device never"
                     + " idles for the host)%n", waitsInSteps, steps, (double) waitsInSteps / steps);
+            out.println(launchesLine(stepOps, uploads, launchesInSteps, steps));
             out.flush();
             try (Tensor big = randomImages(backend, inferenceBatchSize, random)) {
                 int rounds = Math.max(3, steps * batchSize / inferenceBatchSize);
@@ -121,6 +136,17 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * How many pieces of work a training step queues on the device ({@link Backend#deviceLaunches}):
+     * run op by op, split into the device part and the host's upload of the optimizer's step scalars,
+     * and on average over the measured steps (as CUDA graphs: the upload and one graph launch).
+     */
+    static String launchesLine(long deviceOps, long uploads, long measuredLaunches, int steps) {
+        return String.format(Locale.ROOT, "launches: %d per training step run op by op (%d device ops + %d"
+                + " step-scalar upload), %.2f per measured step", deviceOps + uploads, deviceOps, uploads,
+                (double) measuredLaunches / steps);
     }
 
     /** The device part of a training step (the optimizer's step scalars are written before it). */

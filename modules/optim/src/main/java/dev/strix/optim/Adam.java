@@ -4,6 +4,7 @@ import dev.strix.layers.Parameter;
 import dev.strix.optim.schedule.Constant;
 import dev.strix.optim.schedule.LearningRateSchedule;
 import dev.strix.tensor.OptimizerSteps;
+import dev.strix.tensor.ParameterGroup;
 import dev.strix.tensor.Tensor;
 import java.util.List;
 
@@ -55,6 +56,11 @@ public final class Adam extends Optimizer {
         Tensor value = parameter.value();
         value.backend().optimizerSteps().adam(value, parameter.gradient(), state[0], state[1], stepScalars, beta1,
                 beta2, epsilon, weightDecay, decoupled);
+    }
+
+    @Override
+    protected void updateAll(ParameterGroup group, Tensor stepScalars, boolean freshState) {
+        group.backend().optimizerSteps().adamAll(group, stepScalars, beta1, beta2, epsilon, weightDecay, decoupled);
     }
 
     /** Chooses Adam's settings; checks them as PyTorch does. */

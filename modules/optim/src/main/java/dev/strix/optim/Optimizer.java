@@ -4,9 +4,11 @@ import dev.strix.layers.Parameter;
 import dev.strix.optim.schedule.LearningRateSchedule;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.ParameterGroup;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +22,10 @@ import java.util.TreeSet;
  *
  * <p>Per-parameter state (momentum, moment estimates) lives in tensors beside each parameter on
  * its backend: allocated, zero-filled, on the first step and reused by every later one, so steady
- * state allocates nothing. The update itself is one backend op per parameter
- * ({@link dev.strix.tensor.OptimizerSteps}). {@link #state()} and {@link #loadState} expose that
+ * state allocates nothing. The update is one backend op for all the parameters together
+ * ({@link dev.strix.tensor.OptimizerSteps#adamAll}, {@link dev.strix.tensor.OptimizerSteps#sgdAll}
+ * over a {@link ParameterGroup} made with the state: one kernel launch on a GPU), or, when some
+ * parameter is not contiguous, one op per parameter. {@link #state()} and {@link #loadState} expose that
  * state under PyTorch's names so that a checkpoint restores training exactly.
  *
  * <p>A step has a host part and a device part. {@link #prepareStep()} advances the step count and
@@ -40,6 +44,8 @@ public abstract class Optimizer implements AutoCloseable {
     private final MemorySegment hostScalarsSegment;
     private final Backend backend;
     private Tensor stepScalars;
+    /** Parameters, gradients and state as one group for the multi-tensor update; null: one op per parameter. */
+    private ParameterGroup group;
     private boolean stateAllocated;
     private boolean freshState;
     private LearningRateSchedule schedule;
@@ -105,6 +111,16 @@ public abstract class Optimizer implements AutoCloseable {
      */
     protected abstract void update(Parameter parameter, Tensor[] state, Tensor stepScalars, boolean freshState);
 
+    /**
+     * Launches one update of every parameter of {@code group} at once (its state slots are in the
+     * order of the slot names given to the constructor): the same arithmetic as {@link #update} on
+     * each parameter, as one backend op.
+     *
+     * @param stepScalars what {@link #writeStepScalars} wrote for this step, on the parameters' backend
+     * @param freshState whether the state tensors were just allocated (zero) for this step
+     */
+    protected abstract void updateAll(ParameterGroup group, Tensor stepScalars, boolean freshState);
+
     /** Updates every parameter once, at the schedule's rate for the current step count. */
     public final void step() {
         prepareStep();
@@ -134,7 +150,8 @@ public abstract class Optimizer implements AutoCloseable {
     }
 
     /**
-     * The device part of a step: one update op per parameter, reading the step scalars that the
+     * The device part of a step: one update op for all parameters (one per parameter when some is
+     * not contiguous), reading the step scalars that the
      * last {@link #prepareStep()} wrote. Only ops on the backend: no allocation, host copy or wait
      * (so a CUDA graph may capture it), except that the step that allocated the state tells SGD to
      * initialise its momentum, which a graph must therefore not capture.
@@ -145,9 +162,18 @@ public abstract class Optimizer implements AutoCloseable {
         }
         boolean fresh = freshState;
         freshState = false;
+        if (group != null) {
+            updateAll(group, stepScalars, fresh);
+            return;
+        }
         for (int i = 0; i < parameters.size(); i++) {
             update(parameters.get(i), slots[i], stepScalars, fresh);
         }
+    }
+
+    /** Whether {@link #applyStep()} updates every parameter in one op (set when the state is allocated). */
+    boolean updatesAsOneGroup() {
+        return group != null;
     }
 
     /** Sets every parameter's gradient to zero, ready for the next backward pass to accumulate. */
@@ -264,10 +290,42 @@ public abstract class Optimizer implements AutoCloseable {
             }
         }
         stateAllocated = true;
+        group = makeGroup();
+    }
+
+    /**
+     * The parameters, gradients and state tensors as one group, made once with the state (the
+     * tensors never move until the state is freed), or null when some parameter or gradient is not
+     * contiguous: then each parameter's own op reports it.
+     */
+    private ParameterGroup makeGroup() {
+        List<Tensor> values = new ArrayList<>();
+        List<Tensor> gradients = new ArrayList<>();
+        for (Parameter p : parameters) {
+            if (!p.value().isContiguous() || !p.gradient().isContiguous()
+                    || !p.gradient().shape().equals(p.value().shape())) {
+                return null;
+            }
+            values.add(p.value());
+            gradients.add(p.gradient());
+        }
+        List<List<Tensor>> states = new ArrayList<>();
+        for (int s = 0; s < slotNames.length; s++) {
+            List<Tensor> column = new ArrayList<>();
+            for (Tensor[] row : slots) {
+                column.add(row[s]);
+            }
+            states.add(column);
+        }
+        return backend.optimizerSteps().group(values, gradients, states);
     }
 
     private void freeState() {
         freshState = false;
+        if (group != null) {
+            group.close();
+            group = null;
+        }
         for (Tensor[] row : slots) {
             for (int s = 0; s < row.length; s++) {
                 if (row[s] != null) {

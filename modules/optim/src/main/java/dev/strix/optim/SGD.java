@@ -4,6 +4,7 @@ import dev.strix.layers.Parameter;
 import dev.strix.optim.schedule.Constant;
 import dev.strix.optim.schedule.LearningRateSchedule;
 import dev.strix.tensor.OptimizerSteps;
+import dev.strix.tensor.ParameterGroup;
 import dev.strix.tensor.Tensor;
 import java.util.List;
 
@@ -48,6 +49,12 @@ public final class SGD extends Optimizer {
         Tensor value = parameter.value();
         value.backend().optimizerSteps().sgd(value, parameter.gradient(), state.length > 0 ? state[0] : null,
                 stepScalars, momentum, dampening, nesterov, weightDecay, freshState);
+    }
+
+    @Override
+    protected void updateAll(ParameterGroup group, Tensor stepScalars, boolean freshState) {
+        group.backend().optimizerSteps().sgdAll(group, stepScalars, momentum, dampening, nesterov, weightDecay,
+                freshState);
     }
 
     /** Chooses SGD's settings; checks them as PyTorch does. */

@@ -110,6 +110,18 @@ public interface Backend extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * How many pieces of work the host has queued on this backend's device so far: kernel launches,
+     * library calls that queue device work (a cuBLAS GEMM, a cuDNN convolution: one each, however
+     * many kernels the library runs inside), device memsets and copies, and replays of captured
+     * graphs (one each; the ops recorded into a graph are not counted while recording). Always 0 on
+     * the CPU, where nothing is queued. At small sizes a step's time on a GPU grows with this count
+     * (each launch costs a few microseconds), so fewer is faster.
+     */
+    default long deviceLaunches() {
+        return 0;
+    }
+
     /** Releases backend resources (thread pools, device contexts). */
     @Override
     void close();

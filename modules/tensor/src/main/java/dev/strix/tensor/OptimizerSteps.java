@@ -1,5 +1,7 @@
 package dev.strix.tensor;
 
+import java.util.List;
+
 /**
  * The in-place parameter updates of the optimizers, one fused pass over each parameter, so that a
  * device backend runs each update as a single kernel. The semantics are PyTorch's
@@ -12,6 +14,11 @@ package dev.strix.tensor;
  * backend, read by the update when it runs. The optimizer rewrites that tensor before each step
  * ({@link #sgdScalars}, {@link #adamScalars}); the update op itself is then the same call every
  * step, so a device may record it once (a CUDA graph) and replay it.
+ *
+ * <p>{@link #sgdAll} and {@link #adamAll} update a whole {@link ParameterGroup} in one op: the same
+ * arithmetic, element by element, as {@link #sgd} and {@link #adam} on each parameter in turn (the
+ * same bits), but a device runs it as one kernel launch over all the tensors instead of one per
+ * parameter. Their default implementations are that loop, which is what the CPU runs.
  */
 public interface OptimizerSteps {
     /** Length of SGD's step scalars: {@code {lr}}. */
@@ -86,4 +93,49 @@ public interface OptimizerSteps {
      */
     void adam(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
               float weightDecay, boolean decoupled);
+
+    /**
+     * Checks the tensors of a {@link ParameterGroup} and makes it, with whatever this backend keeps
+     * beside it (a device's table of addresses). Done once, before the first step: on a device it
+     * allocates, so a CUDA graph must not record it. Close the group before its tensors.
+     *
+     * @param states the state tensors by slot ({@code states.get(slot).get(i)} belongs to parameter
+     *     {@code i}): none for plain SGD, {@code [momentum_buffer]} for SGD with momentum,
+     *     {@code [exp_avg, exp_avg_sq]} for Adam
+     */
+    default ParameterGroup group(List<Tensor> parameters, List<Tensor> gradients, List<List<Tensor>> states) {
+        return new ParameterGroup(parameters, gradients, states);
+    }
+
+    /**
+     * {@link #sgd} on every parameter of {@code group}, in order, with the group's state slot 0 as
+     * the momentum buffer (the group has one slot with momentum, none without).
+     *
+     * @param group made by this backend's {@link #group}
+     */
+    default void sgdAll(ParameterGroup group, Tensor scalars, float momentum, float dampening, boolean nesterov,
+                        float weightDecay, boolean firstStep) {
+        boolean useMomentum = momentum != 0f;
+        group.requireSlots(useMomentum ? 1 : 0, useMomentum ? "sgdAll with momentum (momentum_buffer)"
+                : "sgdAll without momentum");
+        for (int i = 0; i < group.count(); i++) {
+            sgd(group.parameter(i), group.gradient(i), useMomentum ? group.state(0, i) : null, scalars, momentum,
+                    dampening, nesterov, weightDecay, firstStep);
+        }
+    }
+
+    /**
+     * {@link #adam} on every parameter of {@code group}, in order, with the group's state slots 0 and
+     * 1 as {@code m} and {@code v}.
+     *
+     * @param group made by this backend's {@link #group}
+     */
+    default void adamAll(ParameterGroup group, Tensor scalars, float beta1, float beta2, float eps, float weightDecay,
+                         boolean decoupled) {
+        group.requireSlots(2, "adamAll (exp_avg, exp_avg_sq)");
+        for (int i = 0; i < group.count(); i++) {
+            adam(group.parameter(i), group.gradient(i), group.state(0, i), group.state(1, i), scalars, beta1, beta2,
+                    eps, weightDecay, decoupled);
+        }
+    }
 }

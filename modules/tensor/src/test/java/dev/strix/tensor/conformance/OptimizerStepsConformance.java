@@ -1,10 +1,14 @@
 package dev.strix.tensor.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strix.tensor.OptimizerSteps;
+import dev.strix.tensor.ParameterGroup;
 import dev.strix.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -14,10 +18,14 @@ import org.junit.jupiter.params.provider.CsvSource;
  * three consecutive steps (so the state carried between steps is checked too), on a length that
  * leaves a scalar tail and on one large enough to be split across threads. The rate and step count
  * reach the ops through a tensor of step scalars rewritten before each step, as the optimizers do.
+ * The multi-tensor updates ({@code sgdAll}, {@code adamAll}) must give the bits of the per-tensor
+ * ones, over parameters of odd sizes (an empty one, one element, either side of 256).
  */
 public abstract class OptimizerStepsConformance extends BackendConformance {
     private static final int SMALL = 1003;
     private static final int LARGE = 200_003;
+    /** Parameter sizes of the multi-tensor tests. */
+    private static final int[] GROUP_SIZES = {1003, 1, 0, 255, 257, 4099, 64, 7};
 
     /** Three steps' worth of gradients for n elements. */
     private float[][] gradients(int n) {
@@ -169,6 +177,179 @@ public abstract class OptimizerStepsConformance extends BackendConformance {
                     () -> steps.adam(strided, g, m, v, adam, 0.9f, 0.999f, 1e-8f, 0f, false), "non-contiguous");
             assertThrows(IllegalArgumentException.class,
                     () -> OptimizerSteps.adamScalars(0.1f, 0.9f, 0.999f, 0f, false, 0, new float[3]), "step 0");
+        }
+    }
+
+    /**
+     * Tensors for {@link #GROUP_SIZES}: {@code [tensor][parameter]}, tensor 0 the parameters (one
+     * random start), 1 the gradients, the rest state (NaN: must be ignored or overwritten first).
+     */
+    private Tensor[][] groupTensors(int roles, float[][] start) {
+        Tensor[][] t = new Tensor[roles][GROUP_SIZES.length];
+        for (int i = 0; i < GROUP_SIZES.length; i++) {
+            int n = GROUP_SIZES[i];
+            t[0][i] = tensor(start[i], n);
+            t[1][i] = tensor(new float[n], n);
+            for (int r = 2; r < roles; r++) {
+                t[r][i] = tensor(new float[n], n);
+            }
+        }
+        return t;
+    }
+
+    private ParameterGroup group(Tensor[][] t) {
+        List<List<Tensor>> states = new ArrayList<>();
+        for (int r = 2; r < t.length; r++) {
+            states.add(List.of(t[r]));
+        }
+        return backend().optimizerSteps().group(List.of(t[0]), List.of(t[1]), states);
+    }
+
+    private static void close(Tensor[][] t) {
+        for (Tensor[] row : t) {
+            for (Tensor x : row) {
+                x.close();
+            }
+        }
+    }
+
+    /** Per parameter: three steps of gradients. */
+    private float[][][] groupGradients() {
+        float[][][] g = new float[GROUP_SIZES.length][][];
+        for (int i = 0; i < GROUP_SIZES.length; i++) {
+            g[i] = gradients(GROUP_SIZES[i]);
+        }
+        return g;
+    }
+
+    private float[][] groupStart() {
+        float[][] p = new float[GROUP_SIZES.length][];
+        for (int i = 0; i < GROUP_SIZES.length; i++) {
+            p[i] = randomFloats(GROUP_SIZES[i]);
+        }
+        return p;
+    }
+
+    /** Every tensor of {@code a} has the bits of the same tensor of {@code b}. */
+    private static void assertSameBits(Tensor[][] expected, Tensor[][] actual, String what) {
+        for (int r = 0; r < expected.length; r++) {
+            for (int i = 0; i < expected[r].length; i++) {
+                assertArrayEquals(expected[r][i].toFloatArray(), actual[r][i].toFloatArray(),
+                        what + ": tensor " + r + " (0 parameter, 1 gradient, 2.. state) of parameter " + i
+                                + " (" + GROUP_SIZES[i] + " elements)");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "momentum {0}, dampening {1}, nesterov {2}, weight decay {3}")
+    @CsvSource({
+        "0.0, 0.0, false, 0.0",
+        "0.0, 0.0, false, 0.01",
+        "0.9, 0.0, false, 0.0",
+        "0.9, 0.25, false, 0.05",
+        "0.9, 0.0, true, 0.0",
+        "0.8, 0.0, true, 0.1",
+    })
+    void sgdAllGivesTheBitsOfSgdOnEachParameter(float momentum, float dampening, boolean nesterov, float weightDecay) {
+        boolean useMomentum = momentum != 0f;
+        int roles = useMomentum ? 3 : 2;
+        float[][] start = groupStart();
+        float[][][] grads = groupGradients();
+        Tensor[][] each = groupTensors(roles, start);
+        Tensor[][] all = groupTensors(roles, start);
+        float[] scalars = new float[OptimizerSteps.SGD_SCALARS];
+        try (Tensor stepScalars = tensor(scalars, scalars.length); ParameterGroup group = group(all)) {
+            var steps = backend().optimizerSteps();
+            for (int r = 2; r < roles; r++) {
+                for (int i = 0; i < GROUP_SIZES.length; i++) {
+                    each[r][i].fill(Float.NaN);
+                    all[r][i].fill(Float.NaN);
+                }
+            }
+            for (int step = 0; step < 3; step++) {
+                for (int i = 0; i < GROUP_SIZES.length; i++) {
+                    each[1][i].copyFrom(grads[i][step]);
+                    all[1][i].copyFrom(grads[i][step]);
+                }
+                OptimizerSteps.sgdScalars(0.1f / (step + 1), scalars);
+                stepScalars.copyFrom(scalars);
+                for (int i = 0; i < GROUP_SIZES.length; i++) {
+                    steps.sgd(each[0][i], each[1][i], useMomentum ? each[2][i] : null, stepScalars, momentum,
+                            dampening, nesterov, weightDecay, step == 0);
+                }
+                steps.sgdAll(group, stepScalars, momentum, dampening, nesterov, weightDecay, step == 0);
+                assertSameBits(each, all, "sgdAll step " + (step + 1));
+            }
+        } finally {
+            close(each);
+            close(all);
+        }
+    }
+
+    @ParameterizedTest(name = "weight decay {0}, decoupled {1}")
+    @CsvSource({"0.0, false", "0.1, false", "0.1, true"})
+    void adamAllGivesTheBitsOfAdamOnEachParameter(float weightDecay, boolean decoupled) {
+        float[][] start = groupStart();
+        float[][][] grads = groupGradients();
+        Tensor[][] each = groupTensors(4, start);
+        Tensor[][] all = groupTensors(4, start);
+        float[] scalars = new float[OptimizerSteps.ADAM_SCALARS];
+        try (Tensor stepScalars = tensor(scalars, scalars.length); ParameterGroup group = group(all)) {
+            var steps = backend().optimizerSteps();
+            for (int step = 1; step <= 3; step++) {
+                for (int i = 0; i < GROUP_SIZES.length; i++) {
+                    each[1][i].copyFrom(grads[i][step - 1]);
+                    all[1][i].copyFrom(grads[i][step - 1]);
+                }
+                OptimizerSteps.adamScalars(0.01f / step, 0.9f, 0.999f, weightDecay, decoupled, step, scalars);
+                stepScalars.copyFrom(scalars);
+                for (int i = 0; i < GROUP_SIZES.length; i++) {
+                    steps.adam(each[0][i], each[1][i], each[2][i], each[3][i], stepScalars, 0.9f, 0.999f, 1e-8f,
+                            weightDecay, decoupled);
+                }
+                steps.adamAll(group, stepScalars, 0.9f, 0.999f, 1e-8f, weightDecay, decoupled);
+                assertSameBits(each, all, "adamAll step " + step);
+            }
+        } finally {
+            close(each);
+            close(all);
+        }
+    }
+
+    @Test
+    void badParameterGroupsAreRefused() {
+        var steps = backend().optimizerSteps();
+        try (Tensor p = tensor(randomFloats(12), 3, 4); Tensor g = tensor(randomFloats(12), 3, 4);
+             Tensor wrong = tensor(randomFloats(12), 4, 3); Tensor m = tensor(new float[12], 3, 4);
+             Tensor v = tensor(new float[12], 3, 4); Tensor wide = tensor(randomFloats(24), 3, 8);
+             Tensor rate = tensor(new float[] {0.1f}, 1); Tensor adam = adamScalars(0.1f, 0f, false, 1)) {
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> steps.group(List.of(p), List.of(wrong), List.of()), "gradient shape");
+            assertTrue(shape.getMessage().contains("[4, 3]") && shape.getMessage().contains("[3, 4]"),
+                    shape.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.group(List.of(p), List.of(g, g), List.of()), "two gradients for one parameter");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.group(List.of(), List.of(), List.of()), "no parameters");
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.group(List.of(p), List.of(g), List.of(List.of(m), List.of())), "missing state");
+            Tensor strided = wide.slice(1, 0, 8, 2);
+            assertThrows(IllegalArgumentException.class,
+                    () -> steps.group(List.of(strided), List.of(g), List.of()), "non-contiguous");
+            try (ParameterGroup none = steps.group(List.of(p), List.of(g), List.of());
+                 ParameterGroup one = steps.group(List.of(p), List.of(g), List.of(List.of(m)));
+                 ParameterGroup two = steps.group(List.of(p), List.of(g), List.of(List.of(m), List.of(v)))) {
+                assertThrows(IllegalArgumentException.class,
+                        () -> steps.adamAll(one, adam, 0.9f, 0.999f, 1e-8f, 0f, false), "adam with one state slot");
+                assertThrows(IllegalArgumentException.class,
+                        () -> steps.sgdAll(none, rate, 0.9f, 0f, false, 0f, true), "momentum without a buffer");
+                assertThrows(IllegalArgumentException.class,
+                        () -> steps.sgdAll(two, rate, 0.9f, 0f, false, 0f, true), "momentum with two slots");
+                assertThrows(IllegalArgumentException.class,
+                        () -> steps.sgdAll(none, adam, 0f, 0f, false, 0f, true), "SGD given Adam's three scalars");
+                assertThrows(IllegalArgumentException.class,
+                        () -> steps.adamAll(two, rate, 0.9f, 0.999f, 1e-8f, 0f, false), "Adam given SGD's one scalar");
+            }
         }
     }
 

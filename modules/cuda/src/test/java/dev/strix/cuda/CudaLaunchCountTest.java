@@ -1,0 +1,127 @@
+package dev.strix.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.BinaryOp;
+import dev.strix.tensor.CapturedGraph;
+import dev.strix.tensor.DType;
+import dev.strix.tensor.OptimizerSteps;
+import dev.strix.tensor.ParameterGroup;
+import dev.strix.tensor.Shape;
+import dev.strix.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Backend#deviceLaunches()} on the GPU: each kernel launch, library call, device copy or
+ * memset, and graph replay counts exactly one; ops recorded into a graph count none. And the
+ * multi-tensor optimizer update is one launch for any number of parameters, a batch-summed GEMM
+ * two for any batch. Skipped, with the
+ * reason, where there is no GPU.
+ */
+class CudaLaunchCountTest {
+    private Backend cuda;
+
+    @BeforeEach
+    void requireGpu() {
+        cuda = CudaTestSupport.cudaOrSkip("CUDA launch count tests");
+    }
+
+    /** How many launches {@code ops} queued. */
+    private long launches(Runnable ops) {
+        long before = cuda.deviceLaunches();
+        ops.run();
+        return cuda.deviceLaunches() - before;
+    }
+
+    @Test
+    void oneElementwiseOpIsOneLaunch() {
+        try (Tensor a = cuda.allocate(DType.F32, Shape.of(1000)); Tensor b = cuda.allocate(DType.F32, Shape.of(1000));
+             Tensor c = cuda.allocate(DType.F32, Shape.of(1000))) {
+            assertEquals(1, launches(() -> cuda.elementwise().binary(BinaryOp.ADD, a, b, c)), "binary add");
+            assertEquals(1, launches(() -> cuda.elementwise().axpby(2f, a, 1f, c)), "axpby");
+        }
+    }
+
+    @Test
+    void copiesMemsetsAndGemmsCountOneEach() {
+        try (Tensor a = cuda.allocate(DType.F32, Shape.of(8, 8)); Tensor b = cuda.allocate(DType.F32, Shape.of(8, 8));
+             Tensor c = cuda.allocate(DType.F32, Shape.of(8, 8))) {
+            assertEquals(1, launches(() -> cuda.fill(a, 1f)), "contiguous fill (one memset)");
+            assertEquals(1, launches(() -> cuda.copy(a, b)), "contiguous copy (one device-to-device copy)");
+            assertEquals(1, launches(() -> cuda.blas().gemm(false, false, 1f, a, b, 0f, c)), "gemm (one cuBLAS call)");
+            assertEquals(1, launches(() -> b.copyFrom(new float[64])), "upload");
+            Tensor[] made = new Tensor[1];
+            assertEquals(1, launches(() -> made[0] = cuda.allocate(DType.F32, Shape.of(4))),
+                    "allocation (one zero memset)");
+            made[0].close();
+        }
+    }
+
+    @Test
+    void aConvolutionWeightGradientOverTheBatchIsTwoLaunches() {
+        // The im2col path's dW = sum_n dZ[n] columns[n]^T for 128 samples of the reference network's
+        // second convolution: one batched GEMM and one summing kernel, not 128 GEMMs.
+        try (Tensor dz = cuda.allocate(DType.F32, Shape.of(128, 64, 121));
+             Tensor columns = cuda.allocate(DType.F32, Shape.of(128, 288, 121));
+             Tensor dw = cuda.allocate(DType.F32, Shape.of(64, 288))) {
+            Runnable gradient = () -> cuda.blas().gemmBatchSum(false, true, 1f, dz, columns, 0f, dw);
+            gradient.run();
+            assertEquals(2, launches(gradient), "batch sum once its buffer is sized");
+            cuda.synchronize();
+        }
+    }
+
+    @Test
+    void aGraphRecordsWithoutCountingAndReplaysAsOneLaunch() {
+        try (Tensor a = cuda.allocate(DType.F32, Shape.of(1000)); Tensor b = cuda.allocate(DType.F32, Shape.of(1000))) {
+            Runnable ops = () -> {
+                cuda.elementwise().binary(BinaryOp.ADD, a, b, b);
+                cuda.elementwise().binary(BinaryOp.MULTIPLY, a, b, b);
+                cuda.fill(a, 2f);
+            };
+            assertEquals(3, launches(ops), "the ops run eagerly");
+            CapturedGraph[] graph = new CapturedGraph[1];
+            assertEquals(0, launches(() -> graph[0] = cuda.graphCapture().orElseThrow().capture(ops)), "recording");
+            try (CapturedGraph g = graph[0]) {
+                assertEquals(1, launches(g::launch), "one replay");
+            }
+            cuda.synchronize();
+        }
+    }
+
+    @Test
+    void theMultiTensorAdamUpdateOfEightParametersIsOneLaunch() {
+        int[] sizes = {288, 32, 18_432, 64, 401_408, 128, 1280, 10};
+        List<Tensor> all = new ArrayList<>();
+        List<Tensor> p = new ArrayList<>();
+        List<Tensor> g = new ArrayList<>();
+        List<Tensor> m = new ArrayList<>();
+        List<Tensor> v = new ArrayList<>();
+        for (int n : sizes) {
+            for (List<Tensor> role : List.of(p, g, m, v)) {
+                Tensor t = cuda.allocate(DType.F32, Shape.of(n));
+                role.add(t);
+                all.add(t);
+            }
+        }
+        float[] s = new float[OptimizerSteps.ADAM_SCALARS];
+        OptimizerSteps.adamScalars(1e-3f, 0.9f, 0.999f, 0f, false, 1, s);
+        var steps = cuda.optimizerSteps();
+        try (Tensor scalars = Tensor.of(cuda, s, s.length);
+             ParameterGroup group = steps.group(p, g, List.of(m, v))) {
+            assertEquals(1, launches(() -> steps.adamAll(group, scalars, 0.9f, 0.999f, 1e-8f, 0f, false)), "adamAll");
+            assertEquals(sizes.length, launches(() -> {
+                for (int i = 0; i < sizes.length; i++) {
+                    steps.adam(p.get(i), g.get(i), m.get(i), v.get(i), scalars, 0.9f, 0.999f, 1e-8f, 0f, false);
+                }
+            }), "adam per parameter");
+            cuda.synchronize();
+        } finally {
+            all.forEach(Tensor::close);
+        }
+    }
+}

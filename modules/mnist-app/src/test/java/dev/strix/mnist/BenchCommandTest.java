@@ -1,0 +1,44 @@
+package dev.strix.mnist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code bench}'s line of device launches per training step, beside its host waits. */
+class BenchCommandTest {
+    @Test
+    void launchesLineSplitsAStepIntoDeviceOpsAndTheUploadAndAveragesTheMeasuredSteps() {
+        assertEquals("launches: 41 per training step run op by op (40 device ops + 1 step-scalar upload),"
+                + " 2.00 per measured step", BenchCommand.launchesLine(40, 1, 120, 60));
+        assertEquals("launches: 34 per training step run op by op (33 device ops + 1 step-scalar upload),"
+                + " 34.50 per measured step", BenchCommand.launchesLine(33, 1, 69, 2));
+    }
+
+    @Test
+    void onTheCpuTheBenchReportsNoLaunchesRightAfterItsHostWaits() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = StrixMnist.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute("bench", "--device", "cpu", "--batch-size", "4", "--steps", "2", "--warmup", "1",
+                "--inference-batch-size", "4");
+        assertEquals(0, status, out + err.toString());
+        List<String> lines = Arrays.asList(out.toString().split("\\R"));
+        int waits = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("host waits: ")) {
+                waits = i;
+            }
+        }
+        assertTrue(waits >= 0 && waits + 1 < lines.size(), "no host waits line followed by another in " + lines);
+        assertEquals("launches: 0 per training step run op by op (0 device ops + 0 step-scalar upload), 0.00 per"
+                + " measured step", lines.get(waits + 1));
+    }
+}
