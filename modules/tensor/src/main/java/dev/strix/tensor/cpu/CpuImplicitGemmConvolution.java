@@ -82,10 +82,17 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         ImageLayout layout = new ImageLayout(g.c(), hp, wp, padTop, padLeft, g.h(), g.w());
         int[] steps = ImplicitGemm.windowOffsets(g.c(), g.kh(), g.kw(), hp, wp);
         int[] rows = ImplicitGemm.pixelOffsets(g.oh(), g.ow(), 0, strideH * wp, strideW);
+        ImplicitGemm.ImageFill fill = (n, image, ws) -> layout.copy(x, n, image, ws);
+        float[] biases = ImplicitGemm.biases(bias, g.o());
+        if (ImplicitGemm.packWindows(steps.length, g.o())) {
+            ImplicitGemm.channelTiles(layout, fill, rows, steps, steps.length, ImplicitGemm.packWeightRows(weight),
+                    g.o(), biases, g.n(), g.oh() * g.ow(), wholeImages, sink);
+            return;
+        }
         // B[p][o] = W[o][p]: the weights transposed, O padded to whole slivers.
         float[] b = ImplicitGemm.packWeights(weight);
-        ImplicitGemm.tiles(layout, (n, image, ws) -> layout.copy(x, n, image, ws), rows, steps, steps.length, b,
-                ceilDiv(g.o(), NR), ImplicitGemm.biases(bias, g.o()), g.n(), g.oh() * g.ow(), wholeImages, sink);
+        ImplicitGemm.tiles(layout, fill, rows, steps, steps.length, b, ceilDiv(g.o(), NR), biases, g.n(),
+                g.oh() * g.ow(), wholeImages, sink);
     }
 
     @Override

@@ -261,6 +261,120 @@ final class ImplicitGemm {
     }
 
     /**
+     * Whether {@link #channelTiles} beats {@link #tiles} for a forward pass with {@code k} steps
+     * and {@code outputs} channels: it packs every 32-pixel panel of windows once (k gathers a
+     * pixel, shared by the ceil(outputs / 8) tiles of that panel) but stores its tiles as they come,
+     * where {@link #tiles} reads the windows in place and transposes each tile on the way out (about
+     * 256 cycles a tile). Small windows (one or three input channels) favour packing.
+     */
+    static boolean packWindows(int k, int outputs) {
+        return (long) k * MR * NR < 256L * roundUpTo(outputs, MR);
+    }
+
+    /**
+     * The forward pass with output channels as tile rows: for every image n and panel of 32
+     * pixels, the windows are packed ({@code B[p][j] = image[rows[pixel j] + steps[p]]}) and
+     * multiplied by the packed weights {@code a} (slivers of 8 channels, as {@link #packWeightRows}
+     * writes them), so each tile is already a run of 32 pixels of 8 channels. Same result array and
+     * sink as {@link #tiles}, with {@code width} a multiple of 32.
+     */
+    static void channelTiles(ImageLayout layout, ImageFill fill, int[] rows, int[] steps, int k, float[] a,
+                             int columns, float[] biases, int images, int pixels, boolean wholeImages,
+                             ResultSink sink) {
+        int panels = ceilDiv(pixels, NR);
+        int width = panels * NR;
+        int[] panelRows = Arrays.copyOf(rows, width);
+        int aSlivers = ceilDiv(columns, MR);
+        int unitPanels = wholeImages ? panels : 1;
+        long units = wholeImages ? images : (long) images * panels;
+        double flopsPerUnit = 2.0 * NR * unitPanels * k * aSlivers * MR;
+        long minUnits = (long) Math.ceil(CpuGemm.PARALLEL_FLOPS / flopsPerUnit);
+        CpuParallel.forRange(units, minUnits, (from, to) -> {
+            Workspace ws = WORKSPACE.get();
+            float[] tile = ws.tile;
+            float[] result = ws.result(aSlivers * MR * width + MaxPool2x2.PADDING);
+            float[] panel = ws.packed(k * NR);
+            float[] image = null;
+            int current = -1;
+            int firstPanel = 0;
+            long panelFrom = from * unitPanels;
+            long panelTo = to * unitPanels;
+            for (long u = panelFrom; u < panelTo; u++) {
+                int n = (int) (u / panels);
+                int g = (int) (u % panels);
+                if (n != current) {
+                    if (current >= 0) {
+                        sink.take(current, result, width, firstPanel * NR, pixels, ws);
+                    }
+                    image = ws.image(layout);
+                    fill.fill(n, image, ws);
+                    current = n;
+                    firstPanel = g;
+                }
+                int first = g * NR;
+                for (int p = 0; p < k; p++) {
+                    // A vector gather: image[steps[p] + panelRows[first + j]] for 16 j at a time.
+                    for (int v = 0; v < NR; v += LANES) {
+                        FloatVector.fromArray(GemmKernel.SPECIES, image, steps[p], panelRows, first + v)
+                                .intoArray(panel, p * NR + v);
+                    }
+                }
+                for (int s = 0; s < aSlivers; s++) {
+                    GemmKernel.multiply(a, s * k * MR, panel, 0, k, tile, null, 0, 0);
+                    int rowsHere = Math.min(MR, columns - s * MR);
+                    for (int r = 0; r < rowsHere; r++) {
+                        int channel = s * MR + r;
+                        int at = channel * width + first;
+                        float add = biases[channel];
+                        for (int v = 0; v < NR; v += LANES) {
+                            FloatVector.fromArray(GemmKernel.SPECIES, tile, r * NR + v).add(add)
+                                    .intoArray(result, at + v);
+                        }
+                    }
+                }
+            }
+            if (current >= 0) {
+                int lastPanel = (int) ((panelTo - 1) % panels);
+                sink.take(current, result, width, firstPanel * NR, Math.min(pixels, (lastPanel + 1) * NR), ws);
+            }
+        });
+    }
+
+    /**
+     * The weights as GEMM's A for {@link #channelTiles}: slivers of 8 output channels,
+     * {@code a[(s * k + p) * 8 + r] = W[s*8 + r][p]} with p = (c, i, j), zero past the last channel.
+     */
+    static float[] packWeightRows(Tensor weight) {
+        int o = weight.dim(0);
+        int c = weight.dim(1);
+        int kh = weight.dim(2);
+        int kw = weight.dim(3);
+        int k = c * kh * kw;
+        int slivers = ceilDiv(o, MR);
+        float[] a = weightBuffer(slivers * MR * k);
+        MemorySegment seg = weight.storage().segment();
+        long[] st = weight.strides();
+        for (int row = 0; row < slivers * MR; row++) {
+            int base = (row / MR) * k * MR + row % MR;
+            for (int d = 0; d < c; d++) {
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        int p = (d * kh + i) * kw + j;
+                        a[base + p * MR] = row < o
+                                ? seg.getAtIndex(FLOAT, weight.offset() + row * st[0] + d * st[1] + i * st[2] + j * st[3])
+                                : 0f;
+                    }
+                }
+            }
+        }
+        return a;
+    }
+
+    private static int roundUpTo(int a, int multiple) {
+        return ceilDiv(a, multiple) * multiple;
+    }
+
+    /**
      * {@code result[(first + j) * width + pixel + r] = tile[r][j] + biases[first + j]}: the tile goes
      * out transposed, its 8 pixels of each column contiguous. With AVX-512 the transpose happens in
      * registers and each column leaves as one 8-float vector; elsewhere element by element.
@@ -289,7 +403,8 @@ final class ImplicitGemm {
      * {@code dx[n] = col2im(W^T * dZ[n])} without a column matrix: tiles of
      * {@code dZ[n]^T (8 output pixels x O) * W (O x NR input channels of one kernel tap)} are added,
      * a vector per pixel, into a channels-last copy of the padded input gradient (where a tap's NR
-     * channels are contiguous), which finally goes out transposed into {@code dx}. Every worker
+     * channels are contiguous), which finally goes out transposed into {@code dx}. With fewer than
+     * NR input channels the tile's columns are (tap, channel) pairs instead, added one by one. Every worker
      * takes whole images. {@code layout} is dZ's own ({@code [O, OH, OW]}, no border), filled by
      * {@code fill}.
      */
@@ -305,12 +420,24 @@ final class ImplicitGemm {
         int oh = layout.h();
         int ow = layout.w();
         int pixels = oh * ow;
+        // At least NR input channels: a tile's columns are NR channels of one kernel tap, contiguous
+        // in the channels-last buffer, added a vector at a time. Fewer (an RGB or grey first layer):
+        // the columns run over (tap, channel) pairs, added one by one, so no lane is padding.
+        boolean byTap = c >= NR;
         int groups = ceilDiv(c, NR);
-        int depth = groups * NR;
+        int depth = byTap ? groups * NR : c;
         // The padded input plane, large enough for every window and for the whole input.
         int hp = Math.max(padTop + h, (oh - 1) * strideH + kh);
         int wp = Math.max(padLeft + w, (ow - 1) * strideW + kw);
-        float[] b = packWeightsByTap(weight);
+        int slivers = byTap ? kh * kw * groups : ceilDiv(kh * kw * c, NR);
+        float[] b = byTap ? packWeightsByTap(weight) : packWeightsByPair(weight);
+        // Where column j of sliver s lands, relative to a window's start (pair columns only).
+        int[] columnAt = new int[slivers * NR];
+        for (int j = 0; !byTap && j < kh * kw * c; j++) {
+            int tap = j / c;
+            columnAt[j] = ((tap / kw) * wp + tap % kw) * depth + j % c;
+        }
+        int pairs = kh * kw * c;
         int[] rows = pixelOffsets(oh, ow, 0, ow, 1);
         int[] steps = new int[o];
         for (int a = 0; a < o; a++) {
@@ -319,7 +446,6 @@ final class ImplicitGemm {
         // Where each output pixel's window starts in the channels-last buffer.
         int[] windowAt = pixelOffsets(oh, ow, 0, strideH * wp * depth, strideW * depth);
         int pixelSlivers = ceilDiv(pixels, MR);
-        int slivers = kh * kw * groups;
         double flopsPerImage = 2.0 * pixelSlivers * MR * o * slivers * NR;
         long minImages = (long) Math.ceil(CpuGemm.PARALLEL_FLOPS / flopsPerImage);
         MemorySegment ds = dx.storage().segment();
@@ -337,6 +463,16 @@ final class ImplicitGemm {
                     int valid = Math.min(MR, pixels - first);
                     for (int s = 0; s < slivers; s++) {
                         GemmKernel.multiplyGathered(image, rows, first, steps, 0, o, b, s * o * NR, tile, 0, NR, false);
+                        if (!byTap) {
+                            int columns = Math.min(NR, pairs - s * NR);
+                            for (int r = 0; r < valid; r++) {
+                                int window = windowAt[first + r];
+                                for (int j = 0; j < columns; j++) {
+                                    sums[window + columnAt[s * NR + j]] += tile[r * NR + j];
+                                }
+                            }
+                            continue;
+                        }
                         int tap = s / groups;
                         int shift = ((tap / kw) * wp + tap % kw) * depth + (s % groups) * NR;
                         for (int r = 0; r < valid; r++) {
@@ -501,6 +637,33 @@ final class ImplicitGemm {
                                 : 0f;
                     }
                 }
+            }
+        }
+        return b;
+    }
+
+    /**
+     * The weights as the input gradient's B for few input channels: columns over (tap, channel)
+     * pairs, {@code B[o][tap * C + c] = W[o][c][tap / KW][tap % KW]}, in slivers of NR (zero past the
+     * last pair).
+     */
+    static float[] packWeightsByPair(Tensor weight) {
+        int o = weight.dim(0);
+        int c = weight.dim(1);
+        int kw = weight.dim(3);
+        int pairs = weight.dim(2) * kw * c;
+        int slivers = ceilDiv(pairs, NR);
+        float[] b = weightBuffer(slivers * o * NR);
+        MemorySegment seg = weight.storage().segment();
+        long[] st = weight.strides();
+        for (int j = 0; j < slivers * NR; j++) {
+            int sliver = (j / NR) * o * NR + j % NR;
+            int tap = j / c;
+            int d = j % c;
+            for (int a = 0; a < o; a++) {
+                b[sliver + a * NR] = j < pairs
+                        ? seg.getAtIndex(FLOAT, weight.offset() + a * st[0] + d * st[1] + (tap / kw) * st[2] + (tap % kw) * st[3])
+                        : 0f;
             }
         }
         return b;

@@ -80,7 +80,8 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
                 new Case(1, 3, 9, 8, 5, 3, 2, 2, 1, 1, 0, 5, 7),       // stride 2x1, few outputs, bottom padding 1
                 new Case(5, 4, 7, 7, 40, 2, 3, 2, 2, 0, 1, 3, 3),      // 40 outputs: a partial second tile; short of the bottom
                 new Case(2, 6, 5, 6, 7, 1, 1, 0),                      // 1x1
-                new Case(2, 2, 6, 6, 3, 3, 1, 2));                     // padding wider than half the kernel
+                new Case(2, 2, 6, 6, 3, 3, 1, 2),                      // padding wider than half the kernel
+                new Case(2, 33, 6, 5, 6, 3, 2, 1, 1, 1, 0, 5, 4));     // 33 input channels: a second, one-channel group
     }
 
     @Test
