@@ -9,7 +9,13 @@ public enum ConvAlgorithm {
      * The readable reference.
      */
     STRIDED_VIEW,
-    /** The same windows materialised as a matrix (im2col), then GEMM; col2im for the input gradient. */
+    /**
+     * The same windows as a matrix (im2col), then GEMM; col2im for the input gradient. On a backend
+     * with {@link dev.strix.tensor.ImplicitGemmConvolution} (the CPU) the matrix is never built: the
+     * GEMM reads the windows in place, and a following ReLU + 2x2 max pooling runs in the same pass
+     * (in a {@link Sequential}); elsewhere (CUDA: im2col / col2im kernels and cuBLAS) it is
+     * materialised, in chunks of the batch.
+     */
     IM2COL_GEMM,
     /**
      * One whole-convolution op per pass ({@link dev.strix.tensor.DirectConvolution}): cuDNN's routines

@@ -14,7 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * Implicit-GEMM convolution on the CPU ({@link ImplicitGemm} has the loops). The three passes are
+ * Implicit-GEMM convolution on the CPU ({@link ImplicitGemmForward} and {@link ImplicitGemmBackward} have the loops). The three passes are
  * one kernel with three sets of offsets:
  * <pre>
  *   forward         tile rows = output pixels,  steps = (c, i, j),     B = W^T            -> Z^T tile
@@ -84,14 +84,14 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         int[] rows = ImplicitGemm.pixelOffsets(g.oh(), g.ow(), 0, strideH * wp, strideW);
         ImplicitGemm.ImageFill fill = (n, image, ws) -> layout.copy(x, n, image, ws);
         float[] biases = ImplicitGemm.biases(bias, g.o());
-        if (ImplicitGemm.packWindows(steps.length, g.o())) {
-            ImplicitGemm.channelTiles(layout, fill, rows, steps, steps.length, ImplicitGemm.packWeightRows(weight),
+        if (ImplicitGemmForward.packWindows(steps.length, g.o())) {
+            ImplicitGemmForward.channelTiles(layout, fill, rows, steps, steps.length, ImplicitGemmForward.packWeightRows(weight),
                     g.o(), biases, g.n(), g.oh() * g.ow(), wholeImages, sink);
             return;
         }
         // B[p][o] = W[o][p]: the weights transposed, O padded to whole slivers.
-        float[] b = ImplicitGemm.packWeights(weight);
-        ImplicitGemm.tiles(layout, fill, rows, steps, steps.length, b, ceilDiv(g.o(), NR), biases, g.n(),
+        float[] b = ImplicitGemmForward.packWeights(weight);
+        ImplicitGemmForward.tiles(layout, fill, rows, steps, steps.length, b, ceilDiv(g.o(), NR), biases, g.n(),
                 g.oh() * g.ow(), wholeImages, sink);
     }
 
@@ -143,7 +143,7 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         // Tile rows are window elements, steps are output pixels: the forward offsets swapped.
         int[] windows = ImplicitGemm.windowOffsets(g.c(), g.kh(), g.kw(), hp, wp);
         int[] pixelSteps = ImplicitGemm.pixelOffsets(g.oh(), g.ow(), 0, strideH * wp, strideW);
-        ImplicitGemm.filterGradient(layout, (n, image, ws) -> layout.copy(x, n, image, ws), pack, windows,
+        ImplicitGemmBackward.filterGradient(layout, (n, image, ws) -> layout.copy(x, n, image, ws), pack, windows,
                 pixelSteps, windows.length, g.oh() * g.ow(), g.n(), g.o(), dWeight, dBias);
     }
 
@@ -154,7 +154,7 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         CpuElementwise.check(dz, op + " output gradient");
         CpuElementwise.check(dx, op + " input gradient");
         ImageLayout layout = gradientLayout(g);
-        ImplicitGemm.inputGradient(layout, (n, image, ws) -> layout.copy(dz, n, image, ws), weight, strideH, strideW,
+        ImplicitGemmBackward.inputGradient(layout, (n, image, ws) -> layout.copy(dz, n, image, ws), weight, strideH, strideW,
                 padTop, padLeft, dx);
     }
 
@@ -168,7 +168,7 @@ final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
         ImageLayout layout = gradientLayout(g);
         int pixels = g.oh() * g.ow();
         int windows = pooled.dim(2) * pooled.dim(3);
-        ImplicitGemm.inputGradient(layout, (n, image, ws) -> {
+        ImplicitGemmBackward.inputGradient(layout, (n, image, ws) -> {
             // dL/dZ is zero except at each window's argmax, which gets the routed gradient.
             Arrays.fill(image, 0, layout.size(), 0f);
             route(dPooled, pooled, argmax, n, ws);
