@@ -7,10 +7,12 @@
 # Stages, in order of importance (each one's cap in seconds; a stage gets min(cap, what is left)):
 #   probe        gpu-probe.sh: driver, libraries, PyTorch                                         30
 #   cuda-tests   every test class of the package dev.strix.cuda (GPU tests, conformance suite)     170
-#   train        strix-mnist train --device cuda, default model, stops at 99% test accuracy      150
+#   train        strix-mnist train --device cuda, the default recipe, stops at 99.6% test accuracy 180
+#                (the train-on-GPU issue's bar; its checkpoint feeds export and compare)
 #   graph-check  2 short epochs with the step as a CUDA graph, then without: identical checkpoints  70
 #   export       strix-mnist eval --device cuda --export-logits of that checkpoint                 45
 #   compare      reference/compare_checkpoint.py: PyTorch on the same checkpoint (>= 99.9% agree)  60
+#   time-to-99   the default recipe again, stopping at 99.0%: the wall-clock training time      60
 #   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
 #   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
@@ -247,11 +249,13 @@ fi
 # Sizes: the real run, or tiny ones for a CPU trial of the command lines.
 if [ "$smoke" -eq 1 ]; then
   train_args=(--model reference --epochs 2 --limit 20 --batch-size 100 --no-augment --target-accuracy 0.5)
+  fast_args=(--model reference --epochs 1 --limit 20 --batch-size 100 --no-augment --target-accuracy 0.3)
   epoch_args=(--limit 20)
   bench_args=(--steps 2 --warmup 1 --inference-batch-size 100)
   torch_args=(--device cpu --limit-steps 20 --warmup 5)
 else
-  train_args=(--model default --epochs 3 --target-accuracy 0.99)
+  train_args=(--model default --target-accuracy 0.996)
+  fast_args=(--model default --epochs 3 --target-accuracy 0.99)
   epoch_args=()
   bench_args=()
   torch_args=(--device cuda)
@@ -260,11 +264,11 @@ checkpoint="$logs/checkpoint"
 
 # ------------------------------------------------------------------------------ strix on the GPU
 if [ -n "$gate" ]; then
-  for s in train graph-check export compare bench-128 strix-epoch bench-1024 bench-conv bench-modes conv-jmh; do
+  for s in train graph-check export compare time-to-99 bench-128 strix-epoch bench-1024 bench-conv bench-modes conv-jmh; do
     skip_stage "$s" "CUDA backend unavailable, see cuda-tests above"
   done
 else
-  run_stage train 150 40 strix_mnist train --device "$device" --data-dir "$data" "${train_args[@]}" \
+  run_stage train 180 40 strix_mnist train --device "$device" --data-dir "$data" "${train_args[@]}" \
     --no-test-each-epoch --checkpoint-dir "$checkpoint"
   figures train 'device:|img/s *$|test accuracy|target accuracy|trained in|host waits|cuda graph' 14
   tail_on_failure train
@@ -323,6 +327,11 @@ else
     say "stage export: SKIPPED (the train stage wrote no checkpoint)"
     say "stage compare: SKIPPED (the train stage wrote no checkpoint)"
   fi
+
+  run_stage time-to-99 60 20 strix_mnist train --device "$device" --data-dir "$data" "${fast_args[@]}" \
+    --no-test-each-epoch --checkpoint-dir "$logs/fast-checkpoint"
+  figures time-to-99 'img/s *$|test accuracy|target accuracy|trained in' 6
+  tail_on_failure time-to-99
 
   run_stage bench-128 45 15 strix_mnist bench --device "$device" --model reference --batch-size 128 "${bench_args[@]}"
   figures bench-128 'training:|inference:|host waits|launches:' 5
