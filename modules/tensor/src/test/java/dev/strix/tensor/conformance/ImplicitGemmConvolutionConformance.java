@@ -81,7 +81,11 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
                 new Case(5, 4, 7, 7, 40, 2, 3, 2, 2, 0, 1, 3, 3),      // 40 outputs: a partial second tile; short of the bottom
                 new Case(2, 6, 5, 6, 7, 1, 1, 0),                      // 1x1
                 new Case(2, 2, 6, 6, 3, 3, 1, 2),                      // padding wider than half the kernel
-                new Case(2, 33, 6, 5, 6, 3, 2, 1, 1, 1, 0, 5, 4));     // 33 input channels: a second, one-channel group
+                new Case(2, 33, 6, 5, 6, 3, 2, 1, 1, 1, 0, 5, 4),      // 33 input channels: a second, one-channel group
+                // One image big enough to be split between two cores mid-image (where there are two),
+                // through the in-place tiles and through the packed-window tiles.
+                new Case(1, 8, 30, 30, 16, 3, 1, 0),
+                new Case(1, 1, 100, 100, 16, 3, 1, 0));
     }
 
     @Test
