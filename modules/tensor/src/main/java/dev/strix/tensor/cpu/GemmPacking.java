@@ -215,6 +215,28 @@ final class GemmPacking {
     }
 
     /**
+     * {@code kc} rows of one full vector each, from {@code b} at {@code first} (bytes), rows
+     * {@code rowBytes} apart, into {@code dst} from {@code to}, rows NR apart. Its own small method,
+     * as is the masked one: inlined into the large {@link #packB} loop, the segment loads missed
+     * C2's intrinsics and fell back to Java code that allocates an array per vector.
+     */
+    private static void copyRows(MemorySegment b, long first, long rowBytes, int kc, float[] dst, int to) {
+        for (int p = 0; p < kc; p++) {
+            FloatVector.fromMemorySegment(GemmKernel.SPECIES, b, first + p * rowBytes, NATIVE).intoArray(dst, to + p * NR);
+        }
+    }
+
+    /** {@link #copyRows} for the first {@code count} lanes (fewer than a vector; the rest is zero). */
+    private static void copyRowsMasked(MemorySegment b, long first, long rowBytes, int kc, int count, float[] dst,
+                                       int to) {
+        VectorMask<Float> valid = GemmKernel.SPECIES.indexInRange(0, count);
+        for (int p = 0; p < kc; p++) {
+            FloatVector.fromMemorySegment(GemmKernel.SPECIES, b, first + p * rowBytes, NATIVE, valid)
+                    .intoArray(dst, to + p * NR);
+        }
+    }
+
+    /**
      * Packs B[p][j] for p in [0, kc), j in [0, nc), where B[p][j] is the element at
      * {@code base + p * rowStride + j * colStride}.
      */
@@ -233,19 +255,11 @@ final class GemmPacking {
                 // Row-major B: NR contiguous floats per p, copied a vector at a time; a narrow edge
                 // sliver loads under a mask, which also writes its zero padding.
                 for (int v = 0; v < NR; v += LANES) {
-                    VectorMask<Float> valid = GemmKernel.SPECIES.indexInRange(v, cols);
-                    if (!valid.anyTrue()) {
-                        for (int p = 0; p < kc; p++) {
-                            FloatVector.zero(GemmKernel.SPECIES).intoArray(dst, sliver + p * NR + v);
-                        }
-                        continue;
-                    }
-                    boolean full = valid.allTrue();
-                    for (int p = 0; p < kc; p++) {
-                        long from = (base + p * rowStride + j0 + v) * Float.BYTES;
-                        FloatVector x = full ? FloatVector.fromMemorySegment(GemmKernel.SPECIES, b, from, NATIVE)
-                                : FloatVector.fromMemorySegment(GemmKernel.SPECIES, b, from, NATIVE, valid);
-                        x.intoArray(dst, sliver + p * NR + v);
+                    long first = (base + j0 + v) * Float.BYTES;
+                    if (v + LANES <= cols) {
+                        copyRows(b, first, rowStride * Float.BYTES, kc, dst, sliver + v);
+                    } else {
+                        copyRowsMasked(b, first, rowStride * Float.BYTES, kc, Math.max(0, cols - v), dst, sliver + v);
                     }
                 }
                 continue;
