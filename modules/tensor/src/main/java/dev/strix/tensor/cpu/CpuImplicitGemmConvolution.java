@@ -14,20 +14,22 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * Implicit-GEMM convolution on the CPU ({@link ImplicitGemmForward} and {@link ImplicitGemmBackward} have the loops). The three passes are
- * one kernel with three sets of offsets:
+ * Implicit-GEMM convolution on the CPU; {@link ImplicitGemmForward} and
+ * {@link ImplicitGemmBackward} have the loops. The three passes are one kernel with three sets of
+ * offsets:
  * <pre>
- *   forward         tile rows = output pixels,  steps = (c, i, j),     B = W^T            -> Z^T tile
- *   backwardFilter  tile rows = (c, i, j),      steps = output pixels, B = dZ[n]^T        -> dW^T, summed over n
- *   backwardData    tile rows = output pixels,  steps = o,             B = W per kernel tap   -> added into dX
+ *   forward         tile rows = output pixels,  steps = (c, i, j),     B = W^T              -> Z^T tile
+ *                   (small windows: rows = output channels, B = packed windows of 32 pixels)
+ *   backwardFilter  tile rows = (c, i, j),      steps = output pixels, B = dZ[n]^T          -> dW^T, summed over n
+ *   backwardData    tile rows = output pixels,  steps = o,             B = W per kernel tap -> added into dX
  * </pre>
- * The input gradient adds each tile of {@code dZ^T W} (8 output pixels by 32 input channels of one
- * kernel tap) straight into a channels-last heap copy of the padded dL/dX, where those 32 channels
- * are contiguous: col2im without the column matrix, and without the zero taps (about 40% of the
- * work at 13x13 -> 11x11) that a "full" correlation of the padded dL/dZ with the rotated kernels
- * would multiply. The ReLU + max-pool variants pool each image's output while it is still on the heap,
- * and rebuild dL/dZ from the pooled gradient in the same heap buffers, so the full-size Z and
- * dL/dZ never go through memory.
+ * The input gradient adds each tile of {@code dZ^T W} (8 output pixels by 32 input channels of
+ * one kernel tap) straight into a channels-last heap copy of the padded dL/dX, where those 32
+ * channels are contiguous: col2im without the column matrix, and without the zero taps (about
+ * 40% of the work at 13x13 -> 11x11) that a "full" correlation of the padded dL/dZ with the
+ * rotated kernels would multiply. The ReLU + max-pool variants pool each image's output while it
+ * is still on the heap, and rebuild dL/dZ from the pooled gradient in the same heap buffers, so
+ * the full-size Z and dL/dZ never go through memory.
  */
 final class CpuImplicitGemmConvolution implements ImplicitGemmConvolution {
     @Override
