@@ -18,9 +18,6 @@ import dev.strix.tensor.Tensor;
  * dL/dZ disappear. The three layers keep their parameters, names and descriptions.
  */
 final class ConvReluMaxPool implements AutoCloseable {
-    /** {@code -Dstrix.layers.fuseConvReluPool=false} runs the three layers one by one (to measure the fusion). */
-    static final boolean ENABLED = !"false".equals(System.getProperty("strix.layers.fuseConvReluPool"));
-
     private final Conv2D conv;
     private final ImplicitGemmConvolution op;
     private final ReusableTensor pooled;
@@ -46,7 +43,8 @@ final class ConvReluMaxPool implements AutoCloseable {
      * implicit-GEMM convolution.
      */
     static ConvReluMaxPool of(Layer a, Layer b, Layer c) {
-        if (ENABLED && a instanceof Conv2D conv && b instanceof ReLU && c instanceof MaxPool2D pool
+        boolean enabled = !"false".equals(System.getProperty(Sequential.FUSION_PROPERTY));
+        if (enabled && a instanceof Conv2D conv && b instanceof ReLU && c instanceof MaxPool2D pool
                 && conv.algorithm() == ConvAlgorithm.IM2COL_GEMM && pool.isTwoByTwoWithStrideTwo()) {
             return conv.backend().implicitGemmConvolution().map(op -> new ConvReluMaxPool(conv, op)).orElse(null);
         }

@@ -29,6 +29,13 @@ import java.util.Map;
  * the trips through memory of the full-size convolution output and its gradient.
  */
 public final class Sequential implements Layer {
+    /**
+     * The system property that, set to {@code false} before a model is built, runs a conv + ReLU +
+     * pool block as three layers instead of one fused pass (to measure the fusion:
+     * {@code FusionBenchmark} in jmh/).
+     */
+    public static final String FUSION_PROPERTY = "strix.layers.fuseConvReluPool";
+
     private final Shape sampleShape;
     private final List<Layer> layers;
     private final List<Shape> sampleOutputs;

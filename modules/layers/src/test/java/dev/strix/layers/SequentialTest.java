@@ -191,6 +191,21 @@ class SequentialTest {
         }
     }
 
+    @Test
+    void theFusionPropertyRunsTheBlocksAsSeparateLayers() {
+        String saved = System.getProperty(Sequential.FUSION_PROPERTY);
+        System.setProperty(Sequential.FUSION_PROPERTY, "false");
+        try (Sequential model = twoBlocks(new SplittableRandom(31))) {
+            assertEquals(0, model.fusedPasses());
+        } finally {
+            if (saved == null) {
+                System.clearProperty(Sequential.FUSION_PROPERTY);
+            } else {
+                System.setProperty(Sequential.FUSION_PROPERTY, saved);
+            }
+        }
+    }
+
     private static Sequential twoBlocks(SplittableRandom random) {
         return new Sequential(Shape.of(2, 10, 10),
                 Conv2D.builder(2, 4).kernel(3, 3).padding(1, 1).build(CPU, random),
