@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole JMH suite (jmh/: convolution forward / input gradient / weight gradient for both
 # algorithms, GEMM, max pooling, batch norm, the fused loss, the Adam step, batch assembly with and
-# without augmentation, full training steps and inference) at the default model's real shapes, batch
+# without augmentation, full training steps and inference, the reference step with its conv + ReLU +
+# pool blocks fused and unfused) at the default model's real shapes, batch
 # 128 and 512, and writes one Markdown table.
 #
 #   tools/jmh-suite.sh [--quick] [--out FILE] [--no-build] [REGEX] [JMH OPTIONS...]
