@@ -25,7 +25,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; shift ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    --help|-h) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done
