@@ -144,22 +144,7 @@ class SequentialTest {
         try (Sequential model = pooled(new SplittableRandom(21)); Sequential layers = pooled(new SplittableRandom(21));
              Tensor x = TestData.uniform(CPU, new SplittableRandom(22), 3, 2, 9, 8);
              Tensor dy = TestData.uniform(CPU, new SplittableRandom(23), 3, 5)) {
-            float[] fused = model.forward(x, Mode.TRAINING).toFloatArray();
-            float[] dxFused = model.backward(dy).toFloatArray();
-            Tensor h = x;
-            for (Layer layer : layers.layers()) {
-                h = layer.forward(h, Mode.TRAINING);
-            }
-            org.junit.jupiter.api.Assertions.assertArrayEquals(h.toFloatArray(), fused, "outputs");
-            Tensor g = dy;
-            for (int i = layers.layers().size() - 1; i >= 0; i--) {
-                g = layers.layers().get(i).backward(g);
-            }
-            org.junit.jupiter.api.Assertions.assertArrayEquals(g.toFloatArray(), dxFused, "input gradient");
-            for (int i = 0; i < model.parameters().size(); i++) {
-                org.junit.jupiter.api.Assertions.assertArrayEquals(layers.parameters().get(i).gradient().toFloatArray(),
-                        model.parameters().get(i).gradient().toFloatArray(), model.parameters().get(i).name());
-            }
+            assertSameAsLayerByLayer(model, layers, x, dy);
         }
     }
 
@@ -171,22 +156,7 @@ class SequentialTest {
              Tensor x = TestData.uniform(CPU, new SplittableRandom(32), 4, 2, 10, 10);
              Tensor dy = TestData.uniform(CPU, new SplittableRandom(33), 4, 3)) {
             assertEquals(2, model.fusedPasses(), "both blocks fused");
-            float[] output = model.forward(x, Mode.TRAINING).toFloatArray();
-            float[] dx = model.backward(dy).toFloatArray();
-            Tensor h = x;
-            for (Layer layer : layers.layers()) {
-                h = layer.forward(h, Mode.TRAINING);
-            }
-            org.junit.jupiter.api.Assertions.assertArrayEquals(h.toFloatArray(), output, "outputs");
-            Tensor g = dy;
-            for (int i = layers.layers().size() - 1; i >= 0; i--) {
-                g = layers.layers().get(i).backward(g);
-            }
-            org.junit.jupiter.api.Assertions.assertArrayEquals(g.toFloatArray(), dx, "input gradient");
-            for (int i = 0; i < model.parameters().size(); i++) {
-                org.junit.jupiter.api.Assertions.assertArrayEquals(layers.parameters().get(i).gradient().toFloatArray(),
-                        model.parameters().get(i).gradient().toFloatArray(), model.parameters().get(i).name());
-            }
+            assertSameAsLayerByLayer(model, layers, x, dy);
             assertSameParameterGradients("fused first block", model, x, dy);
         }
     }
@@ -216,6 +186,30 @@ class SequentialTest {
                 new MaxPool2D(CPU, 2),
                 new Flatten(CPU),
                 new Dense(CPU, 6, 3, random));
+    }
+
+    /**
+     * {@code model} (through Sequential, with its reorderings and fusions) against {@code layers}
+     * (the same model, same seed) run layer by layer in the declared order: identical outputs,
+     * input gradients and parameter gradients, bit for bit.
+     */
+    private static void assertSameAsLayerByLayer(Sequential model, Sequential layers, Tensor x, Tensor dy) {
+        float[] output = model.forward(x, Mode.TRAINING).toFloatArray();
+        float[] dx = model.backward(dy).toFloatArray();
+        Tensor h = x;
+        for (Layer layer : layers.layers()) {
+            h = layer.forward(h, Mode.TRAINING);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(h.toFloatArray(), output, "outputs");
+        Tensor g = dy;
+        for (int i = layers.layers().size() - 1; i >= 0; i--) {
+            g = layers.layers().get(i).backward(g);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(g.toFloatArray(), dx, "input gradient");
+        for (int i = 0; i < model.parameters().size(); i++) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(layers.parameters().get(i).gradient().toFloatArray(),
+                    model.parameters().get(i).gradient().toFloatArray(), model.parameters().get(i).name());
+        }
     }
 
     private static Sequential pooled(SplittableRandom random) {
