@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole JMH suite (jmh/: convolution forward / input gradient / weight gradient for both
 # algorithms, GEMM, max pooling, batch norm, the fused loss, the Adam step, batch assembly with and
-# without augmentation, full training steps and inference, the reference step with its conv + ReLU +
-# pool blocks fused and unfused) at the default model's real shapes, batch
+# without augmentation, full training steps and inference) at the default model's real shapes, batch
 # 128 and 512, and writes one Markdown table.
 #
 #   tools/jmh-suite.sh [--quick] [--out FILE] [--no-build] [REGEX] [JMH OPTIONS...]
@@ -25,7 +24,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1; shift ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    --help|-h) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --help|-h) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) args+=("$1"); shift ;;
   esac
 done

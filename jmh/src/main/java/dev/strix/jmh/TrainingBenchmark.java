@@ -28,6 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * Whole-model work: one full training step (forward, fused softmax cross-entropy, backward, Adam)
  * and one inference pass of the default and the reference model, the fused loss alone, and the
  * Adam step alone (all parameters of the model), in images/s (Adam: steps/s).
+ *
+ * <p>{@code -p fused=true,false} measures the fused conv + ReLU + pool pass against the same
+ * blocks run as three layers ({@link Sequential#FUSION_PROPERTY}); every parameter set runs in a
+ * JVM of its own, so the property is set before any model exists.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.Throughput)
@@ -45,6 +49,9 @@ public class TrainingBenchmark {
     @Param("IM2COL_GEMM")
     public ConvAlgorithm algorithm;
 
+    @Param("true")
+    public boolean fused;
+
     private Sequential net;
     private SoftmaxCrossEntropy loss;
     private Adam adam;
@@ -54,6 +61,7 @@ public class TrainingBenchmark {
 
     @Setup(Level.Trial)
     public void build() {
+        System.setProperty(Sequential.FUSION_PROPERTY, Boolean.toString(fused));
         Backend cpu = Backends.cpu();
         SplittableRandom random = new SplittableRandom(3);
         net = Architectures.byId(model).build(cpu, algorithm, 1);

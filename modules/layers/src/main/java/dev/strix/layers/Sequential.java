@@ -32,7 +32,7 @@ public final class Sequential implements Layer {
     /**
      * The system property that, set to {@code false} before a model is built, runs a conv + ReLU +
      * pool block as three layers instead of one fused pass (to measure the fusion:
-     * {@code FusionBenchmark} in jmh/).
+     * {@code TrainingBenchmark -p fused=true,false} in jmh/).
      */
     public static final String FUSION_PROPERTY = "strix.layers.fuseConvReluPool";
 
