@@ -51,14 +51,7 @@ final class CudaDataOps implements DataOps {
         backend.requireHere(labels, "gatherLabels labels");
         backend.requireHere(indices, "gatherLabels indices");
         backend.requireHere(out, "gatherLabels output");
-        labels.requireDType(DType.U8, "gatherLabels labels");
-        indices.requireDType(DType.I32, "gatherLabels indices");
-        out.requireDType(DType.I32, "gatherLabels output");
-        if (labels.rank() != 1 || indices.rank() != 1 || !out.shape().equals(indices.shape())
-                || !labels.isContiguous() || !indices.isContiguous() || !out.isContiguous()) {
-            throw new IllegalArgumentException("gatherLabels needs contiguous labels [count], indices [n] and output [n],"
-                    + " got " + labels + ", " + indices + " and " + out);
-        }
+        DataOps.checkLabelGather(labels, indices, out);
         int n = indices.dim(0);
         if (n == 0) {
             return;
@@ -106,17 +99,6 @@ final class CudaDataOps implements DataOps {
         backend.requireHere(dataset, op + " dataset");
         backend.requireHere(indices, op + " indices");
         backend.requireHere(out, op + " output");
-        dataset.requireDType(DType.U8, op + " dataset");
-        indices.requireDType(DType.I32, op + " indices");
-        out.requireDType(DType.F32, op + " output");
-        if (dataset.rank() != 3 || indices.rank() != 1 || !dataset.isContiguous() || !indices.isContiguous()) {
-            throw new IllegalArgumentException(op + " needs a contiguous uint8 dataset [count, rows, cols] and int32"
-                    + " indices [n], got " + dataset + " and " + indices);
-        }
-        Shape expected = Shape.of(indices.dim(0), 1, dataset.dim(1), dataset.dim(2));
-        if (!out.shape().equals(expected) || !out.isContiguous()) {
-            throw new IllegalArgumentException(op + ": output must be contiguous " + expected + " for indices "
-                    + indices.shape() + " into dataset " + dataset.shape() + ", got " + out);
-        }
+        DataOps.checkImageGather(op, dataset, indices, out);
     }
 }

@@ -30,4 +30,36 @@ public interface DataOps {
      * order. The identity matrix reproduces {@link #gatherImages} exactly.
      */
     void affineSample(Tensor dataset, Tensor indices, Tensor matrices, float mean, float std, Tensor out);
+
+    /**
+     * The operand checks of {@link #gatherImages} and {@link #affineSample} (called {@code op} in
+     * messages) that every backend shares; each backend adds its own check that the tensors live
+     * on it.
+     */
+    static void checkImageGather(String op, Tensor dataset, Tensor indices, Tensor out) {
+        dataset.requireDType(DType.U8, op + " dataset");
+        indices.requireDType(DType.I32, op + " indices");
+        out.requireDType(DType.F32, op + " output");
+        if (dataset.rank() != 3 || indices.rank() != 1 || !dataset.isContiguous() || !indices.isContiguous()) {
+            throw new IllegalArgumentException(op + " needs a contiguous uint8 dataset [count, rows, cols] and int32"
+                    + " indices [n], got " + dataset + " and " + indices);
+        }
+        Shape expected = Shape.of(indices.dim(0), 1, dataset.dim(1), dataset.dim(2));
+        if (!out.shape().equals(expected) || !out.isContiguous()) {
+            throw new IllegalArgumentException(op + ": output must be contiguous " + expected + " for indices "
+                    + indices.shape() + " into dataset " + dataset.shape() + ", got " + out);
+        }
+    }
+
+    /** The operand checks of {@link #gatherLabels} that every backend shares. */
+    static void checkLabelGather(Tensor labels, Tensor indices, Tensor out) {
+        labels.requireDType(DType.U8, "gatherLabels labels");
+        indices.requireDType(DType.I32, "gatherLabels indices");
+        out.requireDType(DType.I32, "gatherLabels output");
+        if (labels.rank() != 1 || indices.rank() != 1 || !out.shape().equals(indices.shape())
+                || !labels.isContiguous() || !indices.isContiguous() || !out.isContiguous()) {
+            throw new IllegalArgumentException("gatherLabels needs contiguous labels [count], indices [n] and output [n],"
+                    + " got " + labels + ", " + indices + " and " + out);
+        }
+    }
 }
