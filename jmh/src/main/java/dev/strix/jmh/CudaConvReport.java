@@ -1,8 +1,6 @@
 package dev.strix.jmh;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -11,7 +9,6 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.CommandLineOptionException;
 import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -43,33 +40,11 @@ public final class CudaConvReport {
             System.exit(3);
             return;
         }
-        CommandLineOptions command;
-        try {
-            command = new CommandLineOptions(args);
-        } catch (CommandLineOptionException e) {
-            System.err.println("bad JMH option: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        OptionsBuilder options = new OptionsBuilder();
-        options.parent(command);
+        CommandLineOptions command = MarkdownReport.parse(args);
+        OptionsBuilder options = MarkdownReport.withDefaults(command, 0, 2, TimeValue.milliseconds(200), 3,
+                TimeValue.milliseconds(300));
         if (command.getIncludes().isEmpty()) {
             options.include(CudaConvBenchmark.class.getSimpleName());
-        }
-        if (!command.getForkCount().hasValue()) {
-            options.forks(0);
-        }
-        if (!command.getWarmupIterations().hasValue()) {
-            options.warmupIterations(2);
-        }
-        if (!command.getWarmupTime().hasValue()) {
-            options.warmupTime(TimeValue.milliseconds(200));
-        }
-        if (!command.getMeasurementIterations().hasValue()) {
-            options.measurementIterations(3);
-        }
-        if (!command.getMeasurementTime().hasValue()) {
-            options.measurementTime(TimeValue.milliseconds(300));
         }
         if (!command.shouldFailOnError().hasValue()) {
             options.shouldFailOnError(true);
@@ -79,11 +54,7 @@ public final class CudaConvReport {
                 "GPU convolutions at the reference network's shapes: µs per pass, the device synchronised after each;"
                         + " ratios > 1: slower than cuDNN");
         System.out.print(markdown);
-        String target = System.getProperty("strix.jmh.markdown");
-        if (target != null && !target.isBlank()) {
-            Files.writeString(Path.of(target), markdown);
-            System.out.println("Markdown table written to " + target);
-        }
+        MarkdownReport.writeIfAsked(markdown);
     }
 
     private static List<ConvComparisonTable.Measurement> measurements(Collection<RunResult> results) {

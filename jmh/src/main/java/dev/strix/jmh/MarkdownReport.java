@@ -35,39 +35,55 @@ public final class MarkdownReport {
     }
 
     public static void main(String[] args) throws IOException, RunnerException {
-        CommandLineOptions command;
-        try {
-            command = new CommandLineOptions(args);
-        } catch (CommandLineOptionException e) {
-            System.err.println("bad JMH option: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        OptionsBuilder options = new OptionsBuilder();
-        options.parent(command);
-        if (!command.getForkCount().hasValue()) {
-            options.forks(1);
-        }
-        if (!command.getWarmupIterations().hasValue()) {
-            options.warmupIterations(3);
-        }
-        if (!command.getWarmupTime().hasValue()) {
-            options.warmupTime(TimeValue.seconds(1));
-        }
-        if (!command.getMeasurementIterations().hasValue()) {
-            options.measurementIterations(5);
-        }
-        if (!command.getMeasurementTime().hasValue()) {
-            options.measurementTime(TimeValue.seconds(1));
-        }
+        CommandLineOptions command = parse(args);
+        OptionsBuilder options = withDefaults(command, 1, 3, TimeValue.seconds(1), 5, TimeValue.seconds(1));
         if (!command.getJvmArgsPrepend().hasValue()) {
             options.jvmArgsPrepend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED");
         }
         Options built = options.build();
         Collection<RunResult> results = new Runner(built).run();
+        writeIfAsked(table(results));
+    }
+
+    /** JMH's command line, or exit status 2 with the reason. */
+    static CommandLineOptions parse(String[] args) {
+        try {
+            return new CommandLineOptions(args);
+        } catch (CommandLineOptionException e) {
+            System.err.println("bad JMH option: " + e.getMessage());
+            System.exit(2);
+            return null;
+        }
+    }
+
+    /** The command line's options, with these forks and iterations where it gives none. */
+    static OptionsBuilder withDefaults(CommandLineOptions command, int forks, int warmups, TimeValue warmupTime,
+                                       int measurements, TimeValue measurementTime) {
+        OptionsBuilder options = new OptionsBuilder();
+        options.parent(command);
+        if (!command.getForkCount().hasValue()) {
+            options.forks(forks);
+        }
+        if (!command.getWarmupIterations().hasValue()) {
+            options.warmupIterations(warmups);
+        }
+        if (!command.getWarmupTime().hasValue()) {
+            options.warmupTime(warmupTime);
+        }
+        if (!command.getMeasurementIterations().hasValue()) {
+            options.measurementIterations(measurements);
+        }
+        if (!command.getMeasurementTime().hasValue()) {
+            options.measurementTime(measurementTime);
+        }
+        return options;
+    }
+
+    /** Writes {@code markdown} to the file named by {@code -Dstrix.jmh.markdown}, if any. */
+    static void writeIfAsked(String markdown) throws IOException {
         String target = System.getProperty("strix.jmh.markdown");
         if (target != null && !target.isBlank()) {
-            Files.writeString(Path.of(target), table(results));
+            Files.writeString(Path.of(target), markdown);
             System.out.println("Markdown table written to " + target);
         }
     }
