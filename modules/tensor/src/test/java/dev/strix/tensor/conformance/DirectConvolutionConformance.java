@@ -8,8 +8,9 @@ import dev.strix.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /**
- * Whole convolutions (forward, data, filter and bias gradients) against the defining sums written
- * as naive loops here, in double precision, on strided input views, with strides and padding.
+ * Whole convolutions (forward, data, filter and bias gradients) against the defining sums as naive
+ * loops in double precision ({@link ConvolutionReference}), on strided input views, with strides
+ * and padding.
  * Tolerances are relative to the sum of absolute terms (a library may reorder the float sums).
  */
 public abstract class DirectConvolutionConformance extends BackendConformance {
@@ -40,8 +41,8 @@ public abstract class DirectConvolutionConformance extends BackendConformance {
             this.dy = randomFloats(n * o * oh * ow);
         }
 
-        float x(int a, int b, int r, int s) {
-            return r < 0 || r >= h || s < 0 || s >= w ? 0f : x[((a * c + b) * h + r) * w + s];
+        ConvolutionReference reference() {
+            return new ConvolutionReference(n, c, h, w, o, kh, kw, sh, sw, ph, pw, oh, ow, x, weight);
         }
 
         /** Input x as a strided view: stored [n, c, w, h] and transposed back. */
@@ -72,36 +73,12 @@ public abstract class DirectConvolutionConformance extends BackendConformance {
     @Test
     void forwardIsTheDefiningSumPlusBias() {
         for (Case k : new Case[] {small(), square()}) {
-            double[] expected = new double[k.n * k.o * k.oh * k.ow];
-            double[] scale = new double[expected.length];
-            for (int a = 0; a < k.n; a++) {
-                for (int q = 0; q < k.o; q++) {
-                    for (int i = 0; i < k.oh; i++) {
-                        for (int j = 0; j < k.ow; j++) {
-                            double sum = k.bias[q];
-                            double abs = Math.abs(k.bias[q]);
-                            for (int b = 0; b < k.c; b++) {
-                                for (int u = 0; u < k.kh; u++) {
-                                    for (int v = 0; v < k.kw; v++) {
-                                        double term = (double) k.x(a, b, i * k.sh + u - k.ph, j * k.sw + v - k.pw)
-                                                * k.weight[((q * k.c + b) * k.kh + u) * k.kw + v];
-                                        sum += term;
-                                        abs += Math.abs(term);
-                                    }
-                                }
-                            }
-                            int at = ((a * k.o + q) * k.oh + i) * k.ow + j;
-                            expected[at] = sum;
-                            scale[at] = Math.max(1, abs);
-                        }
-                    }
-                }
-            }
+            ConvolutionReference.Expected expected = k.reference().forward(k.bias);
             Tensor[] keep = new Tensor[1];
             try (Tensor xs = k.xView(keep); Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw);
                  Tensor b = tensor(k.bias, k.o); Tensor y = backend().allocate(DType.F32, Shape.of(k.n, k.o, k.oh, k.ow))) {
                 backend().directConvolution().forward(xs, w, b, k.sh, k.sw, k.ph, k.pw, y);
-                assertClose(expected, scale, y.toFloatArray(), TOLERANCE, "forward");
+                assertClose(expected.values(), expected.scale(), y.toFloatArray(), TOLERANCE, "forward");
             } finally {
                 keep[0].close();
             }
@@ -111,39 +88,12 @@ public abstract class DirectConvolutionConformance extends BackendConformance {
     @Test
     void backwardDataSpreadsTheGradientThroughTheKernels() {
         for (Case k : new Case[] {small(), square()}) {
-            double[] expected = new double[k.n * k.c * k.h * k.w];
-            double[] scale = new double[expected.length];
-            for (int a = 0; a < k.n; a++) {
-                for (int q = 0; q < k.o; q++) {
-                    for (int i = 0; i < k.oh; i++) {
-                        for (int j = 0; j < k.ow; j++) {
-                            float g = k.dy[((a * k.o + q) * k.oh + i) * k.ow + j];
-                            for (int b = 0; b < k.c; b++) {
-                                for (int u = 0; u < k.kh; u++) {
-                                    for (int v = 0; v < k.kw; v++) {
-                                        int r = i * k.sh + u - k.ph;
-                                        int s = j * k.sw + v - k.pw;
-                                        if (r >= 0 && r < k.h && s >= 0 && s < k.w) {
-                                            double term = (double) g * k.weight[((q * k.c + b) * k.kh + u) * k.kw + v];
-                                            int at = ((a * k.c + b) * k.h + r) * k.w + s;
-                                            expected[at] += term;
-                                            scale[at] += Math.abs(term);
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for (int i = 0; i < scale.length; i++) {
-                scale[i] = Math.max(1, scale[i]);
-            }
+            ConvolutionReference.Expected expected = k.reference().backwardData(k.dy);
             try (Tensor dy = tensor(k.dy, k.n, k.o, k.oh, k.ow); Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw);
                  Tensor dx = backend().allocate(DType.F32, Shape.of(k.n, k.c, k.h, k.w))) {
                 backend().fill(dx, 7f); // overwritten, not accumulated
                 backend().directConvolution().backwardData(dy, w, k.sh, k.sw, k.ph, k.pw, dx);
-                assertClose(expected, scale, dx.toFloatArray(), TOLERANCE, "backwardData");
+                assertClose(expected.values(), expected.scale(), dx.toFloatArray(), TOLERANCE, "backwardData");
             }
         }
     }
@@ -151,37 +101,8 @@ public abstract class DirectConvolutionConformance extends BackendConformance {
     @Test
     void backwardFilterAndBiasSumOverTheBatch() {
         for (Case k : new Case[] {small(), square()}) {
-            double[] expected = new double[k.o * k.c * k.kh * k.kw];
-            double[] scale = new double[expected.length];
-            double[] bias = new double[k.o];
-            double[] biasScale = new double[k.o];
-            for (int a = 0; a < k.n; a++) {
-                for (int q = 0; q < k.o; q++) {
-                    for (int i = 0; i < k.oh; i++) {
-                        for (int j = 0; j < k.ow; j++) {
-                            float g = k.dy[((a * k.o + q) * k.oh + i) * k.ow + j];
-                            bias[q] += g;
-                            biasScale[q] += Math.abs(g);
-                            for (int b = 0; b < k.c; b++) {
-                                for (int u = 0; u < k.kh; u++) {
-                                    for (int v = 0; v < k.kw; v++) {
-                                        double term = (double) g * k.x(a, b, i * k.sh + u - k.ph, j * k.sw + v - k.pw);
-                                        int at = ((q * k.c + b) * k.kh + u) * k.kw + v;
-                                        expected[at] += term;
-                                        scale[at] += Math.abs(term);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for (int i = 0; i < scale.length; i++) {
-                scale[i] = Math.max(1, scale[i]);
-            }
-            for (int i = 0; i < k.o; i++) {
-                biasScale[i] = Math.max(1, biasScale[i]);
-            }
+            ConvolutionReference.Expected expected = k.reference().backwardFilter(k.dy);
+            ConvolutionReference.Expected bias = k.reference().backwardBias(k.dy);
             Tensor[] keep = new Tensor[1];
             try (Tensor xs = k.xView(keep); Tensor dy = tensor(k.dy, k.n, k.o, k.oh, k.ow);
                  Tensor dw = backend().allocate(DType.F32, Shape.of(k.o, k.c, k.kh, k.kw));
@@ -190,8 +111,8 @@ public abstract class DirectConvolutionConformance extends BackendConformance {
                 backend().fill(db, 7f);
                 backend().directConvolution().backwardFilter(xs, dy, k.sh, k.sw, k.ph, k.pw, dw);
                 backend().directConvolution().backwardBias(dy, db);
-                assertClose(expected, scale, dw.toFloatArray(), TOLERANCE, "backwardFilter");
-                assertClose(bias, biasScale, db.toFloatArray(), TOLERANCE, "backwardBias");
+                assertClose(expected.values(), expected.scale(), dw.toFloatArray(), TOLERANCE, "backwardFilter");
+                assertClose(bias.values(), bias.scale(), db.toFloatArray(), TOLERANCE, "backwardBias");
             } finally {
                 keep[0].close();
             }

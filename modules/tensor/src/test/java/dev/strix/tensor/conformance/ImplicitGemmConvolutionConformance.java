@@ -10,8 +10,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Implicit-GEMM convolution (for backends that offer it) against the im2col definition written as
- * naive loops in double precision: forward, weight gradient and input gradient, with strides,
+ * Implicit-GEMM convolution (for backends that offer it) against the im2col definition as naive
+ * loops in double precision ({@link ConvolutionReference}): forward, weight gradient and input gradient, with strides,
  * padding on the top and left only (the output size sets the rest, including windows that stop
  * short of the bottom), channel counts on both sides of the kernel's tile widths, one-image and
  * odd batches, and strided views for inputs and outputs. Tolerances are relative to the sum of
@@ -58,12 +58,8 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
             this(n, c, h, w, o, k, k, s, s, pad, pad, (h + 2 * pad - k) / s + 1, (w + 2 * pad - k) / s + 1);
         }
 
-        float x(int a, int b, int r, int s) {
-            return r < 0 || r >= h || s < 0 || s >= w ? 0f : x[((a * c + b) * h + r) * w + s];
-        }
-
-        float weight(int q, int b, int u, int v) {
-            return weight[((q * c + b) * kh + u) * kw + v];
+        ConvolutionReference reference() {
+            return new ConvolutionReference(n, c, h, w, o, kh, kw, sh, sw, top, left, oh, ow, x, weight);
         }
 
         @Override
@@ -91,36 +87,12 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
     @Test
     void forwardIsWeightsTimesColumns() {
         for (Case k : cases()) {
-            double[] expected = new double[k.n * k.o * k.oh * k.ow];
-            double[] scale = new double[expected.length];
-            for (int a = 0; a < k.n; a++) {
-                for (int q = 0; q < k.o; q++) {
-                    for (int i = 0; i < k.oh; i++) {
-                        for (int j = 0; j < k.ow; j++) {
-                            double sum = k.withBias ? k.bias[q] : 0;
-                            double abs = Math.abs(sum);
-                            for (int b = 0; b < k.c; b++) {
-                                for (int u = 0; u < k.kh; u++) {
-                                    for (int v = 0; v < k.kw; v++) {
-                                        double term = (double) k.x(a, b, i * k.sh + u - k.top, j * k.sw + v - k.left)
-                                                * k.weight(q, b, u, v);
-                                        sum += term;
-                                        abs += Math.abs(term);
-                                    }
-                                }
-                            }
-                            int at = ((a * k.o + q) * k.oh + i) * k.ow + j;
-                            expected[at] = sum;
-                            scale[at] = Math.max(1, abs);
-                        }
-                    }
-                }
-            }
+            ConvolutionReference.Expected expected = k.reference().forward(k.withBias ? k.bias : null);
             try (Tensor x = tensor(k.x, k.n, k.c, k.h, k.w); Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw);
                  Tensor b = tensor(k.bias, k.o); Tensor z = backend().allocate(DType.F32, Shape.of(k.n, k.o, k.oh, k.ow))) {
                 backend().fill(z, 7f);
                 op().forward(x, w, k.withBias ? b : null, k.sh, k.sw, k.top, k.left, z);
-                assertClose(expected, scale, z.toFloatArray(), TOLERANCE, "forward, " + k);
+                assertClose(expected.values(), expected.scale(), z.toFloatArray(), TOLERANCE, "forward, " + k);
             }
         }
     }
@@ -128,43 +100,17 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
     @Test
     void backwardFilterSumsGradientTimesColumnsOverTheBatch() {
         for (Case k : cases()) {
-            double[] expected = new double[k.o * k.c * k.kh * k.kw];
-            double[] scale = new double[expected.length];
-            double[] bias = new double[k.o];
-            double[] biasScale = new double[k.o];
-            for (int a = 0; a < k.n; a++) {
-                for (int q = 0; q < k.o; q++) {
-                    for (int i = 0; i < k.oh; i++) {
-                        for (int j = 0; j < k.ow; j++) {
-                            float g = k.dz[((a * k.o + q) * k.oh + i) * k.ow + j];
-                            bias[q] += g;
-                            biasScale[q] = Math.max(1, biasScale[q] + Math.abs(g));
-                            for (int b = 0; b < k.c; b++) {
-                                for (int u = 0; u < k.kh; u++) {
-                                    for (int v = 0; v < k.kw; v++) {
-                                        double term = (double) g * k.x(a, b, i * k.sh + u - k.top, j * k.sw + v - k.left);
-                                        int at = ((q * k.c + b) * k.kh + u) * k.kw + v;
-                                        expected[at] += term;
-                                        scale[at] += Math.abs(term);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for (int i = 0; i < scale.length; i++) {
-                scale[i] = Math.max(1, scale[i]);
-            }
+            ConvolutionReference.Expected expected = k.reference().backwardFilter(k.dz);
+            ConvolutionReference.Expected bias = k.reference().backwardBias(k.dz);
             try (Tensor x = tensor(k.x, k.n, k.c, k.h, k.w); Tensor dz = tensor(k.dz, k.n, k.o, k.oh, k.ow);
                  Tensor dw = backend().allocate(DType.F32, Shape.of(k.o, k.c, k.kh, k.kw));
                  Tensor db = backend().allocate(DType.F32, Shape.of(k.o))) {
                 backend().fill(dw, 7f);
                 backend().fill(db, 7f);
                 op().backwardFilter(x, dz, k.sh, k.sw, k.top, k.left, dw, k.withBias ? db : null);
-                assertClose(expected, scale, dw.toFloatArray(), TOLERANCE, "backwardFilter, " + k);
+                assertClose(expected.values(), expected.scale(), dw.toFloatArray(), TOLERANCE, "backwardFilter, " + k);
                 if (k.withBias) {
-                    assertClose(bias, biasScale, db.toFloatArray(), TOLERANCE, "bias gradient, " + k);
+                    assertClose(bias.values(), bias.scale(), db.toFloatArray(), TOLERANCE, "bias gradient, " + k);
                 } else {
                     for (float v : db.toFloatArray()) {
                         org.junit.jupiter.api.Assertions.assertEquals(7f, v, "no bias gradient asked for, " + k);
@@ -177,50 +123,14 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
     @Test
     void backwardDataIsCol2imOfWeightsTransposedTimesGradient() {
         for (Case k : cases()) {
-            double[][] reference = backwardData(k);
+            ConvolutionReference.Expected reference = k.reference().backwardData(k.dz);
             try (Tensor dz = tensor(k.dz, k.n, k.o, k.oh, k.ow); Tensor w = tensor(k.weight, k.o, k.c, k.kh, k.kw);
                  Tensor dx = backend().allocate(DType.F32, Shape.of(k.n, k.c, k.h, k.w))) {
                 backend().fill(dx, 7f);
                 op().backwardData(dz, w, k.sh, k.sw, k.top, k.left, dx);
-                assertClose(reference[0], reference[1], dx.toFloatArray(), TOLERANCE, "backwardData, " + k);
+                assertClose(reference.values(), reference.scale(), dx.toFloatArray(), TOLERANCE, "backwardData, " + k);
             }
         }
-    }
-
-    /**
-     * The input gradient by the defining scatter, in double: {@code [0]} the values, {@code [1]}
-     * the sums of absolute terms (at least 1) that scale the tolerance.
-     */
-    private double[][] backwardData(Case k) {
-        double[] expected = new double[k.n * k.c * k.h * k.w];
-        double[] scale = new double[expected.length];
-        for (int a = 0; a < k.n; a++) {
-            for (int q = 0; q < k.o; q++) {
-                for (int i = 0; i < k.oh; i++) {
-                    for (int j = 0; j < k.ow; j++) {
-                        float g = k.dz[((a * k.o + q) * k.oh + i) * k.ow + j];
-                        for (int b = 0; b < k.c; b++) {
-                            for (int u = 0; u < k.kh; u++) {
-                                for (int v = 0; v < k.kw; v++) {
-                                    int r = i * k.sh + u - k.top;
-                                    int s = j * k.sw + v - k.left;
-                                    if (r >= 0 && r < k.h && s >= 0 && s < k.w) {
-                                        double term = (double) g * k.weight(q, b, u, v);
-                                        int at = ((a * k.c + b) * k.h + r) * k.w + s;
-                                        expected[at] += term;
-                                        scale[at] += Math.abs(term);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < scale.length; i++) {
-            scale[i] = Math.max(1, scale[i]);
-        }
-        return new double[][] {expected, scale};
     }
 
     /** Every pass on views: x stored [n, c, w, h] and transposed, outputs written through permuted views. */
@@ -266,8 +176,8 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
             op().backwardData(dzView, w, k.sh, k.sw, k.top, k.left, dxView);
             assertClose(toDouble(dxDense.toFloatArray()), dxView.contiguous().toFloatArray(), 0,
                     "backwardData on views");
-            double[][] reference = backwardData(k);
-            assertClose(reference[0], reference[1], dxDense.toFloatArray(), TOLERANCE, "backwardData");
+            ConvolutionReference.Expected reference = k.reference().backwardData(k.dz);
+            assertClose(reference.values(), reference.scale(), dxDense.toFloatArray(), TOLERANCE, "backwardData");
         }
     }
 
