@@ -46,6 +46,14 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Bias, ReLU and 2x2 max pooling fused into one pass over a layer's output, where this backend
+     * has it (layers run the separate ops elsewhere).
+     */
+    default Optional<BiasReluEpilogue> biasReluEpilogue() {
+        return Optional.empty();
+    }
+
+    /**
      * Chooses the precision of this backend's float32 matrix products and convolutions. {@code false}
      * (every backend's default) computes them in strict float32. {@code true} lets a device round
      * their inputs to TF32 (float32's 8-bit exponent, 10 of its 23 mantissa bits) and multiply them

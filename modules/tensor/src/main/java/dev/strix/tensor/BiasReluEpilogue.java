@@ -1,0 +1,104 @@
+package dev.strix.tensor;
+
+/**
+ * The element-wise tail of a convolution or dense layer in one pass over its output: bias, ReLU
+ * and, for a convolution, a following 2x2 stride-2 max pooling. With {@code b} along axis 1 of
+ * {@code Z} ({@code [N, C]} or {@code [N, C, H, W]}):
+ * <pre>
+ *   biasRelu                 Y = max(0, Z + b)
+ *   biasReluBackward         dZ = dY where Y &gt; 0, else 0;          db = sum of dZ over every axis but 1
+ *   biasReluMaxPool          P[n, c, y, x] = max(0, max over i, j in {0, 1} of Z[n, c, 2y + i, 2x + j] + b[c])
+ *                            A[n, c, y, x] = (2y + i) * W + (2x + j) of that window's maximum (the first in row-major order)
+ *   biasReluMaxPoolBackward  dZ = 0 except dZ[n, c, A[n, c, y, x]] = dP[n, c, y, x] where P &gt; 0;  db = sum of dZ
+ * </pre>
+ * A trailing odd row or column of {@code Z} is dropped by the pooling, as {@link Pooling} does
+ * ({@code P} is {@code [N, C, H / 2, W / 2]}, {@code A} int32 of that shape). These are the
+ * numbers of the separate ops for finite inputs (a broadcast add, {@link Activation}'s ReLU, {@link Pooling}): the
+ * maximum of a window commutes with ReLU, and a window whose maximum is not positive passes no
+ * gradient either way. Only the trips through memory between them disappear, and the launches on a
+ * device.
+ *
+ * <p>Tensors must be contiguous float32 (the argmax int32), as layers produce them; the bias
+ * {@code [C]} may be null (none, and no {@code db}). Outputs are overwritten; {@code y} may alias
+ * {@code z}, and {@code dz} may alias {@code dy} in {@link #biasReluBackward}. Optional: a backend
+ * offers it through {@link Backend#biasReluEpilogue()}.
+ */
+public interface BiasReluEpilogue {
+    /** {@code y = max(0, z + bias)}, {@code bias [C]} along axis 1 of {@code z} (or null). */
+    void biasRelu(Tensor z, Tensor bias, Tensor y);
+
+    /**
+     * {@code dz = dy} where the forward output {@code y > 0}, else 0; unless {@code dBias} is null,
+     * {@code dBias [C] = sum of dz} over every axis but 1.
+     */
+    void biasReluBackward(Tensor y, Tensor dy, Tensor dz, Tensor dBias);
+
+    /**
+     * {@code pooled [N, C, H / 2, W / 2] = max(0, max of z + bias over each 2x2 window)} and the
+     * window's argmax within its {@code [H, W]} plane, for {@code z [N, C, H, W]} (H, W at least 2).
+     */
+    void biasReluMaxPool(Tensor z, Tensor bias, Tensor pooled, Tensor argmax);
+
+    /**
+     * Overwrites {@code dz [N, C, H, W]}: {@code dPooled} at each window's argmax where
+     * {@code pooled > 0}, zero everywhere else; unless {@code dBias} is null,
+     * {@code dBias [C] = sum of dz over n, y, x}.
+     */
+    void biasReluMaxPoolBackward(Tensor dPooled, Tensor pooled, Tensor argmax, Tensor dz, Tensor dBias);
+
+    /**
+     * Checks the operands of {@link #biasReluMaxPool} and its backward (named in messages by
+     * {@code op}): {@code z [N, C, H, W]} with H, W at least 2, {@code pooled} and {@code argmax}
+     * {@code [N, C, H / 2, W / 2]}, {@code bias [C]} or null; all contiguous. Shared by backends.
+     */
+    static void checkPooling(String op, Tensor z, Tensor bias, Tensor pooled, Tensor argmax) {
+        if (z.rank() != 4 || z.dim(2) < 2 || z.dim(3) < 2) {
+            throw new IllegalArgumentException(op + ": needs a convolution output [N, C, H, W] with H and W at"
+                    + " least 2, got " + z.shape());
+        }
+        Shape expected = Shape.of(z.dim(0), z.dim(1), z.dim(2) / 2, z.dim(3) / 2);
+        if (!pooled.shape().equals(expected) || !argmax.shape().equals(expected)) {
+            throw new IllegalArgumentException(op + ": pooled and argmax must be " + expected + " for " + z.shape()
+                    + ", got " + pooled.shape() + " and " + argmax.shape());
+        }
+        checkFloat(op, "convolution output", z);
+        checkFloat(op, "pooled", pooled);
+        if (argmax.dtype() != DType.I32 || !argmax.isContiguous()) {
+            throw new IllegalArgumentException(op + ": argmax must be a contiguous int32 tensor, got "
+                    + argmax.dtype() + " " + argmax.shape());
+        }
+        checkBias(op, bias, z.dim(1));
+    }
+
+    /**
+     * Checks the operands of {@link #biasRelu} and its backward: {@code a} and {@code b} of one
+     * shape, rank 2 or 4, contiguous float32; {@code bias [C]} (C = axis 1) or null.
+     */
+    static void checkRows(String op, String aName, Tensor a, String bName, Tensor b, Tensor bias) {
+        if (a.rank() != 2 && a.rank() != 4) {
+            throw new IllegalArgumentException(op + ": needs [N, C] or [N, C, H, W], got " + aName + " " + a.shape());
+        }
+        if (!a.shape().equals(b.shape())) {
+            throw new IllegalArgumentException(op + ": " + aName + " " + a.shape() + " and " + bName + " "
+                    + b.shape() + " must have the same shape");
+        }
+        checkFloat(op, aName, a);
+        checkFloat(op, bName, b);
+        checkBias(op, bias, a.dim(1));
+    }
+
+    private static void checkFloat(String op, String name, Tensor t) {
+        if (t.dtype() != DType.F32 || !t.isContiguous()) {
+            throw new IllegalArgumentException(op + ": " + name + " must be a contiguous float32 tensor, got "
+                    + t.dtype() + " " + t.shape() + (t.isContiguous() ? "" : " (a strided view)"));
+        }
+    }
+
+    private static void checkBias(String op, Tensor bias, int channels) {
+        if (bias != null && (bias.rank() != 1 || bias.dim(0) != channels || bias.dtype() != DType.F32
+                || !bias.isContiguous())) {
+            throw new IllegalArgumentException(op + ": bias must be a contiguous float32 [" + channels + "], got "
+                    + bias.dtype() + " " + bias.shape());
+        }
+    }
+}
