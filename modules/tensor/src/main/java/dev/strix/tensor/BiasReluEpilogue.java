@@ -70,6 +70,15 @@ public interface BiasReluEpilogue {
         checkBias(op, bias, z.dim(1));
     }
 
+    /** Checks that {@code dPooled} is a contiguous float32 tensor of {@code pooled}'s shape. */
+    static void checkPooledGradient(String op, Tensor dPooled, Tensor pooled) {
+        if (!dPooled.shape().equals(pooled.shape())) {
+            throw new IllegalArgumentException(op + ": the pooled gradient " + dPooled.shape()
+                    + " must have the shape of pooled " + pooled.shape());
+        }
+        checkFloat(op, "pooled gradient", dPooled);
+    }
+
     /**
      * Checks the operands of {@link #biasRelu} and its backward: {@code a} and {@code b} of one
      * shape, rank 2 or 4, contiguous float32; {@code bias [C]} (C = axis 1) or null.

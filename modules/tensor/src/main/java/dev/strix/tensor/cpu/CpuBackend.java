@@ -2,6 +2,7 @@ package dev.strix.tensor.cpu;
 
 import dev.strix.tensor.Activation;
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
@@ -38,6 +39,7 @@ public final class CpuBackend implements Backend {
     private final DirectConvolution directConvolution = new CpuDirectConvolution(this);
     private final Optional<ImplicitGemmConvolution> implicitGemmConvolution =
             Optional.of(new CpuImplicitGemmConvolution());
+    private final Optional<BiasReluEpilogue> biasReluEpilogue = Optional.of(new CpuBiasReluEpilogue());
 
     @Override
     public String name() {
@@ -77,6 +79,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Optional<ImplicitGemmConvolution> implicitGemmConvolution() {
         return implicitGemmConvolution;
+    }
+
+    @Override
+    public Optional<BiasReluEpilogue> biasReluEpilogue() {
+        return biasReluEpilogue;
     }
 
     @Override

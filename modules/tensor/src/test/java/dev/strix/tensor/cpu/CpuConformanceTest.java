@@ -7,6 +7,7 @@ import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
+import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ImplicitGemmConvolutionConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.LossesConformance;
@@ -117,6 +118,14 @@ class CpuConformanceTest {
 
     @Nested
     class ImplicitGemmConvolution extends ImplicitGemmConvolutionConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class BiasReluEpilogue extends BiasReluEpilogueConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
