@@ -29,8 +29,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * and one inference pass of the default and the reference model, the fused loss alone, and the
  * Adam step alone (all parameters of the model), in images/s (Adam: steps/s).
  *
- * <p>{@code -p fused=true,false} measures the fused conv + ReLU + pool pass against the same
- * blocks run as three layers ({@link Sequential#FUSION_PROPERTY}); every parameter set runs in a
+ * <p>{@code -p fused=true,false} measures the fused passes (conv + ReLU + pool, dense + ReLU)
+ * against the same layers run one by one ({@link Sequential#FUSION_PROPERTY}); every parameter set runs in a
  * JVM of its own, so the property is set before any model exists.
  */
 @State(Scope.Benchmark)

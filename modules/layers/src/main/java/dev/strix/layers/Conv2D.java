@@ -99,6 +99,11 @@ public final class Conv2D implements Layer {
                 + ", padding " + padding + (bias == null && weight != null ? ", no bias" : "") + ")";
     }
 
+    /** How this layer computes its convolution (for the fused passes of {@link Sequential}). */
+    ConvolutionPath path() {
+        return path;
+    }
+
     /** The sizes of a forward pass on input of shape {@code in}, checked against this layer. */
     ConvGeometry geometry(Shape in) {
         String expected = "[N, " + inChannels + ", H, W]";

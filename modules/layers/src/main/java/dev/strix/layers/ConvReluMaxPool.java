@@ -17,7 +17,7 @@ import dev.strix.tensor.Tensor;
  * ReLU, and the same products run in the same order); only the passes over the full-size Z and
  * dL/dZ disappear. The three layers keep their parameters, names and descriptions.
  */
-final class ConvReluMaxPool implements AutoCloseable {
+final class ConvReluMaxPool implements FusedPass {
     private final Conv2D conv;
     private final ImplicitGemmConvolution op;
     private final ReusableTensor pooled;
@@ -43,15 +43,20 @@ final class ConvReluMaxPool implements AutoCloseable {
      * implicit-GEMM convolution.
      */
     static ConvReluMaxPool of(Layer a, Layer b, Layer c) {
-        boolean enabled = !"false".equals(System.getProperty(Sequential.FUSION_PROPERTY));
-        if (enabled && a instanceof Conv2D conv && b instanceof ReLU && c instanceof MaxPool2D pool
+        if (a instanceof Conv2D conv && b instanceof ReLU && c instanceof MaxPool2D pool
                 && conv.algorithm() == ConvAlgorithm.IM2COL_GEMM && pool.isTwoByTwoWithStrideTwo()) {
             return conv.backend().implicitGemmConvolution().map(op -> new ConvReluMaxPool(conv, op)).orElse(null);
         }
         return null;
     }
 
-    Tensor forward(Tensor x) {
+    @Override
+    public int layerCount() {
+        return 3;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
         ConvGeometry g = conv.geometry(x.shape());
         Shape out = Shape.of(g.n(), g.o(), g.oh() / 2, g.ow() / 2);
         Tensor p = pooled.get(out);
@@ -64,8 +69,8 @@ final class ConvReluMaxPool implements AutoCloseable {
         return p;
     }
 
-    /** dL/dX, and the conv's parameter gradients, for {@code dPooled} of the last forward. */
-    Tensor backward(Tensor dPooled) {
+    @Override
+    public Tensor backward(Tensor dPooled) {
         backwardParameters(dPooled);
         Tensor dx = inputGradient.get(geometry.input());
         op.backwardDataReluMaxPool(dPooled, lastPooled, lastArgmax, weight(), geometry.sh(),
@@ -73,8 +78,8 @@ final class ConvReluMaxPool implements AutoCloseable {
         return dx;
     }
 
-    /** The conv's weight and bias gradients only (the model's first layers: dL/dX is not needed). */
-    void backwardParameters(Tensor dPooled) {
+    @Override
+    public void backwardParameters(Tensor dPooled) {
         ShapeCheck.forwardDone(conv, input);
         ShapeCheck.gradient(conv, lastPooled.shape(), dPooled.shape());
         Parameter bias = conv.bias();

@@ -4,6 +4,7 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,17 +25,20 @@ import java.util.Map;
  * backward. (With NaN in the input the two orders may differ, as ReLU implementations differ on
  * NaN; training has failed by then anyway.)
  *
- * <p>A {@link Conv2D} (im2col + GEMM) followed by a ReLU and a 2x2 stride-2 max pooling runs as one
- * {@link ConvReluMaxPool} pass where the backend fuses them (the CPU does): same numbers, without
- * the trips through memory of the full-size convolution output and its gradient.
+ * <p>Where the backend has the fused ops, some runs of layers go as one {@link FusedPass}: a
+ * {@link Conv2D} followed by a ReLU and a 2x2 stride-2 max pooling ({@link ConvReluMaxPool} through
+ * the implicit-GEMM convolution, else {@link ConvBiasReluMaxPool}: the convolution, then bias, ReLU
+ * and pooling in one pass), and a {@link Dense} followed by a ReLU ({@link DenseRelu}). Same outputs
+ * and gradients up to the order of bias additions and sums, without the trips through memory (and
+ * the launches on a device) between the layers.
  */
 public final class Sequential implements Layer {
     /**
-     * The system property that, set to {@code false} before a model is built, runs a conv + ReLU +
-     * pool block as three layers instead of one fused pass (to measure the fusion:
+     * The system property that, set to {@code false} before a model is built, runs every layer on
+     * its own instead of in fused passes (to measure the fusion:
      * {@code TrainingBenchmark -p fused=true,false} in jmh/).
      */
-    public static final String FUSION_PROPERTY = "strix.layers.fuseConvReluPool";
+    public static final String FUSION_PROPERTY = "strix.layers.fuse";
 
     private final Shape sampleShape;
     private final List<Layer> layers;
@@ -43,8 +47,10 @@ public final class Sequential implements Layer {
     private final Map<String, Tensor> buffers;
     /** {@code poolFirst[i]}: layer i is a ReLU that runs after the max pooling of layer i + 1. */
     private final boolean[] poolFirst;
-    /** {@code fused[i]}: layers i, i + 1, i + 2 run as this one pass (null: not fused). */
-    private final ConvReluMaxPool[] fused;
+    /** {@code fused[i]}: layers i .. i + layerCount - 1 run as this one pass (null: not fused). */
+    private final FusedPass[] fused;
+    /** {@code fusedEndingAt[i]}: the first layer of the fused pass whose last layer is i, or -1. */
+    private final int[] fusedEndingAt;
 
     /** {@code sampleShape} is one input without the batch axis, e.g. {@code [1, 28, 28]} for MNIST. */
     public Sequential(Shape sampleShape, Layer... layers) {
@@ -91,27 +97,27 @@ public final class Sequential implements Layer {
         for (int i = 0; i + 1 < this.layers.size(); i++) {
             poolFirst[i] = this.layers.get(i) instanceof ReLU && this.layers.get(i + 1) instanceof MaxPool2D;
         }
-        this.fused = new ConvReluMaxPool[this.layers.size()];
-        for (int i = 0; i + 2 < this.layers.size(); i++) {
-            fused[i] = ConvReluMaxPool.of(this.layers.get(i), this.layers.get(i + 1), this.layers.get(i + 2));
+        this.fused = new FusedPass[this.layers.size()];
+        this.fusedEndingAt = new int[this.layers.size()];
+        Arrays.fill(fusedEndingAt, -1);
+        for (int i = 0; i < this.layers.size(); i++) {
+            fused[i] = FusedPass.startingAt(this.layers, i);
             if (fused[i] != null) {
-                i += 2;
+                fusedEndingAt[i + fused[i].layerCount() - 1] = i;
+                i += fused[i].layerCount() - 1;
             }
         }
     }
 
-    /** How many conv + ReLU + pool blocks run as one fused pass. */
-    int fusedPasses() {
-        int count = 0;
-        for (ConvReluMaxPool f : fused) {
-            count += f == null ? 0 : 1;
+    /** The fused passes, in order (the layers they stand for run as one pass each). */
+    List<FusedPass> fusedPasses() {
+        List<FusedPass> passes = new ArrayList<>();
+        for (FusedPass f : fused) {
+            if (f != null) {
+                passes.add(f);
+            }
         }
-        return count;
-    }
-
-    /** The first layer of the fused pass that layer i ends, or -1. */
-    private int fusedStartEndingAt(int i) {
-        return i >= 2 && fused[i - 2] != null ? i - 2 : -1;
+        return passes;
     }
 
     private static Shape withBatch(int batch, Shape sample) {
@@ -178,7 +184,7 @@ public final class Sequential implements Layer {
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("layer " + i + " " + e.getMessage(), e);
                 }
-                i += 2;
+                i += fused[i].layerCount() - 1;
             } else if (poolFirst[i]) {
                 x = forward(i + 1, x, mode);
                 x = forward(i, x, mode);
@@ -207,7 +213,7 @@ public final class Sequential implements Layer {
     private Tensor backwardTo(int first, Tensor dOutput) {
         Tensor g = dOutput;
         for (int i = layers.size() - 1; i >= first; i--) {
-            int start = fusedStartEndingAt(i);
+            int start = fusedEndingAt[i];
             if (start >= 0) {
                 g = fused[start].backward(g);
                 i = start;
@@ -230,7 +236,7 @@ public final class Sequential implements Layer {
     @Override
     public void backwardParameters(Tensor dOutput) {
         if (fused[0] != null) {
-            fused[0].backwardParameters(backwardTo(3, dOutput));
+            fused[0].backwardParameters(backwardTo(fused[0].layerCount(), dOutput));
             return;
         }
         if (poolFirst[0]) {
@@ -311,7 +317,7 @@ public final class Sequential implements Layer {
 
     @Override
     public void close() {
-        for (ConvReluMaxPool f : fused) {
+        for (FusedPass f : fused) {
             if (f != null) {
                 f.close();
             }
