@@ -1,70 +1,202 @@
-// Fused element-wise steps of dense and convolution layers: bias, ReLU, and their backward passes.
-// float32, contiguous.
+// The element-wise tail of a convolution or dense layer in one pass (dev.strix.tensor.BiasReluEpilogue):
+// bias + ReLU, bias + ReLU + 2x2 stride-2 max pooling, and their backward passes with the bias
+// gradient. Contiguous float32 [N, C, HW] (HW = 1 for a dense layer's [N, C]); argmax int32. A null
+// bias means none; a null db means no bias gradient.
+//
+// The backward kernels give one block to each (channel, slice): slice s of channel c covers a fixed
+// range of that channel's N x HW terms (the Java side picks the number of slices from the size, so
+// that a few big channels still fill the GPU). The block writes dz for its terms and, when db is
+// asked for, sums its terms' gradients in double precision in a fixed order: per thread, then the
+// block tree, then (several slices) channel_partials_sum over the slices in order. So db is the same
+// on every run, with no atomics and no allocation in the op.
 #include "strix_common.cuh"
 
-// bias_add_nchw: y [N, C, HW] += bias [C] on every pixel of channel c; then y = max(y, 0) when
-// relu != 0 (a conv layer's bias + activation in one pass). In place.
-extern "C" __global__ void bias_add_nchw(float* y, const float* bias, int N, int C, long long HW, int relu) {
-    long long total = (long long)N * C * HW;
-    STRIX_FOR_EACH(i, total) {
-        int c = (int)((i / HW) % C);
-        float v = y[i] + bias[c];
-        y[i] = relu && !(v > 0.0f) ? 0.0f : v;
+// A flat row-major index i into [n, C, Y, X] and its coordinates, walked with a fixed step: carries
+// instead of divisions per step, so a grid- or block-stride loop divides only where it starts (a
+// 64-bit division costs dozens of instructions, more than these kernels' memory traffic per element).
+struct NchwWalk {
+    long long X;
+    int Y, C;
+    long long i, x, n, step, stepX, stepN;
+    int y, c, stepY, stepC;
+
+    __device__ NchwWalk(long long start, long long step_, long long X_, int Y_, int C_)
+        : X(X_), Y(Y_), C(C_), i(start), step(step_) {
+        split(start, &x, &y, &c, &n);
+        split(step, &stepX, &stepY, &stepC, &stepN);
     }
+
+    __device__ void split(long long value, long long* px, int* py, int* pc, long long* pn) const {
+        *px = value % X;
+        value /= X;
+        *py = (int)(value % Y);
+        value /= Y;
+        *pc = (int)(value % C);
+        *pn = value / C;
+    }
+
+    // Each digit plus its step (and a carry) stays below twice its radix, so one subtraction wraps it.
+    __device__ void next() {
+        i += step;
+        x += stepX;
+        int carry = x >= X;
+        x -= carry ? X : 0;
+        y += stepY + carry;
+        carry = y >= Y;
+        y -= carry ? Y : 0;
+        c += stepC + carry;
+        carry = c >= C;
+        c -= carry ? C : 0;
+        n += stepN + carry;
+    }
+};
+
+// This thread's walk of a grid-stride loop (as STRIX_FOR_EACH) over [n, C, Y, X].
+__device__ __forceinline__ NchwWalk strix_grid_walk(long long X, int Y, int C) {
+    return NchwWalk((long long)blockIdx.x * blockDim.x + threadIdx.x, (long long)blockDim.x * gridDim.x, X, Y, C);
 }
 
-// bias_add_rows: y [N, F] += bias [F] on every row; then ReLU when relu != 0 (a dense layer). In place.
-extern "C" __global__ void bias_add_rows(float* y, const float* bias, int N, int F, int relu) {
-    long long total = (long long)N * F;
-    STRIX_FOR_EACH(i, total) {
-        float v = y[i] + bias[i % F];
-        y[i] = relu && !(v > 0.0f) ? 0.0f : v;
-    }
-}
-
-// relu_forward: y [n] = max(x, 0) (NaN gives 0). y may alias x.
-extern "C" __global__ void relu_forward(const float* x, float* y, long long n) {
-    STRIX_FOR_EACH(i, n) {
-        float v = x[i];
+// bias_relu: y = max(0, z + bias[c]) over [N, C, HW] (NaN gives 0, as the ReLU does). y may alias z.
+extern "C" __global__ void bias_relu(const float* z, const float* bias, float* y, long long total, int C,
+                                     long long HW) {
+    for (NchwWalk at = strix_grid_walk(HW, 1, C); at.i < total; at.next()) {
+        long long i = at.i;
+        float v = z[i];
+        if (bias != nullptr) {
+            v += bias[at.c];
+        }
         y[i] = v > 0.0f ? v : 0.0f;
     }
 }
 
-// relu_backward: dx [n] = dy where the forward output y > 0, else 0 (y > 0 exactly where x > 0, so
-// the layer keeps only its output). dx may alias dy.
-extern "C" __global__ void relu_backward(const float* y, const float* dy, float* dx, long long n) {
-    STRIX_FOR_EACH(i, n) {
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+// The terms [begin, end) of slice s of a channel's `terms` terms cut into `slices` equal ranges.
+__device__ __forceinline__ void strix_slice_range(long long terms, int slices, int s, long long* begin,
+                                                  long long* end) {
+    long long chunk = (terms + slices - 1) / slices;
+    *begin = (long long)s * chunk;
+    *end = min(terms, *begin + chunk);
+}
+
+// Ends the block of (channel, slice) b = c * slices + s: sums the threads' shares in the block's
+// fixed tree order into db[c] (one slice) or partials[b] (several). Every thread of the block calls it.
+__device__ __forceinline__ void strix_store_channel_sum(double acc, double* shared, long long b, int slices,
+                                                        float* db, double* partials) {
+    double sum = strix_block_sum(acc, shared);
+    if (threadIdx.x == 0) {
+        if (slices == 1) {
+            db[b] = (float)sum;
+        } else {
+            partials[b] = sum;
+        }
     }
 }
 
-// bias_backward_nchw: db [C] = sum over n and pixels of dy [N, C, HW]. One block of
-// STRIX_REDUCE_THREADS threads per channel (grid-stride); fixed summation order. db is overwritten.
-extern "C" __global__ void bias_backward_nchw(const float* dy, int N, int C, long long HW, float* db) {
-    __shared__ float partial[STRIX_REDUCE_THREADS];
+// bias_relu_backward: dz = y > 0 ? dy : 0 (dz may alias dy); db[c] = sum of dz over n and pixels
+// unless db is null. Blocks of STRIX_REDUCE_THREADS, one per (channel, slice), grid-stride. N, HW >= 1.
+extern "C" __global__ void bias_relu_backward(const float* y, const float* dy, float* dz, int N, int C, long long HW,
+                                              float* db, double* partials, int slices) {
+    __shared__ double shared[STRIX_REDUCE_THREADS];
     long long terms = (long long)N * HW;
-    for (int c = blockIdx.x; c < C; c += gridDim.x) {
-        float acc = 0.0f;
-        for (long long t = threadIdx.x; t < terms; t += blockDim.x) {
-            long long n = t / HW;
-            acc += dy[(n * C + c) * HW + (t - n * HW)];
+    long long blocks = (long long)C * slices;
+    for (long long b = blockIdx.x; b < blocks; b += gridDim.x) {
+        int c = (int)(b / slices);
+        long long begin, end;
+        strix_slice_range(terms, slices, (int)(b % slices), &begin, &end);
+        double acc = 0.0;
+        for (NchwWalk at(begin + threadIdx.x, blockDim.x, HW, 1, 1); at.i < end; at.next()) {
+            long long i = (at.n * C + c) * HW + at.x;
+            float g = y[i] > 0.0f ? dy[i] : 0.0f;
+            dz[i] = g;
+            acc += g;
         }
-        float sum = strix_block_sum(acc, partial);
-        if (threadIdx.x == 0) {
-            db[c] = sum;
+        if (db != nullptr) {
+            strix_store_channel_sum(acc, shared, b, slices, db, partials);
         }
-        __syncthreads();
     }
 }
 
-// bias_backward_rows: db [F] = sum over rows of dy [N, F]. One thread per column; neighbouring
-// threads read neighbouring columns. db is overwritten.
-extern "C" __global__ void bias_backward_rows(const float* dy, int N, int F, float* db) {
-    STRIX_FOR_EACH(f, F) {
-        float acc = 0.0f;
-        for (int n = 0; n < N; n++) {
-            acc += dy[(long long)n * F + f];
+// channel_partials_sum: db[c] = partials[c, 0] + ... + partials[c, slices - 1], in that order.
+extern "C" __global__ void channel_partials_sum(const double* partials, int C, int slices, float* db) {
+    STRIX_FOR_EACH(c, C) {
+        double sum = 0.0;
+        for (int s = 0; s < slices; s++) {
+            sum += partials[c * slices + s];
         }
-        db[f] = acc;
+        db[c] = (float)sum;
+    }
+}
+
+// bias_relu_max_pool: one thread per pooled element [n, c, y, x]: the window z[n, c, 2y + i, 2x + j]
+// + bias[c], i, j in {0, 1}; pooled = max(0, its maximum), argmax = (2y + i) * W + (2x + j) of the
+// first maximum in row-major order (strict >, as Pooling; the bias is added before comparing, as the
+// separate add and pool would). An odd trailing row or column is in no window.
+extern "C" __global__ void bias_relu_max_pool(const float* z, const float* bias, float* pooled, int* argmax, int N,
+                                              int C, int H, int W) {
+    int OH = H / 2;
+    int OW = W / 2;
+    long long total = (long long)N * C * OH * OW;
+    for (NchwWalk at = strix_grid_walk(OW, OH, C); at.i < total; at.next()) {
+        long long idx = at.i;
+        int ox = (int)at.x;
+        int oy = at.y;
+        const float* plane = z + (at.n * C + at.c) * H * W;
+        float b = bias != nullptr ? bias[at.c] : 0.0f;
+        int bestAt = 2 * oy * W + 2 * ox;
+        float best = plane[bestAt] + b;
+        int candidates[3] = {bestAt + 1, bestAt + W, bestAt + W + 1};
+        for (int k = 0; k < 3; k++) {
+            float v = plane[candidates[k]] + b;
+            if (v > best) {
+                best = v;
+                bestAt = candidates[k];
+            }
+        }
+        pooled[idx] = best > 0.0f ? best : 0.0f;
+        argmax[idx] = bestAt;
+    }
+}
+
+// bias_relu_max_pool_backward: writes every element of dz [N, C, H, W]: each pooled element's thread
+// writes its 2x2 window, g = (pooled > 0 ? dPooled : 0) at the window's argmax and 0 elsewhere, and
+// the threads of the last pooled row / column also zero the odd trailing row / column. db[c] = sum of
+// g over n and pooled pixels (= sum of dz) unless db is null. argmax comes from bias_relu_max_pool and
+// is trusted to lie in its window: one that does not matches no position of the window, so its
+// gradient is dropped from dz (still counted in db), and nothing is written outside the window.
+// Blocks of STRIX_REDUCE_THREADS, one per (channel, slice) of the N x OH x OW pooled terms.
+extern "C" __global__ void bias_relu_max_pool_backward(const float* dPooled, const float* pooled, const int* argmax,
+                                                       float* dz, int N, int C, int H, int W, float* db,
+                                                       double* partials, int slices) {
+    __shared__ double shared[STRIX_REDUCE_THREADS];
+    int OH = H / 2;
+    int OW = W / 2;
+    long long OHW = (long long)OH * OW;
+    long long terms = (long long)N * OHW;
+    long long blocks = (long long)C * slices;
+    for (long long b = blockIdx.x; b < blocks; b += gridDim.x) {
+        int c = (int)(b / slices);
+        long long begin, end;
+        strix_slice_range(terms, slices, (int)(b % slices), &begin, &end);
+        double acc = 0.0;
+        for (NchwWalk at(begin + threadIdx.x, blockDim.x, OW, OH, 1); at.i < end; at.next()) {
+            long long nc = at.n * C + c;
+            int oy = at.y;
+            int ox = (int)at.x;
+            long long i = nc * OHW + (long long)oy * OW + ox;
+            float g = pooled[i] > 0.0f ? dPooled[i] : 0.0f;
+            int target = argmax[i];
+            acc += g;
+            int rows = oy == OH - 1 ? H - 2 * oy : 2;  // 3 on the last pooled row of an odd H
+            int cols = ox == OW - 1 ? W - 2 * ox : 2;
+            float* plane = dz + nc * H * W;
+            for (int r = 0; r < rows; r++) {
+                for (int s = 0; s < cols; s++) {
+                    int position = (2 * oy + r) * W + 2 * ox + s;
+                    plane[position] = r < 2 && s < 2 && position == target ? g : 0.0f;
+                }
+            }
+        }
+        if (db != nullptr) {
+            strix_store_channel_sum(acc, shared, b, slices, db, partials);
+        }
     }
 }

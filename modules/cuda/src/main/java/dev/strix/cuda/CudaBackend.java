@@ -5,6 +5,7 @@ import static dev.strix.cuda.CudaErrors.check;
 import dev.strix.bindings.cuda.CudaDriver;
 import dev.strix.tensor.Activation;
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
@@ -46,6 +47,8 @@ public final class CudaBackend implements Backend {
     private final CudaLosses losses;
     private final CudaDataOps dataOps;
     private final CudaDirectConvolution directConvolution;
+    private final CudaBiasReluEpilogue biasReluEpilogue;
+    private final Optional<BiasReluEpilogue> offeredEpilogue;
     private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
     private final PinnedUploads uploads;
@@ -68,6 +71,8 @@ public final class CudaBackend implements Backend {
         this.losses = new CudaLosses(this);
         this.dataOps = new CudaDataOps(this);
         this.directConvolution = new CudaDirectConvolution(this);
+        this.biasReluEpilogue = new CudaBiasReluEpilogue(this);
+        this.offeredEpilogue = Optional.of(biasReluEpilogue);
         this.checks = new DeviceChecks(context);
         this.uploads = new PinnedUploads(context);
     }
@@ -219,6 +224,12 @@ public final class CudaBackend implements Backend {
         return true;
     }
 
+    /** Bias + ReLU (+ 2x2 max pooling) in one kernel per pass ({@link CudaBiasReluEpilogue}). */
+    @Override
+    public Optional<BiasReluEpilogue> biasReluEpilogue() {
+        return offeredEpilogue;
+    }
+
     @Override
     public DataOps dataOps() {
         return dataOps;
@@ -364,6 +375,7 @@ public final class CudaBackend implements Backend {
         }
         context.synchronize();
         directConvolution.close();
+        biasReluEpilogue.close();
         blas.close();
         checks.close();
         kernels.close();

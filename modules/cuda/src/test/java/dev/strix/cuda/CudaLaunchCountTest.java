@@ -1,8 +1,10 @@
 package dev.strix.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.BinaryOp;
 import dev.strix.tensor.CapturedGraph;
 import dev.strix.tensor.DType;
@@ -19,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * {@link Backend#deviceLaunches()} on the GPU: each kernel launch, library call, device copy or
  * memset, and graph replay counts exactly one; ops recorded into a graph count none. And the
  * multi-tensor optimizer update is one launch for any number of parameters, a batch-summed GEMM
- * two for any batch. Skipped, with the
- * reason, where there is no GPU.
+ * two for any batch, each pass of the bias + ReLU epilogue one (two for a bias gradient summed in
+ * slices). Skipped, with the reason, where there is no GPU.
  */
 class CudaLaunchCountTest {
     private Backend cuda;
@@ -122,6 +124,71 @@ class CudaLaunchCountTest {
             cuda.synchronize();
         } finally {
             all.forEach(Tensor::close);
+        }
+    }
+
+    @Test
+    void eachEpiloguePassIsOneLaunchAndASlicedBiasGradientTwo() {
+        BiasReluEpilogue e = cuda.biasReluEpilogue().orElseThrow();
+        try (Tensor y = cuda.allocate(DType.F32, Shape.of(1024, 128)); Tensor b = cuda.allocate(DType.F32, Shape.of(128))) {
+            // A dense layer: 1024 terms per channel, a block per channel.
+            assertEquals(1, CudaBiasReluEpilogue.slices(128, 1024));
+            assertEquals(1, launches(() -> e.biasRelu(y, b, y)), "dense biasRelu");
+            assertEquals(1, launches(() -> e.biasReluBackward(y, y, y, b)), "dense biasReluBackward with db");
+        }
+        // The reference network's first convolution at batch 128: 32 channels of 128 x 26 x 26.
+        try (Tensor z = cuda.allocate(DType.F32, Shape.of(128, 32, 26, 26));
+             Tensor dz = cuda.allocate(DType.F32, Shape.of(128, 32, 26, 26));
+             Tensor b = cuda.allocate(DType.F32, Shape.of(32));
+             Tensor pooled = cuda.allocate(DType.F32, Shape.of(128, 32, 13, 13));
+             Tensor argmax = cuda.allocate(DType.I32, Shape.of(128, 32, 13, 13))) {
+            assertEquals(43, CudaBiasReluEpilogue.slices(32, 128 * 26 * 26));
+            assertEquals(11, CudaBiasReluEpilogue.slices(32, 128 * 13 * 13));
+            assertEquals(1, launches(() -> e.biasRelu(z, b, z)), "conv biasRelu");
+            assertEquals(2, launches(() -> e.biasReluBackward(z, dz, dz, b)), "sliced dz and partial sums, then db");
+            assertEquals(1, launches(() -> e.biasReluBackward(z, dz, dz, null)), "biasReluBackward without db");
+            assertEquals(1, launches(() -> e.biasReluMaxPool(z, b, pooled, argmax)), "biasReluMaxPool");
+            assertEquals(2, launches(() -> e.biasReluMaxPoolBackward(pooled, pooled, argmax, dz, b)),
+                    "biasReluMaxPoolBackward with db");
+            assertEquals(1, launches(() -> e.biasReluMaxPoolBackward(pooled, pooled, argmax, dz, null)),
+                    "biasReluMaxPoolBackward without db");
+            cuda.synchronize();
+        }
+    }
+
+    @Test
+    void theEpilogueRecordsIntoAGraphAndReplaysTheEagerResults() {
+        BiasReluEpilogue e = cuda.biasReluEpilogue().orElseThrow();
+        // Both bias gradients summed in slices: the shared partials need no allocation while recording.
+        assertEquals(22, CudaBiasReluEpilogue.slices(8, 64 * 26 * 26));
+        assertEquals(6, CudaBiasReluEpilogue.slices(8, 64 * 13 * 13));
+        float[] data = new float[64 * 8 * 26 * 26];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (i * 37 % 101 - 50) / 8f;
+        }
+        try (Tensor z = Tensor.of(cuda, data, 64, 8, 26, 26); Tensor b = Tensor.of(cuda, new float[8], 8);
+             Tensor pooled = cuda.allocate(DType.F32, Shape.of(64, 8, 13, 13));
+             Tensor argmax = cuda.allocate(DType.I32, Shape.of(64, 8, 13, 13));
+             Tensor dz = cuda.allocate(DType.F32, Shape.of(64, 8, 26, 26));
+             Tensor db = cuda.allocate(DType.F32, Shape.of(8));
+             Tensor db2 = cuda.allocate(DType.F32, Shape.of(8))) {
+            Runnable ops = () -> {
+                e.biasReluMaxPool(z, b, pooled, argmax);
+                e.biasReluMaxPoolBackward(pooled, pooled, argmax, dz, db);
+                e.biasReluBackward(z, z, dz, db2);
+            };
+            CapturedGraph[] graph = new CapturedGraph[1];
+            assertEquals(0, launches(() -> graph[0] = cuda.graphCapture().orElseThrow().capture(ops)), "recording");
+            try (CapturedGraph g = graph[0]) {
+                assertEquals(1, launches(g::launch), "one replay");
+                float[] replayed = db.toFloatArray();
+                float[] replayed2 = db2.toFloatArray();
+                cuda.fill(db, 0f);
+                cuda.fill(db2, 0f);
+                ops.run();
+                assertArrayEquals(db.toFloatArray(), replayed, "pooled db, eager and replayed");
+                assertArrayEquals(db2.toFloatArray(), replayed2, "db, eager and replayed");
+            }
         }
     }
 }
