@@ -4,6 +4,7 @@ import dev.strix.bindings.CudaLibraries;
 import dev.strix.bindings.NativeLibrary;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.conformance.ActivationConformance;
+import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
@@ -130,6 +131,14 @@ class CudaConformanceTest {
             Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
         }
 
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class BiasReluEpilogue extends BiasReluEpilogueConformance {
         @Override
         protected Backend backend() {
             return cuda;
