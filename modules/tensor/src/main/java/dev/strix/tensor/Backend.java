@@ -54,6 +54,14 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Batch normalisation and a following ReLU in the passes of the normalisation alone, where this
+     * backend has it (layers run the two ops elsewhere).
+     */
+    default Optional<BatchNormRelu> batchNormRelu() {
+        return Optional.empty();
+    }
+
+    /**
      * Chooses the precision of this backend's float32 matrix products and convolutions. {@code false}
      * (every backend's default) computes them in strict float32. {@code true} lets a device round
      * their inputs to TF32 (float32's 8-bit exponent, 10 of its 23 mantissa bits) and multiply them
