@@ -65,35 +65,59 @@ final class ChannelRows {
         return total;
     }
 
-    /** {@code y = x * scale + shift} over the run. */
-    static void scaleShift(MemorySegment x, long xAt, MemorySegment y, long yAt, int len, double scale, double shift) {
+    /** {@code y = x * scale + shift} over the run, then {@code y = max(0, y)} when {@code relu}. */
+    static void scaleShift(MemorySegment x, long xAt, MemorySegment y, long yAt, int len, double scale, double shift,
+                           boolean relu) {
         DoubleVector scales = DoubleVector.broadcast(DOUBLES, scale);
         DoubleVector shifts = DoubleVector.broadcast(DOUBLES, shift);
         int i = 0;
         for (; i <= len - STEP; i += STEP) {
-            store(load(x, xAt + i).fma(scales, shifts), y, yAt + i);
+            DoubleVector v = load(x, xAt + i).fma(scales, shifts);
+            store(relu ? v.max(0) : v, y, yAt + i);
         }
         for (; i < len; i++) {
-            y.setAtIndex(FLOAT, yAt + i, (float) (x.getAtIndex(FLOAT, xAt + i) * scale + shift));
+            float v = (float) (x.getAtIndex(FLOAT, xAt + i) * scale + shift);
+            y.setAtIndex(FLOAT, yAt + i, relu ? (v > 0f ? v : 0f) : v);
         }
     }
 
-    /** {@code [sum of dy, sum of dy * (x - mean)]} over the run, added into {@code sums}. */
-    static void gradientSums(MemorySegment x, long xAt, MemorySegment dy, long dyAt, int len, double mean,
-                             double[] sums) {
+    /**
+     * The gradient at {@code dy[at .. at + STEP)}, widened; where a ReLU followed (its output
+     * {@code out} not null), zero wherever {@code out} is not positive.
+     */
+    private static DoubleVector gradient(MemorySegment dy, long at, MemorySegment out, long outAt) {
+        FloatVector g = FloatVector.fromMemorySegment(FLOATS, dy, at * Float.BYTES, NATIVE);
+        if (out != null) {
+            FloatVector y = FloatVector.fromMemorySegment(FLOATS, out, outAt * Float.BYTES, NATIVE);
+            g = FloatVector.zero(FLOATS).blend(g, y.compare(VectorOperators.GT, 0f));
+        }
+        return (DoubleVector) g.convertShape(VectorOperators.F2D, DOUBLES, 0);
+    }
+
+    /** The scalar {@link #gradient(MemorySegment, long, MemorySegment, long)}. */
+    static double gradientAt(MemorySegment dy, long at, MemorySegment out, long outAt) {
+        return out == null || out.getAtIndex(FLOAT, outAt) > 0f ? dy.getAtIndex(FLOAT, at) : 0.0;
+    }
+
+    /**
+     * {@code [sum of dy, sum of dy * (x - mean)]} over the run, added into {@code sums}; dy masked by
+     * a following ReLU's output {@code out} unless that is null.
+     */
+    static void gradientSums(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment out, long outAt,
+                             int len, double mean, double[] sums) {
         DoubleVector sumDy = DoubleVector.zero(DOUBLES);
         DoubleVector sumDyX = DoubleVector.zero(DOUBLES);
         DoubleVector means = DoubleVector.broadcast(DOUBLES, mean);
         int i = 0;
         for (; i <= len - STEP; i += STEP) {
-            DoubleVector g = load(dy, dyAt + i);
+            DoubleVector g = gradient(dy, dyAt + i, out, outAt + i);
             sumDy = sumDy.add(g);
             sumDyX = g.fma(load(x, xAt + i).sub(means), sumDyX);
         }
         double a = sumDy.reduceLanes(VectorOperators.ADD);
         double b = sumDyX.reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) {
-            double g = dy.getAtIndex(FLOAT, dyAt + i);
+            double g = gradientAt(dy, dyAt + i, out, outAt + i);
             a += g;
             b += g * (x.getAtIndex(FLOAT, xAt + i) - mean);
         }
@@ -103,11 +127,11 @@ final class ChannelRows {
 
     /**
      * {@code dx = k * (m * dy - sumDy - xhat * sumDyXhat)} with {@code xhat = (x - mean) * invStd},
-     * over the run.
+     * over the run; dy masked as in {@link #gradientSums}.
      */
-    static void inputGradient(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment dx, long dxAt,
-                              int len, double mean, double invStd, double k, double m, double sumDy,
-                              double sumDyXhat) {
+    static void inputGradient(MemorySegment x, long xAt, MemorySegment dy, long dyAt, MemorySegment out, long outAt,
+                              MemorySegment dx, long dxAt, int len, double mean, double invStd, double k, double m,
+                              double sumDy, double sumDyXhat) {
         DoubleVector means = DoubleVector.broadcast(DOUBLES, mean);
         DoubleVector invStds = DoubleVector.broadcast(DOUBLES, invStd);
         DoubleVector ks = DoubleVector.broadcast(DOUBLES, k);
@@ -117,12 +141,12 @@ final class ChannelRows {
         int i = 0;
         for (; i <= len - STEP; i += STEP) {
             DoubleVector xhat = load(x, xAt + i).sub(means).mul(invStds);
-            DoubleVector g = load(dy, dyAt + i);
+            DoubleVector g = gradient(dy, dyAt + i, out, outAt + i);
             store(g.mul(ms).sub(sumDys).sub(xhat.mul(sumDyXhats)).mul(ks), dx, dxAt + i);
         }
         for (; i < len; i++) {
             double xhat = (x.getAtIndex(FLOAT, xAt + i) - mean) * invStd;
-            double g = dy.getAtIndex(FLOAT, dyAt + i);
+            double g = gradientAt(dy, dyAt + i, out, outAt + i);
             dx.setAtIndex(FLOAT, dxAt + i, (float) (k * (m * g - sumDy - xhat * sumDyXhat)));
         }
     }

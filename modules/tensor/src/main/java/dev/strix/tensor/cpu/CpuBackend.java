@@ -2,6 +2,7 @@ package dev.strix.tensor.cpu;
 
 import dev.strix.tensor.Activation;
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BatchNormRelu;
 import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
@@ -32,7 +33,8 @@ public final class CpuBackend implements Backend {
     private final OptimizerSteps optimizerSteps = new CpuOptimizerSteps();
     private final Convolution convolution = new CpuConvolution(this);
     private final Pooling pooling = new CpuPooling();
-    private final Normalization normalization = new CpuNormalization();
+    private final CpuNormalization normalization = new CpuNormalization();
+    private final Optional<BatchNormRelu> batchNormRelu = Optional.of(normalization);
     private final Activation activation = new CpuActivation();
     private final Losses losses = new CpuLosses();
     private final DataOps dataOps = new CpuDataOps(this);
@@ -79,6 +81,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Optional<ImplicitGemmConvolution> implicitGemmConvolution() {
         return implicitGemmConvolution;
+    }
+
+    @Override
+    public Optional<BatchNormRelu> batchNormRelu() {
+        return batchNormRelu;
     }
 
     @Override

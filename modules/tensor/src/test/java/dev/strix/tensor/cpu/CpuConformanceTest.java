@@ -7,6 +7,7 @@ import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
+import dev.strix.tensor.conformance.BatchNormReluConformance;
 import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ImplicitGemmConvolutionConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
@@ -126,6 +127,14 @@ class CpuConformanceTest {
 
     @Nested
     class BiasReluEpilogue extends BiasReluEpilogueConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class BatchNormRelu extends BatchNormReluConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
