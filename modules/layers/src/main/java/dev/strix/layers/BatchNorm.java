@@ -1,6 +1,7 @@
 package dev.strix.layers;
 
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BatchNormRelu;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
@@ -116,16 +117,46 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1D, Bat
 
     @Override
     public Tensor backward(Tensor dy) {
+        Tensor dx = checkedInputGradient(dy);
+        backend.normalization().batchNormBackward(input, dy, weight.value(), savedMean, savedInvStd, dx,
+                weight.gradient(), bias.gradient());
+        return dx;
+    }
+
+    /**
+     * {@link #forward} followed by a ReLU, in the passes of the normalisation alone (for
+     * {@link BatchNormReluPass}); the output buffer holds the ReLU's output.
+     */
+    Tensor forwardRelu(Tensor x, Mode mode, BatchNormRelu op) {
+        Tensor y = output.get(outputShape(x.shape()));
+        if (mode == Mode.TRAINING) {
+            op.batchNormReluTraining(x, weight.value(), bias.value(), momentum, epsilon, runningMean, runningVar, y,
+                    savedMean, savedInvStd);
+        } else {
+            op.batchNormReluInference(x, weight.value(), bias.value(), runningMean, runningVar, epsilon, y);
+        }
+        input = x;
+        lastMode = mode;
+        return y;
+    }
+
+    /** {@link #backward} for {@code dy}, the gradient of the ReLU output {@code y} of the last {@link #forwardRelu}. */
+    Tensor backwardRelu(Tensor y, Tensor dy, BatchNormRelu op) {
+        Tensor dx = checkedInputGradient(dy);
+        op.batchNormReluBackward(input, y, dy, weight.value(), savedMean, savedInvStd, dx, weight.gradient(),
+                bias.gradient());
+        return dx;
+    }
+
+    /** The input-gradient buffer, once the last forward pass and {@code dy}'s shape are checked. */
+    private Tensor checkedInputGradient(Tensor dy) {
         ShapeCheck.forwardDone(this, input);
         if (lastMode != Mode.TRAINING) {
             throw new IllegalStateException(description() + ": backward needs a TRAINING forward pass (it"
                     + " differentiates through the batch statistics), but the last forward ran in " + lastMode);
         }
         ShapeCheck.gradient(this, input.shape(), dy.shape());
-        Tensor dx = inputGradient.get(input.shape());
-        backend.normalization().batchNormBackward(input, dy, weight.value(), savedMean, savedInvStd, dx,
-                weight.gradient(), bias.gradient());
-        return dx;
+        return inputGradient.get(input.shape());
     }
 
     @Override

@@ -61,7 +61,7 @@ final class ConvBiasReluMaxPool implements FusedPass {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, Mode mode) {
         ConvGeometry g = conv.geometry(x.shape());
         Tensor z = convOutput.get(g.output());
         conv.path().forward(x, conv.weight().value(), null, g, z);

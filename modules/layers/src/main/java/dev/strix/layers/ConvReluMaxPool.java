@@ -56,7 +56,7 @@ final class ConvReluMaxPool implements FusedPass {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, Mode mode) {
         ConvGeometry g = conv.geometry(x.shape());
         Shape out = Shape.of(g.n(), g.o(), g.oh() / 2, g.ow() / 2);
         Tensor p = pooled.get(out);

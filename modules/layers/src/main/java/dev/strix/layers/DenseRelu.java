@@ -48,7 +48,7 @@ final class DenseRelu implements FusedPass {
     }
 
     @Override
-    public Tensor forward(Tensor x) {
+    public Tensor forward(Tensor x, Mode mode) {
         Tensor y = output.get(dense.outputShape(x.shape()));
         dense.backend().blas().gemm(false, true, 1f, x, dense.weight().value(), 0f, y);
         epilogue.biasRelu(y, bias(), y);

@@ -13,7 +13,7 @@ interface FusedPass extends AutoCloseable {
     /** How many of the model's layers this pass stands for. */
     int layerCount();
 
-    Tensor forward(Tensor x);
+    Tensor forward(Tensor x, Mode mode);
 
     /** dL/dInput, and the parameter gradients, for {@code dOutput} of the last forward. */
     Tensor backward(Tensor dOutput);
@@ -27,7 +27,8 @@ interface FusedPass extends AutoCloseable {
     /**
      * The fused pass that starts at {@code layers.get(i)}, or null: conv + ReLU + 2x2 pool through
      * the implicit-GEMM convolution ({@link ConvReluMaxPool}) or through any convolution followed by
-     * the bias-ReLU-pool epilogue ({@link ConvBiasReluMaxPool}); dense + ReLU ({@link DenseRelu}).
+     * the bias-ReLU-pool epilogue ({@link ConvBiasReluMaxPool}); dense + ReLU ({@link DenseRelu});
+     * batch norm + ReLU ({@link BatchNormReluPass}).
      * None when {@link Sequential#FUSION_PROPERTY} is {@code false}.
      */
     static FusedPass startingAt(List<Layer> layers, int i) {
@@ -46,6 +47,14 @@ interface FusedPass extends AutoCloseable {
                 return pass;
             }
         }
-        return i + 1 < layers.size() ? DenseRelu.of(layers.get(i), layers.get(i + 1)) : null;
+        if (i + 1 < layers.size()) {
+            FusedPass pass = DenseRelu.of(layers.get(i), layers.get(i + 1));
+            // A ReLU followed by max pooling already runs after the pooling, on a quarter of the values
+            // (see Sequential); folded into the batch norm it would cost two reads of the full-size
+            // output in the backward pass instead.
+            boolean pooledNext = i + 2 < layers.size() && layers.get(i + 2) instanceof MaxPool2D;
+            return pass != null || pooledNext ? pass : BatchNormReluPass.of(layers.get(i), layers.get(i + 1));
+        }
+        return null;
     }
 }

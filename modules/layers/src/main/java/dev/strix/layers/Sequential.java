@@ -28,7 +28,8 @@ import java.util.Map;
  * <p>Where the backend has the fused ops, some runs of layers go as one {@link FusedPass}: a
  * {@link Conv2D} followed by a ReLU and a 2x2 stride-2 max pooling ({@link ConvReluMaxPool} through
  * the implicit-GEMM convolution, else {@link ConvBiasReluMaxPool}: the convolution, then bias, ReLU
- * and pooling in one pass), and a {@link Dense} followed by a ReLU ({@link DenseRelu}). Same outputs
+ * and pooling in one pass), a {@link Dense} followed by a ReLU ({@link DenseRelu}), and a
+ * {@link BatchNorm} followed by a ReLU ({@link BatchNormReluPass}). Same outputs
  * and gradients up to the order of bias additions and sums, without the trips through memory (and
  * the launches on a device) between the layers.
  */
@@ -104,6 +105,8 @@ public final class Sequential implements Layer {
             fused[i] = FusedPass.startingAt(this.layers, i);
             if (fused[i] != null) {
                 fusedEndingAt[i + fused[i].layerCount() - 1] = i;
+                // A ReLU inside a fused pass is not reordered around a pooling.
+                Arrays.fill(poolFirst, i, i + fused[i].layerCount(), false);
                 i += fused[i].layerCount() - 1;
             }
         }
@@ -180,7 +183,7 @@ public final class Sequential implements Layer {
         for (int i = 0; i < layers.size(); i++) {
             if (fused[i] != null) {
                 try {
-                    x = fused[i].forward(x);
+                    x = fused[i].forward(x, mode);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("layer " + i + " " + e.getMessage(), e);
                 }

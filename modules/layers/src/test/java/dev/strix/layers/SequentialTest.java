@@ -208,6 +208,41 @@ class SequentialTest {
         }
     }
 
+    @Test
+    void batchNormReluRunsFusedExceptBeforeAPoolingWithTheLayerByLayerNumbers() {
+        try (Sequential model = normalized(new SplittableRandom(61)); Sequential layers = normalized(new SplittableRandom(61));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(62), 4, 1, 10, 10);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(63), 4, 3)) {
+            // conv BN ReLU (fused), conv BN ReLU pool (the ReLU runs after the pooling instead), dense BN ReLU (fused).
+            assertEquals(List.of(BatchNormReluPass.class, BatchNormReluPass.class), passTypes(model));
+            // Evaluation first, while both models hold the same running statistics.
+            Tensor h = x;
+            for (Layer layer : layers.layers()) {
+                h = layer.forward(h, Mode.EVALUATION);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(h.toFloatArray(),
+                    model.forward(x, Mode.EVALUATION).toFloatArray(), 0f, "evaluation outputs");
+            assertSameAsLayerByLayer(model, layers, x, dy);
+            for (int i = 0; i < model.buffers().size(); i++) {
+                String name = List.copyOf(model.buffers().keySet()).get(i);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(layers.buffers().get(name).toFloatArray(),
+                        model.buffers().get(name).toFloatArray(), 0f, name);
+            }
+            assertSameParameterGradients("batch norm + ReLU", model, x, dy);
+        }
+    }
+
+    private static Sequential normalized(SplittableRandom random) {
+        return new Sequential(Shape.of(1, 10, 10),
+                Conv2D.builder(1, 4).kernel(3, 3).bias(false).build(CPU, random), new BatchNorm2D(CPU, 4), new ReLU(CPU),
+                Conv2D.builder(4, 4).kernel(3, 3).bias(false).build(CPU, random), new BatchNorm2D(CPU, 4), new ReLU(CPU),
+                new MaxPool2D(CPU, 2),
+                new Flatten(CPU),
+                new Dense(CPU, 4 * 3 * 3, 6, false, Init.KAIMING_UNIFORM, random), new BatchNorm1D(CPU, 6),
+                new ReLU(CPU),
+                new Dense(CPU, 6, 3, random));
+    }
+
     private static Sequential denseHead(SplittableRandom random) {
         return new Sequential(Shape.of(12),
                 new Dense(CPU, 12, 8, random), new ReLU(CPU),
