@@ -36,7 +36,8 @@ __device__ __forceinline__ float strix_batchnorm_output(float v, int relu) {
 //   savedMean = mean, savedInvStd = invStd
 //   runningMean = (1 - momentum) * runningMean + momentum * mean
 //   runningVar  = (1 - momentum) * runningVar + momentum * var * M / (M - 1)
-// then out = max(0, out) when relu is set. out may alias x (every element is read twice before it is written, by the same thread).
+// then out = max(0, out) when relu is set. out may alias x (every element is read twice before it
+// is written, by the same thread).
 extern "C" __global__ void batchnorm_training(int N, int C, int S, const float* x, ChannelTensor tx,
                                               float* out, ChannelTensor to,
                                               const float* gamma, long long gammaStride,
