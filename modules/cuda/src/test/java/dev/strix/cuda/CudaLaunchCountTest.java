@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * memset, and graph replay counts exactly one; ops recorded into a graph count none. And the
  * multi-tensor optimizer update is one launch for any number of parameters, a batch-summed GEMM
  * two for any batch, each pass of the bias + ReLU epilogue one (two for a bias gradient summed in
- * slices), each pass of batch norm + ReLU as many as batch norm's alone (one). Skipped, with the reason, where there is no GPU.
+ * slices), each pass of batch norm + ReLU as many as batch norm's alone (one). Skipped, with the
+ * reason, where there is no GPU.
  */
 class CudaLaunchCountTest {
     private Backend cuda;
