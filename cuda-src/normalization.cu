@@ -4,6 +4,12 @@
 // deviations), so the variance keeps its digits when the mean is large. One block of
 // STRIX_REDUCE_THREADS threads per channel (grid-stride over channels) for the training and
 // backward passes; the inference pass is element-wise.
+//
+// Each kernel also serves dev.strix.tensor.BatchNormRelu through its `relu` flag (0 for the plain
+// ops, whose results do not change with it): the forward passes write max(0, y) instead of y, and the
+// backward pass reads the forward output y and takes dy where y > 0, else 0, as the gradient wherever
+// it reads dy. Both as the ReLU kernels do it (NaN gives 0), so the numbers are those of the separate
+// ops, without their extra pass.
 #include "strix_common.cuh"
 
 // A float32 tensor [N, C, S] given by the address of element (0, 0, 0) and three element strides.
@@ -19,13 +25,19 @@ __device__ __forceinline__ long long strix_channel_at(const ChannelTensor& t, lo
     return n * t.strideN + c * t.strideC + (e - n * S) * t.strideS;
 }
 
+// A normalised value as written: with the ReLU fused, max(0, v) (NaN gives 0, as relu does).
+__device__ __forceinline__ float strix_batchnorm_output(float v, int relu) {
+    return relu && !(v > 0.0f) ? 0.0f : v;
+}
+
 // batchnorm_training: per channel c, with M = N * S values:
 //   mean = sum(x) / M, var = sum((x - mean)^2) / M, invStd = 1 / sqrt(var + eps)
 //   out = x * (gamma * invStd) + (beta - mean * gamma * invStd)
 //   savedMean = mean, savedInvStd = invStd
 //   runningMean = (1 - momentum) * runningMean + momentum * mean
 //   runningVar  = (1 - momentum) * runningVar + momentum * var * M / (M - 1)
-// out may alias x (every element is read twice before it is written, by the same thread).
+// then out = max(0, out) when relu is set. out may alias x (every element is read twice before it
+// is written, by the same thread).
 extern "C" __global__ void batchnorm_training(int N, int C, int S, const float* x, ChannelTensor tx,
                                               float* out, ChannelTensor to,
                                               const float* gamma, long long gammaStride,
@@ -34,7 +46,7 @@ extern "C" __global__ void batchnorm_training(int N, int C, int S, const float* 
                                               float* runningVar, long long runningVarStride,
                                               float* savedMean, long long savedMeanStride,
                                               float* savedInvStd, long long savedInvStdStride,
-                                              float momentum, float epsilon) {
+                                              float momentum, float epsilon, int relu) {
     __shared__ double partial[STRIX_REDUCE_THREADS];
     long long m = (long long)N * S;
     for (int c = blockIdx.x; c < C; c += gridDim.x) {
@@ -53,7 +65,8 @@ extern "C" __global__ void batchnorm_training(int N, int C, int S, const float* 
         double scale = (double)STRIX_AT_CHANNEL(gamma, gammaStride, c) * invStd;
         double shift = (double)STRIX_AT_CHANNEL(beta, betaStride, c) - mean * scale;
         for (long long e = threadIdx.x; e < m; e += blockDim.x) {
-            out[strix_channel_at(to, e, S, c)] = (float)__dadd_rn(__dmul_rn(x[strix_channel_at(tx, e, S, c)], scale), shift);
+            float v = (float)__dadd_rn(__dmul_rn(x[strix_channel_at(tx, e, S, c)], scale), shift);
+            out[strix_channel_at(to, e, S, c)] = strix_batchnorm_output(v, relu);
         }
         if (threadIdx.x == 0) {
             double keep = (double)(1.0f - momentum);
@@ -67,15 +80,15 @@ extern "C" __global__ void batchnorm_training(int N, int C, int S, const float* 
     }
 }
 
-// batchnorm_inference: out = x * (gamma / sqrt(runningVar + eps)) + (beta - runningMean * that), one
-// thread per element. out may alias x.
+// batchnorm_inference: out = x * (gamma / sqrt(runningVar + eps)) + (beta - runningMean * that), then
+// out = max(0, out) when relu is set; one thread per element. out may alias x.
 extern "C" __global__ void batchnorm_inference(int N, int C, int S, const float* x, ChannelTensor tx,
                                                float* out, ChannelTensor to,
                                                const float* gamma, long long gammaStride,
                                                const float* beta, long long betaStride,
                                                const float* runningMean, long long runningMeanStride,
                                                const float* runningVar, long long runningVarStride,
-                                               float epsilon) {
+                                               float epsilon, int relu) {
     long long total = (long long)N * C * S;
     STRIX_FOR_EACH(i, total) {
         int s = (int)(i % S);
@@ -86,21 +99,35 @@ extern "C" __global__ void batchnorm_inference(int N, int C, int S, const float*
         double shift = (double)STRIX_AT_CHANNEL(beta, betaStride, c)
                 - (double)STRIX_AT_CHANNEL(runningMean, runningMeanStride, c) * scale;
         float v = x[n * tx.strideN + c * tx.strideC + s * tx.strideS];
-        out[n * to.strideN + c * to.strideC + s * to.strideS] = (float)__dadd_rn(__dmul_rn(v, scale), shift);
+        out[n * to.strideN + c * to.strideC + s * to.strideS] =
+                strix_batchnorm_output((float)__dadd_rn(__dmul_rn(v, scale), shift), relu);
     }
 }
 
-// batchnorm_backward: per channel, with xhat = (x - mean) * invStd and M = N * S:
-//   dBeta = sum(dy), dGamma = sum(dy * xhat)
-//   dx = gamma * invStd / M * (M * dy - dBeta - xhat * dGamma)
-// dx may alias dy.
+// The gradient that reaches the batch norm for element e of channel c: dy, or with the ReLU fused,
+// dy where the forward output y > 0, else 0 (NaN gives 0, as relu_backward_strided).
+__device__ __forceinline__ double strix_relu_gradient(const float* y, const ChannelTensor& ty, const float* dy,
+                                                      const ChannelTensor& tg, long long e, int S, int c, int relu) {
+    if (relu && !(y[strix_channel_at(ty, e, S, c)] > 0.0f)) {
+        return 0.0;
+    }
+    return dy[strix_channel_at(tg, e, S, c)];
+}
+
+// batchnorm_backward: per channel, with xhat = (x - mean) * invStd, M = N * S, and g = dy, or with
+// relu set g = y > 0 ? dy : 0 for the forward output y:
+//   dBeta = sum(g), dGamma = sum(g * xhat)
+//   dx = gamma * invStd / M * (M * g - dBeta - xhat * dGamma)
+// y is read only when relu is set (it may be null otherwise). dx may alias dy or y (every element
+// is read before it is written, by the same thread).
 extern "C" __global__ void batchnorm_backward(int N, int C, int S, const float* x, ChannelTensor tx,
+                                              const float* y, ChannelTensor ty,
                                               const float* dy, ChannelTensor tg, float* dx, ChannelTensor td,
                                               const float* gamma, long long gammaStride,
                                               const float* savedMean, long long savedMeanStride,
                                               const float* savedInvStd, long long savedInvStdStride,
                                               float* dGamma, long long dGammaStride,
-                                              float* dBeta, long long dBetaStride) {
+                                              float* dBeta, long long dBetaStride, int relu) {
     __shared__ double partial[STRIX_REDUCE_THREADS];
     long long m = (long long)N * S;
     for (int c = blockIdx.x; c < C; c += gridDim.x) {
@@ -109,7 +136,7 @@ extern "C" __global__ void batchnorm_backward(int N, int C, int S, const float* 
         double sumDy = 0.0;
         double sumDyXhat = 0.0;
         for (long long e = threadIdx.x; e < m; e += blockDim.x) {
-            double g = dy[strix_channel_at(tg, e, S, c)];
+            double g = strix_relu_gradient(y, ty, dy, tg, e, S, c, relu);
             sumDy += g;
             sumDyXhat += g * ((x[strix_channel_at(tx, e, S, c)] - mean) * invStd);
         }
@@ -118,7 +145,7 @@ extern "C" __global__ void batchnorm_backward(int N, int C, int S, const float* 
         double k = (double)STRIX_AT_CHANNEL(gamma, gammaStride, c) * invStd / (double)m;
         for (long long e = threadIdx.x; e < m; e += blockDim.x) {
             double xhat = (x[strix_channel_at(tx, e, S, c)] - mean) * invStd;
-            double g = dy[strix_channel_at(tg, e, S, c)];
+            double g = strix_relu_gradient(y, ty, dy, tg, e, S, c, relu);
             dx[strix_channel_at(td, e, S, c)] = (float)(k * (__dmul_rn((double)m, g) - sumDy - xhat * sumDyXhat));
         }
         if (threadIdx.x == 0) {

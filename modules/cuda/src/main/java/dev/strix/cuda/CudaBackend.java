@@ -5,6 +5,7 @@ import static dev.strix.cuda.CudaErrors.check;
 import dev.strix.bindings.cuda.CudaDriver;
 import dev.strix.tensor.Activation;
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BatchNormRelu;
 import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.Blas;
 import dev.strix.tensor.Convolution;
@@ -43,6 +44,7 @@ public final class CudaBackend implements Backend {
     private final CudaConvolution convolution;
     private final CudaPooling pooling;
     private final CudaNormalization normalization;
+    private final Optional<BatchNormRelu> batchNormRelu;
     private final CudaActivation activation;
     private final CudaLosses losses;
     private final CudaDataOps dataOps;
@@ -67,6 +69,7 @@ public final class CudaBackend implements Backend {
         this.convolution = new CudaConvolution(this);
         this.pooling = new CudaPooling(this);
         this.normalization = new CudaNormalization(this);
+        this.batchNormRelu = Optional.of(new CudaBatchNormRelu(normalization));
         this.activation = new CudaActivation(this);
         this.losses = new CudaLosses(this);
         this.dataOps = new CudaDataOps(this);
@@ -194,6 +197,12 @@ public final class CudaBackend implements Backend {
     @Override
     public Normalization normalization() {
         return normalization;
+    }
+
+    /** Batch norm + ReLU in the batch norm's kernels alone ({@link CudaBatchNormRelu}). */
+    @Override
+    public Optional<BatchNormRelu> batchNormRelu() {
+        return batchNormRelu;
     }
 
     @Override

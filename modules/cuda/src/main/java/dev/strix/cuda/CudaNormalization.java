@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
  * same saved inverse deviation and unbiased running variance, {@code [N, C]} and {@code [N, C, H,
  * W]} alike, any strides whose trailing axes merge), which cuDNN's opaque float reductions and its
  * descriptor rules would only approximate. Training and backward run one block per channel; each is
- * a single kernel (statistics, normalisation and running averages together).
+ * a single kernel (statistics, normalisation and running averages together). The same kernels, with
+ * their ReLU flag set, are {@link CudaBatchNormRelu}'s.
  */
 final class CudaNormalization implements Normalization {
     private final CudaBackend backend;
@@ -32,12 +33,31 @@ final class CudaNormalization implements Normalization {
     public void batchNormTraining(Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,
                                   Tensor runningMean, Tensor runningVar, Tensor out, Tensor savedMean,
                                   Tensor savedInvStd) {
-        ChannelLayout xv = layout(x, "batchNormTraining input");
-        ChannelLayout ov = same(xv, out, "batchNormTraining output");
-        checkChannels("batchNormTraining", xv.c(), gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
+        training("batchNormTraining", false, x, gamma, beta, momentum, epsilon, runningMean, runningVar, out,
+                savedMean, savedInvStd);
+    }
+
+    @Override
+    public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+                                   float epsilon, Tensor out) {
+        inference("batchNormInference", false, x, gamma, beta, runningMean, runningVar, epsilon, out);
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor dOut, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+                                  Tensor dx, Tensor dGamma, Tensor dBeta) {
+        backward("batchNormBackward", x, null, dOut, gamma, savedMean, savedInvStd, dx, dGamma, dBeta);
+    }
+
+    /** The training pass as {@code op}, followed by a ReLU in the same kernel when {@code relu} is set. */
+    void training(String op, boolean relu, Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,
+                  Tensor runningMean, Tensor runningVar, Tensor out, Tensor savedMean, Tensor savedInvStd) {
+        ChannelLayout xv = layout(x, op + " input");
+        ChannelLayout ov = same(xv, out, op + " output");
+        checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
         long m = (long) xv.n() * xv.s();
         if (m < 2) {
-            throw new IllegalArgumentException("batchNormTraining needs more than one value per channel to estimate a"
+            throw new IllegalArgumentException(op + " needs more than one value per channel to estimate a"
                     + " variance, got input " + x.shape());
         }
         synchronized (kernels) {
@@ -45,18 +65,18 @@ final class CudaNormalization implements Normalization {
             xv.stridesTo(p.pointer(CudaBackend.address(x)));
             ov.stridesTo(p.pointer(CudaBackend.address(out)));
             channels(p, gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
-            p.f32(momentum).f32(epsilon);
+            p.f32(momentum).f32(epsilon).i32(relu ? 1 : 0);
             kernels.launchBlocks(trainingKernel, CudaKernels.blocksFor(xv.c()), CudaKernels.THREADS,
                     "batchnorm_training");
         }
     }
 
-    @Override
-    public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-                                   float epsilon, Tensor out) {
-        ChannelLayout xv = layout(x, "batchNormInference input");
-        ChannelLayout ov = same(xv, out, "batchNormInference output");
-        checkChannels("batchNormInference", xv.c(), gamma, beta, runningMean, runningVar);
+    /** The inference pass as {@code op}, followed by a ReLU in the same kernel when {@code relu} is set. */
+    void inference(String op, boolean relu, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
+                   Tensor runningVar, float epsilon, Tensor out) {
+        ChannelLayout xv = layout(x, op + " input");
+        ChannelLayout ov = same(xv, out, op + " output");
+        checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar);
         long total = (long) xv.n() * xv.c() * xv.s();
         if (total == 0) {
             return;
@@ -66,24 +86,31 @@ final class CudaNormalization implements Normalization {
             xv.stridesTo(p.pointer(CudaBackend.address(x)));
             ov.stridesTo(p.pointer(CudaBackend.address(out)));
             channels(p, gamma, beta, runningMean, runningVar);
-            p.f32(epsilon);
+            p.f32(epsilon).i32(relu ? 1 : 0);
             kernels.launch(inferenceKernel, total, "batchnorm_inference");
         }
     }
 
-    @Override
-    public void batchNormBackward(Tensor x, Tensor dOut, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
-                                  Tensor dx, Tensor dGamma, Tensor dBeta) {
-        ChannelLayout xv = layout(x, "batchNormBackward input");
-        ChannelLayout gv = same(xv, dOut, "batchNormBackward output gradient");
-        ChannelLayout dv = same(xv, dx, "batchNormBackward input gradient");
-        checkChannels("batchNormBackward", xv.c(), gamma, savedMean, savedInvStd, dGamma, dBeta);
+    /**
+     * The backward pass as {@code op}; with the forward output {@code out} (null for the plain op) the
+     * gradient is masked by the ReLU ({@code dOut} where {@code out > 0}) as the kernel reads it.
+     */
+    void backward(String op, Tensor x, Tensor out, Tensor dOut, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
+                  Tensor dx, Tensor dGamma, Tensor dBeta) {
+        ChannelLayout xv = layout(x, op + " input");
+        ChannelLayout yv = out == null ? xv : same(xv, out, op + " forward output");
+        ChannelLayout gv = same(xv, dOut, op + " output gradient");
+        ChannelLayout dv = same(xv, dx, op + " input gradient");
+        checkChannels(op, xv.c(), gamma, savedMean, savedInvStd, dGamma, dBeta);
         synchronized (kernels) {
             KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
             xv.stridesTo(p.pointer(CudaBackend.address(x)));
+            // Without the ReLU the kernel never reads the forward output: a null pointer and x's strides.
+            yv.stridesTo(p.pointer(out == null ? 0 : CudaBackend.address(out)));
             gv.stridesTo(p.pointer(CudaBackend.address(dOut)));
             dv.stridesTo(p.pointer(CudaBackend.address(dx)));
             channels(p, gamma, savedMean, savedInvStd, dGamma, dBeta);
+            p.i32(out == null ? 0 : 1);
             kernels.launchBlocks(backwardKernel, CudaKernels.blocksFor(xv.c()), CudaKernels.THREADS,
                     "batchnorm_backward");
         }

@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BatchNormRelu;
 import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.BinaryOp;
 import dev.strix.tensor.CapturedGraph;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.Normalization;
 import dev.strix.tensor.OptimizerSteps;
 import dev.strix.tensor.ParameterGroup;
 import dev.strix.tensor.Shape;
@@ -22,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * memset, and graph replay counts exactly one; ops recorded into a graph count none. And the
  * multi-tensor optimizer update is one launch for any number of parameters, a batch-summed GEMM
  * two for any batch, each pass of the bias + ReLU epilogue one (two for a bias gradient summed in
- * slices). Skipped, with the reason, where there is no GPU.
+ * slices), each pass of batch norm + ReLU as many as batch norm's alone (one). Skipped, with the
+ * reason, where there is no GPU.
  */
 class CudaLaunchCountTest {
     private Backend cuda;
@@ -188,6 +191,92 @@ class CudaLaunchCountTest {
                 ops.run();
                 assertArrayEquals(db.toFloatArray(), replayed, "pooled db, eager and replayed");
                 assertArrayEquals(db2.toFloatArray(), replayed2, "db, eager and replayed");
+            }
+        }
+    }
+
+    @Test
+    void eachBatchNormReluPassTakesTheLaunchesOfItsBatchNormAlone() {
+        Normalization plain = cuda.normalization();
+        BatchNormRelu fused = cuda.batchNormRelu().orElseThrow();
+        // The reference network's first convolution at batch 128, and a dense layer.
+        for (Shape shape : List.of(Shape.of(128, 32, 26, 26), Shape.of(128, 128))) {
+            int c = shape.dim(1);
+            try (Tensor x = cuda.allocate(DType.F32, shape); Tensor y = cuda.allocate(DType.F32, shape);
+                 Tensor dx = cuda.allocate(DType.F32, shape); Tensor v = cuda.allocate(DType.F32, Shape.of(8, c))) {
+                Tensor gamma = v.select(0, 0);
+                Tensor beta = v.select(0, 1);
+                Tensor runningMean = v.select(0, 2);
+                Tensor runningVar = v.select(0, 3);
+                Tensor savedMean = v.select(0, 4);
+                Tensor savedInvStd = v.select(0, 5);
+                Tensor dGamma = v.select(0, 6);
+                Tensor dBeta = v.select(0, 7);
+                long training = launches(() -> plain.batchNormTraining(x, gamma, beta, 0.1f, 1e-5f, runningMean,
+                        runningVar, y, savedMean, savedInvStd));
+                long inference = launches(() -> plain.batchNormInference(x, gamma, beta, runningMean, runningVar,
+                        1e-5f, y));
+                long backward = launches(() -> plain.batchNormBackward(x, y, gamma, savedMean, savedInvStd, dx, dGamma,
+                        dBeta));
+                assertEquals(1, training, shape + " batchNormTraining");
+                assertEquals(1, inference, shape + " batchNormInference");
+                assertEquals(1, backward, shape + " batchNormBackward");
+                assertEquals(training, launches(() -> fused.batchNormReluTraining(x, gamma, beta, 0.1f, 1e-5f,
+                        runningMean, runningVar, y, savedMean, savedInvStd)), shape + " batchNormReluTraining");
+                assertEquals(inference, launches(() -> fused.batchNormReluInference(x, gamma, beta, runningMean,
+                        runningVar, 1e-5f, y)), shape + " batchNormReluInference");
+                assertEquals(backward, launches(() -> fused.batchNormReluBackward(x, y, y, gamma, savedMean,
+                        savedInvStd, dx, dGamma, dBeta)), shape + " batchNormReluBackward");
+                cuda.synchronize();
+            }
+        }
+    }
+
+    @Test
+    void batchNormReluRecordsIntoAGraphAndReplaysTheEagerResults() {
+        BatchNormRelu fused = cuda.batchNormRelu().orElseThrow();
+        int c = 8;
+        float[] data = new float[16 * c * 12 * 12];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (i * 37 % 101 - 50) / 8f;
+        }
+        float[] vectors = new float[4 * c];
+        for (int i = 0; i < c; i++) {
+            vectors[i] = 1f + i / 8f;        // gamma
+            vectors[c + i] = (i - 4) / 4f;   // beta
+            vectors[3 * c + i] = 1f;         // running variance
+        }
+        try (Tensor x = Tensor.of(cuda, data, 16, c, 12, 12); Tensor dy = Tensor.of(cuda, data, 16, c, 12, 12);
+             Tensor v = Tensor.of(cuda, vectors, 4, c); Tensor saved = cuda.allocate(DType.F32, Shape.of(2, c));
+             Tensor y = cuda.allocate(DType.F32, Shape.of(16, c, 12, 12));
+             Tensor inferred = cuda.allocate(DType.F32, Shape.of(16, c, 12, 12));
+             Tensor dx = cuda.allocate(DType.F32, Shape.of(16, c, 12, 12));
+             Tensor grads = cuda.allocate(DType.F32, Shape.of(2, c))) {
+            Runnable ops = () -> {
+                fused.batchNormReluInference(x, v.select(0, 0), v.select(0, 1), v.select(0, 2), v.select(0, 3),
+                        1e-5f, inferred);
+                fused.batchNormReluTraining(x, v.select(0, 0), v.select(0, 1), 0.1f, 1e-5f, v.select(0, 2),
+                        v.select(0, 3), y, saved.select(0, 0), saved.select(0, 1));
+                fused.batchNormReluBackward(x, y, dy, v.select(0, 0), saved.select(0, 0), saved.select(0, 1), dx,
+                        grads.select(0, 0), grads.select(0, 1));
+            };
+            CapturedGraph[] graph = new CapturedGraph[1];
+            assertEquals(0, launches(() -> graph[0] = cuda.graphCapture().orElseThrow().capture(ops)), "recording");
+            try (CapturedGraph g = graph[0]) {
+                assertEquals(1, launches(g::launch), "one replay");
+                float[][] replayed = {inferred.toFloatArray(), y.toFloatArray(), dx.toFloatArray(),
+                    grads.toFloatArray(), v.toFloatArray()};
+                // The replay updated the running statistics: run eagerly from the same starting point.
+                v.copyFrom(vectors);
+                for (Tensor t : List.of(inferred, y, dx, grads)) {
+                    cuda.fill(t, 0f);
+                }
+                ops.run();
+                assertArrayEquals(inferred.toFloatArray(), replayed[0], "inference, eager and replayed");
+                assertArrayEquals(y.toFloatArray(), replayed[1], "training output, eager and replayed");
+                assertArrayEquals(dx.toFloatArray(), replayed[2], "dx, eager and replayed");
+                assertArrayEquals(grads.toFloatArray(), replayed[3], "dGamma and dBeta, eager and replayed");
+                assertArrayEquals(v.toFloatArray(), replayed[4], "running statistics, eager and replayed");
             }
         }
     }
