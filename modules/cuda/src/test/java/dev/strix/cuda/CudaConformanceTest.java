@@ -4,6 +4,7 @@ import dev.strix.bindings.CudaLibraries;
 import dev.strix.bindings.NativeLibrary;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.conformance.ActivationConformance;
+import dev.strix.tensor.conformance.BatchNormReluConformance;
 import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
@@ -139,6 +140,14 @@ class CudaConformanceTest {
 
     @Nested
     class BiasReluEpilogue extends BiasReluEpilogueConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class BatchNormRelu extends BatchNormReluConformance {
         @Override
         protected Backend backend() {
             return cuda;
