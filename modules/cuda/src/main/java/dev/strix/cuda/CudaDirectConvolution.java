@@ -74,8 +74,8 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     @Override
     public void forward(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH, int padW, Tensor y) {
         checkData(x, "forward input");
-        FilterLayout layout = checkWeights(weight, "forward weights");
         checkData(y, "forward output");
+        FilterLayout layout = checkWeights(weight, x, y, "forward weights");
         Sizes s = Sizes.check("forward", x.shape(), weight.shape(), strideH, strideW, padH, padW, y.shape(), "output");
         if (bias != null) {
             checkData(bias, "forward bias");
@@ -106,8 +106,8 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     @Override
     public void backwardData(Tensor dy, Tensor weight, int strideH, int strideW, int padH, int padW, Tensor dx) {
         checkData(dy, "backwardData output gradient");
-        FilterLayout layout = checkWeights(weight, "backwardData weights");
         checkData(dx, "backwardData input gradient");
+        FilterLayout layout = checkWeights(weight, dy, dx, "backwardData weights");
         Sizes s = Sizes.check("backwardData", dx.shape(), weight.shape(), strideH, strideW, padH, padW, dy.shape(),
                 "output gradient");
         if (dx.size() == 0) {
@@ -127,7 +127,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     public void backwardFilter(Tensor x, Tensor dy, int strideH, int strideW, int padH, int padW, Tensor dWeight) {
         checkData(x, "backwardFilter input");
         checkData(dy, "backwardFilter output gradient");
-        FilterLayout layout = checkWeights(dWeight, "backwardFilter weight gradient");
+        FilterLayout layout = checkWeights(dWeight, x, dy, "backwardFilter weight gradient");
         Sizes s = Sizes.check("backwardFilter", x.shape(), dWeight.shape(), strideH, strideW, padH, padW, dy.shape(),
                 "output gradient");
         if (dWeight.size() == 0) {
@@ -222,10 +222,10 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         t.requireDType(DType.F32, what);
     }
 
-    /** Weights (or their gradient) in one of the two orders a filter descriptor can name. */
-    private FilterLayout checkWeights(Tensor t, String what) {
+    /** Weights (or their gradient) of a call on data {@code a} and {@code b}, in an order a filter descriptor names. */
+    private FilterLayout checkWeights(Tensor t, Tensor a, Tensor b, String what) {
         checkData(t, what);
-        return FilterLayout.of(t, what);
+        return FilterLayout.of(t, a, b, what);
     }
 
     @Override
