@@ -20,7 +20,8 @@
 #   bench-conv   the bench at batch 128 with STRIDED_VIEW and with CUDNN                           90
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
 #   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
-#                forward and both gradients (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)    150
+#                forward and both gradients, and cuDNN again on NHWC operands (column CUDNN_NHWC,
+#                ratio CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)     150
 #   torch-compile reference/pytorch_mnist.py --mode compile (torch.compile max-autotune)           180
 # The budget is STRIX_BUDGET_SECONDS (default 600); a stage that cannot get its minimum is SKIPPED.
 #
@@ -394,7 +395,8 @@ if [ -z "$gate" ]; then
   tail_on_failure bench-modes
 
   # conv_jmh DEVICE: the JMH convolution benchmark (CudaConvReport: no fork, short iterations), its
-  # Markdown table into OUTPUT_DIR. On the CPU it must refuse at once with the reason (exit 3).
+  # Markdown table, with the cuDNN NHWC column, into OUTPUT_DIR (the NHWC pass's JSON beside the
+  # first one's, conv-jmh-layout.json). On the CPU it must refuse at once with the reason (exit 3).
   conv_jmh() {
     local rc
     "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \

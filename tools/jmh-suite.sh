@@ -29,10 +29,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# The GPU convolution benchmark has its own runner (CudaConvReport; see README) and needs CUDA.
-settings=(-f 1 -t 1 -wi 3 -w 1 -i 5 -r 1 -e CudaConvBenchmark)
+# The GPU convolution benchmarks have their own runner (CudaConvReport; see README) and need CUDA.
+settings=(-f 1 -t 1 -wi 3 -w 1 -i 5 -r 1 -e CudaConvBenchmark,CudnnLayoutBenchmark)
 if [ "$quick" = 1 ]; then
-  settings=(-f 1 -t 1 -wi 2 -w 1 -i 3 -r 1 -p batch=128 -e CudaConvBenchmark)
+  settings=(-f 1 -t 1 -wi 2 -w 1 -i 3 -r 1 -p batch=128 -e CudaConvBenchmark,CudnnLayoutBenchmark)
 fi
 build_flag=()
 [ "$build" = 0 ] && build_flag=(--no-build)

@@ -14,8 +14,10 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link CudaConvBenchmark} and writes its results as one Markdown table
- * ({@link ConvComparisonTable}) to the file named by {@code -Dstrix.jmh.markdown}.
+ * Runs {@link CudaConvBenchmark}, then {@link CudnnLayoutBenchmark} (cuDNN on NHWC operands), and
+ * writes their results as one Markdown table ({@link ConvComparisonTable}: the NHWC times are the
+ * CUDNN_NHWC column, beside CUDNN's NCHW ones, with their ratio) to the file named by
+ * {@code -Dstrix.jmh.markdown}.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector \
@@ -26,9 +28,17 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * it does not, without running anything. Defaults, each overridden by its JMH option: no fork
  * ({@code -f 0}: the whole run shares one CUDA context, saving each benchmark a CUDA start-up, so
  * this JVM needs the native-access and vector options above), 2 warm-up iterations of 0.2 s and 3
- * measured ones of 0.3 s, fail on the first error ({@code -foe}).
+ * measured ones of 0.3 s for the algorithms; for the NHWC rows, whose JVM and GPU are warm by then,
+ * 1 warm-up and 3 measured iterations of 0.1 s, so they add a few seconds; fail on the first error
+ * ({@code -foe}). Benchmarks named on the command line run in one pass with the algorithms'
+ * defaults. The table is written after the first pass, then again with the NHWC column; if that
+ * second pass fails the first table stays, the reason is printed and the exit status is 1.
  */
 public final class CudaConvReport {
+    private static final String HEADING = "GPU convolutions at the reference network's shapes: µs per pass, the device"
+            + " synchronised after each; CUDNN is cuDNN on NCHW tensors (the layer's path), CUDNN_NHWC the same calls"
+            + " on NHWC views; ratios > 1: slower than CUDNN";
+
     private CudaConvReport() {
     }
 
@@ -41,20 +51,60 @@ public final class CudaConvReport {
             return;
         }
         CommandLineOptions command = MarkdownReport.parse(args);
+        boolean both = command.getIncludes().isEmpty();
         OptionsBuilder options = MarkdownReport.withDefaults(command, 0, 2, TimeValue.milliseconds(200), 3,
                 TimeValue.milliseconds(300));
-        if (command.getIncludes().isEmpty()) {
+        if (both) {
             options.include(CudaConvBenchmark.class.getSimpleName());
         }
+        failOnError(command, options);
+        List<ConvComparisonTable.Measurement> list = measurements(new Runner(options.build()).run());
+        if (!both) {
+            report(list);
+            return;
+        }
+        MarkdownReport.writeIfAsked(ConvComparisonTable.markdown(list, HEADING));
+        OptionsBuilder layouts = MarkdownReport.withDefaults(command, 0, 1, TimeValue.milliseconds(100), 3,
+                TimeValue.milliseconds(100));
+        layouts.include(CudnnLayoutBenchmark.class.getSimpleName());
+        failOnError(command, layouts);
+        if (command.getResult().hasValue()) {
+            // A second run would overwrite the first one's result file.
+            layouts.result(layoutResultFile(command.getResult().get()));
+        }
+        try {
+            list.addAll(measurements(new Runner(layouts.build()).run()));
+        } catch (RunnerException | RuntimeException e) {
+            report(list);
+            System.err.println("cuDNN NHWC rows not measured: " + e);
+            System.exit(1);
+            return;
+        }
+        report(list);
+    }
+
+    private static void failOnError(CommandLineOptions command, OptionsBuilder options) {
         if (!command.shouldFailOnError().hasValue()) {
             options.shouldFailOnError(true);
         }
-        Collection<RunResult> results = new Runner(options.build()).run();
-        String markdown = ConvComparisonTable.markdown(measurements(results),
-                "GPU convolutions at the reference network's shapes: µs per pass, the device synchronised after each;"
-                        + " ratios > 1: slower than cuDNN");
+    }
+
+    /** "conv-jmh.json" -> "conv-jmh-layout.json". */
+    static String layoutResultFile(String file) {
+        int slash = file.lastIndexOf('/');
+        int dot = file.lastIndexOf('.');
+        return dot > slash + 1 ? file.substring(0, dot) + "-layout" + file.substring(dot) : file + "-layout";
+    }
+
+    private static void report(List<ConvComparisonTable.Measurement> list) throws IOException {
+        String markdown = ConvComparisonTable.markdown(list, HEADING);
         System.out.print(markdown);
         MarkdownReport.writeIfAsked(markdown);
+    }
+
+    /** The table's column of a result: CudaConvBenchmark's algorithm, or CUDNN_ and CudnnLayoutBenchmark's layout. */
+    static String column(String algorithm, String layout) {
+        return layout != null ? "CUDNN_" + layout : algorithm;
     }
 
     private static List<ConvComparisonTable.Measurement> measurements(Collection<RunResult> results) {
@@ -66,7 +116,7 @@ public final class CudaConvReport {
             Result<?> r = run.getPrimaryResult();
             list.add(new ConvComparisonTable.Measurement(layer.name() + " " + layer.describe(),
                     Integer.parseInt(p.getParam("batch")), method, Boolean.parseBoolean(p.getParam("tf32")),
-                    p.getParam("algorithm"), r.getScore(), r.getScoreError()));
+                    column(p.getParam("algorithm"), p.getParam("layout")), r.getScore(), r.getScoreError()));
         }
         return list;
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The GPU convolution table: one row per shape and pass, algorithms as columns, ratios to cuDNN. */
+/** The GPU convolution table: one row per shape and pass, algorithms (and cuDNN in NHWC) as columns, ratios to cuDNN. */
 class ConvComparisonTableTest {
     private static ConvComparisonTable.Measurement m(String pass, String algorithm, double micros, double error) {
         return new ConvComparisonTable.Measurement("CONV1 1->32 on 28x28", 128, pass, false, algorithm, micros, error);
@@ -26,6 +26,23 @@ class ConvComparisonTableTest {
                 | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |
                 | CONV1 1->32 on 28x28 | 128 | forward | FP32 | 250.0 | 30.00 ± 1.25 | 20.00 ± 0.50 | 12.50 | 1.50 |
                 | CONV1 1->32 on 28x28 | 128 | backwardData | FP32 | - | 40.00 ± 2.00 | - | - | - |
+                """, table);
+    }
+
+    @Test
+    void cudnnInNhwcIsAColumnBesideCudnnWithItsRatioAndUnmeasuredColumnsAreLeftOut() {
+        String table = ConvComparisonTable.markdown(List.of(
+                m("forward", "CUDNN", 20, 0.5),
+                m("forward", "CUDNN_NHWC", 15, 0.25),
+                m("backwardFilter", "CUDNN", 40, 1),
+                m("backwardFilter", "CUDNN_NHWC", 50, 2)), "heading");
+        assertEquals("""
+                heading
+
+                | layer | batch | pass | maths | CUDNN (µs) | CUDNN_NHWC (µs) | CUDNN_NHWC / CUDNN |
+                | --- | ---: | --- | --- | ---: | ---: | ---: |
+                | CONV1 1->32 on 28x28 | 128 | forward | FP32 | 20.00 ± 0.50 | 15.00 ± 0.25 | 0.75 |
+                | CONV1 1->32 on 28x28 | 128 | backwardFilter | FP32 | 40.00 ± 1.00 | 50.00 ± 2.00 | 1.25 |
                 """, table);
     }
 }

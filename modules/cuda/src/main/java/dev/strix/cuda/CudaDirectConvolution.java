@@ -20,7 +20,11 @@ import java.util.List;
  * Convolutions through cuDNN (cudnnConvolutionForward, BackwardData, BackwardFilter, BackwardBias)
  * on our stream. cuDNN is loaded on first use, so a machine without it still runs every other op.
  *
- * <p>For each shape (sizes, strides, padding and the data tensors' strides) and direction a
+ * <p>Data tensors may have any strides, so NHWC activations are NCHW-shaped views of {@code [N, H,
+ * W, C]} buffers; weights are contiguous {@code [O, C, KH, KW]} or the view of a contiguous
+ * {@code [O, KH, KW, C]} buffer ({@link FilterLayout}), anything else is refused.
+ *
+ * <p>For each shape (sizes, strides, padding, the data tensors' strides, the filter layout) and direction a
  * {@link CudnnPlan} is made once: descriptors, and the algorithm that cudnnFind...AlgorithmEx
  * measured fastest among those that fit the workspace (and are deterministic, in deterministic
  * mode). One workspace of {@code strix.cudnn.workspaceMB} MiB (default 256) is allocated at first
@@ -70,8 +74,8 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     @Override
     public void forward(Tensor x, Tensor weight, Tensor bias, int strideH, int strideW, int padH, int padW, Tensor y) {
         checkData(x, "forward input");
-        checkWeights(weight, "forward weights");
         checkData(y, "forward output");
+        FilterLayout layout = checkWeights(weight, x, y, "forward weights");
         Sizes s = Sizes.check("forward", x.shape(), weight.shape(), strideH, strideW, padH, padW, y.shape(), "output");
         if (bias != null) {
             checkData(bias, "forward bias");
@@ -89,7 +93,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
             }
             return;
         }
-        CudnnPlan p = plan(CudnnPlan.FORWARD, s, strideH, strideW, padH, padW, x, y, weight);
+        CudnnPlan p = plan(CudnnPlan.FORWARD, s, strideH, strideW, padH, padW, x, y, weight, layout);
         checkCudnn(Cudnn.cudnnConvolutionForward(handle, one, p.a, pointer(x), p.filter, pointer(weight), p.conv,
                 p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.b, pointer(y)), "cudnnConvolutionForward");
         backend.context().queued();
@@ -102,8 +106,8 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     @Override
     public void backwardData(Tensor dy, Tensor weight, int strideH, int strideW, int padH, int padW, Tensor dx) {
         checkData(dy, "backwardData output gradient");
-        checkWeights(weight, "backwardData weights");
         checkData(dx, "backwardData input gradient");
+        FilterLayout layout = checkWeights(weight, dy, dx, "backwardData weights");
         Sizes s = Sizes.check("backwardData", dx.shape(), weight.shape(), strideH, strideW, padH, padW, dy.shape(),
                 "output gradient");
         if (dx.size() == 0) {
@@ -113,7 +117,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
             backend.fill(dx, 0f);
             return;
         }
-        CudnnPlan p = plan(CudnnPlan.BACKWARD_DATA, s, strideH, strideW, padH, padW, dy, dx, weight);
+        CudnnPlan p = plan(CudnnPlan.BACKWARD_DATA, s, strideH, strideW, padH, padW, dy, dx, weight, layout);
         checkCudnn(Cudnn.cudnnConvolutionBackwardData(handle, one, p.filter, pointer(weight), p.a, pointer(dy), p.conv,
                 p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.b, pointer(dx)), "cudnnConvolutionBackwardData");
         backend.context().queued();
@@ -123,7 +127,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     public void backwardFilter(Tensor x, Tensor dy, int strideH, int strideW, int padH, int padW, Tensor dWeight) {
         checkData(x, "backwardFilter input");
         checkData(dy, "backwardFilter output gradient");
-        checkWeights(dWeight, "backwardFilter weight gradient");
+        FilterLayout layout = checkWeights(dWeight, x, dy, "backwardFilter weight gradient");
         Sizes s = Sizes.check("backwardFilter", x.shape(), dWeight.shape(), strideH, strideW, padH, padW, dy.shape(),
                 "output gradient");
         if (dWeight.size() == 0) {
@@ -133,7 +137,7 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
             backend.fill(dWeight, 0f);
             return;
         }
-        CudnnPlan p = plan(CudnnPlan.BACKWARD_FILTER, s, strideH, strideW, padH, padW, x, dy, dWeight);
+        CudnnPlan p = plan(CudnnPlan.BACKWARD_FILTER, s, strideH, strideW, padH, padW, x, dy, dWeight, layout);
         checkCudnn(Cudnn.cudnnConvolutionBackwardFilter(handle, one, p.a, pointer(x), p.b, pointer(dy), p.conv,
                 p.algorithm, pointer(workspace), p.workspaceBytes, zero, p.filter, pointer(dWeight)),
                 "cudnnConvolutionBackwardFilter");
@@ -158,16 +162,17 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         }
         // Only dy's descriptor matters: a plan of sizes [n, o, oh, ow] with dy as both data tensors.
         Sizes s = new Sizes(dy.dim(0), dy.dim(1), dy.dim(2), dy.dim(3), dy.dim(1), 1, 1, dy.dim(2), dy.dim(3));
-        CudnnPlan p = plan(CudnnPlan.BIAS, s, 1, 1, 0, 0, dy, dy, null);
+        CudnnPlan p = plan(CudnnPlan.BIAS, s, 1, 1, 0, 0, dy, dy, null, FilterLayout.NCHW);
         checkCudnn(Cudnn.cudnnConvolutionBackwardBias(handle, one, p.a, pointer(dy), zero, p.bias(), pointer(dBias)),
                 "cudnnConvolutionBackwardBias");
         backend.context().queued();
     }
 
     /** The plan for this call, made (and its algorithm measured with the call's own tensors) on first use. */
-    private CudnnPlan plan(int direction, Sizes s, int sh, int sw, int ph, int pw, Tensor a, Tensor b, Tensor weights) {
+    private CudnnPlan plan(int direction, Sizes s, int sh, int sw, int ph, int pw, Tensor a, Tensor b, Tensor weights,
+                           FilterLayout layout) {
         start();
-        CudnnPlan.key(key, direction, s, sh, sw, ph, pw, a, b, tf32);
+        CudnnPlan.key(key, direction, s, sh, sw, ph, pw, a, b, tf32, layout);
         for (int i = 0; i < plans.size(); i++) {
             CudnnPlan p = plans.get(i);
             if (p.matches(key)) {
@@ -217,9 +222,10 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         t.requireDType(DType.F32, what);
     }
 
-    private void checkWeights(Tensor t, String what) {
+    /** Weights (or their gradient) of a call on data {@code a} and {@code b}, in an order a filter descriptor names. */
+    private FilterLayout checkWeights(Tensor t, Tensor a, Tensor b, String what) {
         checkData(t, what);
-        CudaBackend.requireContiguous(t, what);
+        return FilterLayout.of(t, a, b, what);
     }
 
     @Override

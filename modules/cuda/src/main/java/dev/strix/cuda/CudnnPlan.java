@@ -17,7 +17,8 @@ import java.util.Arrays;
  * One cuDNN convolution of fixed shape and direction: its descriptors and chosen algorithm. The
  * data tensors are {@code a} and {@code b}: (x, y) forward, (dy, dx) for the data gradient, (x, dy)
  * for the filter gradient, (dy, dy) for the bias gradient. Descriptors carry the tensors' own
- * element strides, so strided views need no copy.
+ * element strides, so strided views (NHWC activations among them) need no copy. The weights' filter
+ * descriptor takes a format instead of strides: {@link FilterLayout}, part of the key.
  *
  * <p>The convolution's math type is {@code CUDNN_FMA_MATH} (float32 fused multiply-adds, no tensor
  * cores) unless TF32 was asked for ({@code CUDNN_TENSOR_OP_MATH}, which lets float32 convolutions
@@ -29,8 +30,11 @@ final class CudnnPlan implements AutoCloseable {
     static final int BACKWARD_DATA = 1;
     static final int BACKWARD_FILTER = 2;
     static final int BIAS = 3;
-    /** direction, n, c, h, w, o, kh, kw, sh, sw, ph, pw, a's four strides, b's four strides, TF32 (0 or 1). */
-    static final int KEY_LENGTH = 21;
+    /**
+     * direction, n, c, h, w, o, kh, kw, sh, sw, ph, pw, a's four strides, b's four strides, TF32 (0 or
+     * 1), the weights' {@link FilterLayout} (its ordinal).
+     */
+    static final int KEY_LENGTH = 22;
 
     private final int[] key;
     private final int direction;
@@ -58,7 +62,7 @@ final class CudnnPlan implements AutoCloseable {
 
     /** Writes the lookup key of a call into {@code key} (no allocation). */
     static void key(int[] key, int direction, Sizes s, int sh, int sw, int ph, int pw, Tensor a, Tensor b,
-                    boolean tf32) {
+                    boolean tf32, FilterLayout filterLayout) {
         key[0] = direction;
         key[1] = s.n();
         key[2] = s.c();
@@ -76,6 +80,7 @@ final class CudnnPlan implements AutoCloseable {
             key[16 + i] = stride(b, i);
         }
         key[20] = tf32 ? 1 : 0;
+        key[21] = filterLayout.ordinal();
     }
 
     private static int stride(Tensor t, int axis) {
@@ -103,7 +108,9 @@ final class CudnnPlan implements AutoCloseable {
         if (direction != BIAS) {
             checkCudnn(Cudnn.cudnnCreateFilterDescriptor(out), "cudnnCreateFilterDescriptor");
             filter = out.get(ValueLayout.ADDRESS, 0);
-            checkCudnn(Cudnn.cudnnSetFilter4dDescriptor(filter, Cudnn.CUDNN_DATA_FLOAT(), Cudnn.CUDNN_TENSOR_NCHW(),
+            // The sizes are given as (o, c, kh, kw) in either format; the format says how they lie in memory.
+            int format = FilterLayout.values()[key[21]].cudnnFormat;
+            checkCudnn(Cudnn.cudnnSetFilter4dDescriptor(filter, Cudnn.CUDNN_DATA_FLOAT(), format,
                     s.o(), s.c(), s.kh(), s.kw()), "cudnnSetFilter4dDescriptor");
             checkCudnn(Cudnn.cudnnCreateConvolutionDescriptor(out), "cudnnCreateConvolutionDescriptor");
             conv = out.get(ValueLayout.ADDRESS, 0);
@@ -224,11 +231,12 @@ final class CudnnPlan implements AutoCloseable {
         };
     }
 
-    /** "input [128, 1, 28, 28], weights [32, 1, 3, 3], stride 1x1, padding 0x0". */
+    /** "input [128, 1, 28, 28], weights [32, 1, 3, 3], stride 1x1, padding 0x0" (then ", NHWC weights", ", TF32"). */
     String describe() {
         return "input [" + key[1] + ", " + key[2] + ", " + key[3] + ", " + key[4] + "], weights [" + key[5] + ", "
                 + key[2] + ", " + key[6] + ", " + key[7] + "], stride " + key[8] + "x" + key[9] + ", padding "
-                + key[10] + "x" + key[11] + (key[20] == 1 ? ", TF32" : "");
+                + key[10] + "x" + key[11] + (key[21] == FilterLayout.NHWC.ordinal() ? ", NHWC weights" : "")
+                + (key[20] == 1 ? ", TF32" : "");
     }
 
     @Override

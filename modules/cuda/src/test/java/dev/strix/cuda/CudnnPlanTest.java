@@ -19,9 +19,13 @@ class CudnnPlanTest {
     }
 
     private static int[] key(int direction, Tensor a, Tensor b, int pad, boolean tf32) {
+        return key(direction, a, b, pad, tf32, FilterLayout.NCHW);
+    }
+
+    private static int[] key(int direction, Tensor a, Tensor b, int pad, boolean tf32, FilterLayout filter) {
         Sizes s = new Sizes(2, 3, 8, 8, 4, 3, 3, 8 + 2 * pad - 2, 8 + 2 * pad - 2);
         int[] k = new int[CudnnPlan.KEY_LENGTH];
-        CudnnPlan.key(k, direction, s, 1, 1, pad, pad, a, b, tf32);
+        CudnnPlan.key(k, direction, s, 1, 1, pad, pad, a, b, tf32, filter);
         return k;
     }
 
@@ -30,7 +34,7 @@ class CudnnPlanTest {
         try (Tensor x = Backends.cpu().allocate(DType.F32, Shape.of(2, 3, 8, 8));
              Tensor y = Backends.cpu().allocate(DType.F32, Shape.of(2, 4, 6, 6))) {
             int[] forward = key(CudnnPlan.FORWARD, x, y, 0);
-            assertArrayEquals(new int[] {0, 2, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 192, 64, 8, 1, 144, 36, 6, 1, 0}, forward);
+            assertArrayEquals(new int[] {0, 2, 3, 8, 8, 4, 3, 3, 1, 1, 0, 0, 192, 64, 8, 1, 144, 36, 6, 1, 0, 0}, forward);
             assertArrayEquals(forward, key(CudnnPlan.FORWARD, x, y, 0), "the same call, the same plan");
             int[] transposed = key(CudnnPlan.FORWARD, x.transpose(2, 3), y, 0);
             assertTrue(transposed[14] == 1 && transposed[15] == 8, "a strided view gets a plan of its own");
@@ -38,6 +42,27 @@ class CudnnPlanTest {
             int[] tf32 = key(CudnnPlan.FORWARD, x, y, 0, true);
             assertEquals(1, tf32[20], "TF32 maths gets a plan (and a measured algorithm) of its own");
             assertArrayEquals(java.util.Arrays.copyOf(forward, 20), java.util.Arrays.copyOf(tf32, 20));
+            assertEquals(0, tf32[21]);
+        }
+    }
+
+    @Test
+    void nhwcDataAndWeightsGetPlansOfTheirOwn() {
+        try (Tensor xStore = Backends.cpu().allocate(DType.F32, Shape.of(2, 8, 8, 3));
+             Tensor yStore = Backends.cpu().allocate(DType.F32, Shape.of(2, 6, 6, 4));
+             Tensor x = Backends.cpu().allocate(DType.F32, Shape.of(2, 3, 8, 8));
+             Tensor y = Backends.cpu().allocate(DType.F32, Shape.of(2, 4, 6, 6))) {
+            Tensor xNhwc = xStore.permute(0, 3, 1, 2);
+            Tensor yNhwc = yStore.permute(0, 3, 1, 2);
+            int[] nchw = key(CudnnPlan.FORWARD, x, y, 0);
+            int[] nhwc = key(CudnnPlan.FORWARD, xNhwc, yNhwc, 0, false, FilterLayout.NHWC);
+            // [N, H, W, C] seen as [N, C, H, W]: strides H*W*C, 1, W*C, C.
+            assertArrayEquals(new int[] {192, 1, 24, 3, 144, 1, 24, 4}, java.util.Arrays.copyOfRange(nhwc, 12, 20));
+            assertEquals(1, nhwc[21], "the filter format is part of the key");
+            assertArrayEquals(java.util.Arrays.copyOf(nchw, 12), java.util.Arrays.copyOf(nhwc, 12));
+            int[] nhwcDataNchwWeights = key(CudnnPlan.FORWARD, xNhwc, yNhwc, 0, false, FilterLayout.NCHW);
+            assertEquals(0, nhwcDataNchwWeights[21]);
+            assertTrue(!java.util.Arrays.equals(nhwc, nhwcDataNchwWeights), "the same data, another filter layout");
         }
     }
 

@@ -2,14 +2,18 @@ package dev.strix.tensor;
 
 /**
  * Whole 2-D convolutions (cross-correlations) as single ops, for backends with a library that does
- * them in one call (cuDNN on the CUDA backend; plain loops on the CPU, the reference). NCHW input
- * {@code x [n, c, h, w]}, weights {@code [o, c, kh, kw]} (contiguous), symmetric zero padding
+ * them in one call (cuDNN on the CUDA backend; plain loops on the CPU, the reference). NCHW-shaped
+ * input {@code x [n, c, h, w]}, weights {@code [o, c, kh, kw]}, symmetric zero padding
  * {@code padH, padW}, strides {@code strideH, strideW}, output {@code y [n, o, oh, ow]} with
  * {@code oh = (h + 2 padH - kh) / strideH + 1} (likewise ow):
  * <pre>
  *   y[n, o, i, j] = bias[o] + sum over c, a, b of x[n, c, i*strideH + a - padH, j*strideW + b - padW] * w[o, c, a, b]
  * </pre>
- * where x outside the image reads 0. Data tensors may have any strides; gradients are overwritten.
+ * where x outside the image reads 0. Data tensors may have any strides, so NHWC data is the
+ * {@code permute(0, 3, 1, 2)} view of a contiguous {@code [n, h, w, c]} tensor. Weights (and the
+ * weight gradient) are contiguous, or the {@code permute(0, 3, 1, 2)} view of a contiguous
+ * {@code [o, kh, kw, c]} tensor (NHWC's filter order); a backend may refuse other weight strides
+ * (cuDNN's filter descriptor names a memory order, not strides). Gradients are overwritten.
  */
 public interface DirectConvolution {
     /** {@code y = x (*) w}, plus {@code bias [o]} per output channel when bias is not null. */
