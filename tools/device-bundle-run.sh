@@ -16,7 +16,7 @@
 #   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
 #   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
-#   bench-1024   the bench at batch 1024                                                           45
+#   bench-1024   the bench at batch 1024, with the defaults and with --conv-algo CUDNN --tf32       70
 #   bench-conv   the bench at batch 128 with STRIDED_VIEW and with CUDNN                           90
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
 #   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
@@ -24,6 +24,9 @@
 #                ratio CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)     150
 #   torch-compile reference/pytorch_mnist.py --mode compile (torch.compile max-autotune)           180
 # The budget is STRIX_BUDGET_SECONDS (default 600); a stage that cannot get its minimum is SKIPPED.
+# STRIX_STAGES (a comma-separated list of stage names, e.g. bench-1024,conv-jmh,torch-compile) runs
+# only those, for a second run that finishes what a first one had no time for; probe always runs,
+# and stages that need the train stage's checkpoint say so when it is missing.
 #
 # Writes into OUTPUT_DIR only four files (a remote run returns few): summary.txt (every stage's
 # result and figures), logs.tar.gz (every stage's log, the JUnit reports, the checkpoint, the
@@ -81,6 +84,12 @@ stage_status=""
 run_stage() {
   local name="$1" cap="$2" min="$3"
   shift 3
+  if [ -n "${STRIX_STAGES:-}" ] && [ "$name" != probe ] && [[ ",$STRIX_STAGES," != *",$name,"* ]]; then
+    stage_status="NOT_SELECTED"
+    stage_rc=0
+    say "stage $name: not selected (STRIX_STAGES=$STRIX_STAGES)"
+    return
+  fi
   local left=$((deadline - $(date +%s)))
   local limit=$((cap < left ? cap : left))
   if [ "$limit" -lt "$min" ]; then
@@ -359,9 +368,20 @@ fi
 
 # ------------------------------------------------------------------- more strix figures, if time
 if [ -z "$gate" ]; then
-  run_stage bench-1024 45 15 strix_mnist bench --device "$device" --model reference --batch-size 1024 \
-    "${bench_args[@]}"
-  figures bench-1024 'training:|inference:|host waits|launches:' 5
+  # bench_1024 DEVICE BENCH_ARGS...: the bench at batch 1024 with the defaults, then with the
+  # fastest settings on offer (cuDNN, TF32) for the throughput target.
+  bench_1024() {
+    local status=0 dev="$1"
+    shift
+    echo "== defaults"
+    strix_mnist bench --device "$dev" --model reference --batch-size 1024 "$@" || status=1
+    echo "== --conv-algo CUDNN --tf32"
+    strix_mnist bench --device "$dev" --model reference --batch-size 1024 --conv-algo CUDNN --tf32 "$@" || status=1
+    return $status
+  }
+  export -f bench_1024
+  run_stage bench-1024 70 15 bench_1024 "$device" "${bench_args[@]}"
+  figures bench-1024 '^== |training:|inference:|host waits|launches:' 10
   tail_on_failure bench-1024
 
   # bench_conv DEVICE BENCH_ARGS...: the bench once per convolution algorithm.
