@@ -21,70 +21,14 @@
 // they read dy. Both as the ReLU kernels do it (NaN gives 0), so the numbers are those of the separate
 // ops, without their extra pass.
 //
+// Dense [N, C] tensors (S = 1) are read down a column by each block, C floats apart, so a warp's
+// reads are not coalesced; such tensors (1024 x 128 floats at most in the models here) sit in L2,
+// and these kernels are bound by their launches and reductions rather than by those reads.
+//
 // Aliasing: out may alias x, and dx may alias dy or y: the kernels that write them read each element
 // only in the thread that then writes it, and the kernels before them only read. The channel vectors
 // must not alias one another.
-#include "strix_common.cuh"
-
-// A float32 tensor [N, C, S] given by the address of element (0, 0, 0) and three element strides.
-struct ChannelTensor {
-    long long strideN, strideC, strideS;
-};
-
-// A channel vector [C] given by the address of element 0 and its element stride.
-#define STRIX_AT_CHANNEL(v, stride, c) ((v)[(long long)(c) * (stride)])
-
-// This thread's share of a block's walk over the values [begin, end) of a channel: e = begin +
-// threadIdx.x, then steps of blockDim.x, with (n, s) = (e / S, e % S) kept by a carry, so the walk
-// divides only where it starts (a 64-bit division costs more than a value's memory traffic here).
-struct ChannelWalk {
-    long long e, end, n, stepN;
-    int s, stepS, S, step;
-
-    __device__ ChannelWalk(long long begin, long long end_, int S_) : e(begin + threadIdx.x), end(end_), S(S_ > 0 ? S_ : 1) {
-        step = blockDim.x;
-        n = e / S;
-        s = (int)(e - n * S);
-        stepN = step / S;
-        stepS = step % S;
-    }
-
-    __device__ bool more() const {
-        return e < end;
-    }
-
-    // s + stepS stays below 2S, so one subtraction wraps it.
-    __device__ void next() {
-        e += step;
-        s += stepS;
-        int carry = s >= S;
-        s -= carry ? S : 0;
-        n += stepN + carry;
-    }
-
-    __device__ long long at(const ChannelTensor& t, int c) const {
-        return n * t.strideN + c * t.strideC + s * t.strideS;
-    }
-};
-
-// The values [begin, end) of slice `slice` of a channel's `m` values cut into `slices` equal ranges.
-__device__ __forceinline__ void strix_channel_slice(long long m, int slices, int slice, long long* begin,
-                                                    long long* end) {
-    long long chunk = (m + slices - 1) / slices;
-    *begin = min(m, (long long)slice * chunk);
-    *end = min(m, *begin + chunk);
-}
-
-// A channel's total from its per-slice partials[c * slices + k], k < slices, always added in the
-// same order (each thread a strided run of k, then the block tree): every block of the channel gets
-// the same bits. Every thread of the block calls it and gets the total.
-__device__ __forceinline__ double strix_channel_total(const double* partials, int c, int slices, double* shared) {
-    double sum = 0.0;
-    for (int k = threadIdx.x; k < slices; k += blockDim.x) {
-        sum += partials[(long long)c * slices + k];
-    }
-    return strix_block_sum(sum, shared);
-}
+#include "channel_slices.cuh"
 
 // A normalised value as written: with the ReLU fused, max(0, v) (NaN gives 0, as relu does).
 __device__ __forceinline__ float strix_batchnorm_output(float v, int relu) {
