@@ -18,13 +18,15 @@ import java.lang.foreign.MemorySegment;
  * values), with {@link #slices} chosen as for the bias + ReLU epilogue: a convolution's 32 channels
  * of 1024 x 26 x 26 would otherwise keep 32 blocks busy on a GPU with over a hundred
  * multiprocessors. With one slice (a dense layer's short channels, or many channels) each op is a
- * single kernel, as before. With several, every pass that needs a channel's total is a kernel of
+ * single kernel. With several, every pass that needs a channel's total is a kernel of
  * its own, whose blocks start by adding the channel's per-slice partials (doubles) from the kernel
  * before, in one fixed order: training is three launches (sums; squared deviations about the mean,
  * so the exact two-pass variance is kept; normalisation and statistics), backward two (gradient
  * sums; input gradient). No atomics, so the results are the same on every run. The partials live in
  * a workspace of {@code 2 x TARGET_BLOCKS} doubles allocated with the backend, which bounds them for
- * every shape, so no op allocates and each can be captured into a CUDA graph on first use.
+ * every shape, so no op allocates and each can be captured into a CUDA graph on first use. An op
+ * queues its launches with the kernels' monitor held, so no other op's use of the partials comes in
+ * between on the stream.
  */
 final class CudaNormalization implements Normalization, AutoCloseable {
     /** Most blocks of a sliced pass, and so most partials of one kind in the workspace. */
