@@ -385,6 +385,7 @@ public final class CudaBackend implements Backend {
         context.synchronize();
         directConvolution.close();
         biasReluEpilogue.close();
+        normalization.close();
         blas.close();
         checks.close();
         kernels.close();

@@ -6,9 +6,10 @@ import dev.strix.tensor.Tensor;
 /**
  * Batch normalisation + ReLU as {@link CudaNormalization}'s kernels with their ReLU flag set: the
  * forward kernels write {@code max(0, y)}, and the backward kernel reads the forward output and
- * masks the gradient as it reads it. So each op is one launch, as its {@link CudaNormalization}
- * counterpart, where the separate ops take two; the operand checks (and views, strides, aliasing
- * rules) are the same, plus {@code out} in the backward pass, of the input's shape.
+ * masks the gradient as it reads it. So each op takes the launches of its {@link CudaNormalization}
+ * counterpart alone (one, or with sliced channels three for training and two for backward), where
+ * the separate ops add a ReLU pass; the operand checks (and views, strides, aliasing rules) are the
+ * same, plus {@code out} in the backward pass, of the input's shape.
  */
 final class CudaBatchNormRelu implements BatchNormRelu {
     private final CudaNormalization normalization;

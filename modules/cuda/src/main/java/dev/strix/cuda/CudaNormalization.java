@@ -2,6 +2,7 @@ package dev.strix.cuda;
 
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Normalization;
+import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
@@ -10,23 +11,71 @@ import java.lang.foreign.MemorySegment;
  * contract is the CPU backend's to the letter (statistics in double precision with two passes, the
  * same saved inverse deviation and unbiased running variance, {@code [N, C]} and {@code [N, C, H,
  * W]} alike, any strides whose trailing axes merge), which cuDNN's opaque float reductions and its
- * descriptor rules would only approximate. Training and backward run one block per channel; each is
- * a single kernel (statistics, normalisation and running averages together). The same kernels, with
- * their ReLU flag set, are {@link CudaBatchNormRelu}'s.
+ * descriptor rules would only approximate. The same kernels, with their ReLU flag set, are
+ * {@link CudaBatchNormRelu}'s.
+ *
+ * <p>Training and backward give a block to each (channel, slice of that channel's {@code N x S}
+ * values), with {@link #slices} chosen as for the bias + ReLU epilogue: a convolution's 32 channels
+ * of 1024 x 26 x 26 would otherwise keep 32 blocks busy on a GPU with over a hundred
+ * multiprocessors. With one slice (a dense layer's short channels, or many channels) each op is a
+ * single kernel. With several, every pass that needs a channel's total is a kernel of
+ * its own, whose blocks start by adding the channel's per-slice partials (doubles) from the kernel
+ * before, in one fixed order: training is three launches (sums; squared deviations about the mean,
+ * so the exact two-pass variance is kept; normalisation and statistics), backward two (gradient
+ * sums; input gradient). No atomics, so the results are the same on every run. The partials live in
+ * a workspace of {@code 2 x TARGET_BLOCKS} doubles allocated with the backend, which bounds them for
+ * every shape, so no op allocates and each can be captured into a CUDA graph on first use. An op
+ * queues its launches with the kernels' monitor held, so no other op's use of the partials comes in
+ * between on the stream.
  */
-final class CudaNormalization implements Normalization {
+final class CudaNormalization implements Normalization, AutoCloseable {
+    /** Most blocks of a sliced pass, and so most partials of one kind in the workspace. */
+    private static final int MAX_PARTIALS = CudaBiasReluEpilogue.TARGET_BLOCKS;
+
     private final CudaBackend backend;
     private final CudaKernels kernels;
     private final MemorySegment trainingKernel;
+    private final MemorySegment sliceSumsKernel;
+    private final MemorySegment sliceSquaresKernel;
+    private final MemorySegment sliceNormaliseKernel;
     private final MemorySegment inferenceKernel;
     private final MemorySegment backwardKernel;
+    private final MemorySegment backwardSliceSumsKernel;
+    private final MemorySegment backwardSliceInputKernel;
+    /** Two arrays of {@link #MAX_PARTIALS} doubles: the per-slice partials of two sums per channel. */
+    private final Tensor partials;
 
     CudaNormalization(CudaBackend backend) {
         this.backend = backend;
         this.kernels = backend.kernels();
         this.trainingKernel = kernels.function("batchnorm_training");
+        this.sliceSumsKernel = kernels.function("batchnorm_slice_sums");
+        this.sliceSquaresKernel = kernels.function("batchnorm_slice_squares");
+        this.sliceNormaliseKernel = kernels.function("batchnorm_slice_normalise");
         this.inferenceKernel = kernels.function("batchnorm_inference");
         this.backwardKernel = kernels.function("batchnorm_backward");
+        this.backwardSliceSumsKernel = kernels.function("batchnorm_backward_slice_sums");
+        this.backwardSliceInputKernel = kernels.function("batchnorm_backward_slice_input");
+        this.partials = backend.allocate(DType.U8, Shape.of(2 * Double.BYTES * MAX_PARTIALS));
+    }
+
+    /**
+     * Into how many slices each of {@code channels} channels of {@code values} values is cut: the
+     * epilogue's rule ({@link CudaBiasReluEpilogue#slices}), about {@code TARGET_BLOCKS} blocks in
+     * all, none below {@code MIN_TERMS_PER_BLOCK} values, at least one. Above one, {@code channels x
+     * slices} never exceeds {@link #MAX_PARTIALS}, the workspace's bound.
+     */
+    static int slices(long channels, long values) {
+        return CudaBiasReluEpilogue.slices(channels, values);
+    }
+
+    /** The address of the first partials array, and {@link #second} that of the other. */
+    private long first() {
+        return CudaBackend.address(partials);
+    }
+
+    private long second() {
+        return CudaBackend.address(partials) + (long) Double.BYTES * MAX_PARTIALS;
     }
 
     @Override
@@ -60,14 +109,28 @@ final class CudaNormalization implements Normalization {
             throw new IllegalArgumentException(op + " needs more than one value per channel to estimate a"
                     + " variance, got input " + x.shape());
         }
+        int slices = slices(xv.c(), m);
+        int blocks = CudaKernels.blocksFor((long) xv.c() * slices);
         synchronized (kernels) {
+            if (slices > 1) {
+                KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
+                xv.stridesTo(p.pointer(CudaBackend.address(x))).i32(slices).pointer(first());
+                kernels.launchBlocks(sliceSumsKernel, blocks, CudaKernels.THREADS, "batchnorm_slice_sums");
+                p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
+                xv.stridesTo(p.pointer(CudaBackend.address(x))).i32(slices).pointer(first()).pointer(second());
+                kernels.launchBlocks(sliceSquaresKernel, blocks, CudaKernels.THREADS, "batchnorm_slice_squares");
+            }
             KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
             xv.stridesTo(p.pointer(CudaBackend.address(x)));
             ov.stridesTo(p.pointer(CudaBackend.address(out)));
             channels(p, gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
             p.f32(momentum).f32(epsilon).i32(relu ? 1 : 0);
-            kernels.launchBlocks(trainingKernel, CudaKernels.blocksFor(xv.c()), CudaKernels.THREADS,
-                    "batchnorm_training");
+            if (slices > 1) {
+                p.i32(slices).pointer(first()).pointer(second());
+                kernels.launchBlocks(sliceNormaliseKernel, blocks, CudaKernels.THREADS, "batchnorm_slice_normalise");
+            } else {
+                kernels.launchBlocks(trainingKernel, blocks, CudaKernels.THREADS, "batchnorm_training");
+            }
         }
     }
 
@@ -102,17 +165,36 @@ final class CudaNormalization implements Normalization {
         ChannelLayout gv = same(xv, dOut, op + " output gradient");
         ChannelLayout dv = same(xv, dx, op + " input gradient");
         checkChannels(op, xv.c(), gamma, savedMean, savedInvStd, dGamma, dBeta);
+        int relu = out == null ? 0 : 1;
+        // Without the ReLU the kernels never read the forward output: a null pointer and x's strides.
+        long y = out == null ? 0 : CudaBackend.address(out);
+        int slices = slices(xv.c(), (long) xv.n() * xv.s());
+        int blocks = CudaKernels.blocksFor((long) xv.c() * slices);
         synchronized (kernels) {
+            if (slices > 1) {
+                KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
+                xv.stridesTo(p.pointer(CudaBackend.address(x)));
+                yv.stridesTo(p.pointer(y));
+                gv.stridesTo(p.pointer(CudaBackend.address(dOut)));
+                channels(p, savedMean, savedInvStd);
+                p.i32(relu).i32(slices).pointer(first()).pointer(second());
+                kernels.launchBlocks(backwardSliceSumsKernel, blocks, CudaKernels.THREADS,
+                        "batchnorm_backward_slice_sums");
+            }
             KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
             xv.stridesTo(p.pointer(CudaBackend.address(x)));
-            // Without the ReLU the kernel never reads the forward output: a null pointer and x's strides.
-            yv.stridesTo(p.pointer(out == null ? 0 : CudaBackend.address(out)));
+            yv.stridesTo(p.pointer(y));
             gv.stridesTo(p.pointer(CudaBackend.address(dOut)));
             dv.stridesTo(p.pointer(CudaBackend.address(dx)));
             channels(p, gamma, savedMean, savedInvStd, dGamma, dBeta);
-            p.i32(out == null ? 0 : 1);
-            kernels.launchBlocks(backwardKernel, CudaKernels.blocksFor(xv.c()), CudaKernels.THREADS,
-                    "batchnorm_backward");
+            p.i32(relu);
+            if (slices > 1) {
+                p.i32(slices).pointer(first()).pointer(second());
+                kernels.launchBlocks(backwardSliceInputKernel, blocks, CudaKernels.THREADS,
+                        "batchnorm_backward_slice_input");
+            } else {
+                kernels.launchBlocks(backwardKernel, blocks, CudaKernels.THREADS, "batchnorm_backward");
+            }
         }
     }
 
@@ -149,5 +231,10 @@ final class CudaNormalization implements Normalization {
     private void check(Tensor t, String what) {
         t.requireDType(DType.F32, what);
         backend.requireHere(t, what);
+    }
+
+    @Override
+    public void close() {
+        partials.close();
     }
 }

@@ -128,6 +128,12 @@ class CudaBatchNormReluTest {
     }
 
     @Test
+    void nanOutputsAndGradientsAreCutAsTheReluCutsThemInSlicedChannels() {
+        assertEquals(3, CudaNormalization.slices(4, 8 * 24 * 24));
+        compare(true, 8, 4, 24, 24);
+    }
+
+    @Test
     void theForwardOutputMustBeGivenWithTheInputsShape() {
         Backend cuda = CudaTestSupport.cudaOrSkip("CUDA batch norm + ReLU tests");
         BatchNormRelu ops = cuda.batchNormRelu().orElseThrow();

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
  * memset, and graph replay counts exactly one; ops recorded into a graph count none. And the
  * multi-tensor optimizer update is one launch for any number of parameters, a batch-summed GEMM
  * two for any batch, each pass of the bias + ReLU epilogue one (two for a bias gradient summed in
- * slices), each pass of batch norm + ReLU as many as batch norm's alone (one). Skipped, with the
- * reason, where there is no GPU.
+ * slices), batch norm training one launch (three when its channels are sliced) and backward one (two
+ * sliced), each pass of batch norm + ReLU as many as batch norm's alone. Skipped, with the reason,
+ * where there is no GPU.
  */
 class CudaLaunchCountTest {
     private Backend cuda;
@@ -199,9 +200,13 @@ class CudaLaunchCountTest {
     void eachBatchNormReluPassTakesTheLaunchesOfItsBatchNormAlone() {
         Normalization plain = cuda.normalization();
         BatchNormRelu fused = cuda.batchNormRelu().orElseThrow();
-        // The reference network's first convolution at batch 128, and a dense layer.
+        // The reference network's first convolution at batch 128 (43 slices per channel), and a dense
+        // layer (a block per channel).
+        assertEquals(43, CudaNormalization.slices(32, 128 * 26 * 26));
+        assertEquals(1, CudaNormalization.slices(128, 128));
         for (Shape shape : List.of(Shape.of(128, 32, 26, 26), Shape.of(128, 128))) {
             int c = shape.dim(1);
+            boolean sliced = shape.rank() == 4;
             try (Tensor x = cuda.allocate(DType.F32, shape); Tensor y = cuda.allocate(DType.F32, shape);
                  Tensor dx = cuda.allocate(DType.F32, shape); Tensor v = cuda.allocate(DType.F32, Shape.of(8, c))) {
                 Tensor gamma = v.select(0, 0);
@@ -218,9 +223,9 @@ class CudaLaunchCountTest {
                         1e-5f, y));
                 long backward = launches(() -> plain.batchNormBackward(x, y, gamma, savedMean, savedInvStd, dx, dGamma,
                         dBeta));
-                assertEquals(1, training, shape + " batchNormTraining");
+                assertEquals(sliced ? 3 : 1, training, shape + " batchNormTraining");
                 assertEquals(1, inference, shape + " batchNormInference");
-                assertEquals(1, backward, shape + " batchNormBackward");
+                assertEquals(sliced ? 2 : 1, backward, shape + " batchNormBackward");
                 assertEquals(training, launches(() -> fused.batchNormReluTraining(x, gamma, beta, 0.1f, 1e-5f,
                         runningMean, runningVar, y, savedMean, savedInvStd)), shape + " batchNormReluTraining");
                 assertEquals(inference, launches(() -> fused.batchNormReluInference(x, gamma, beta, runningMean,
@@ -236,6 +241,8 @@ class CudaLaunchCountTest {
     void batchNormReluRecordsIntoAGraphAndReplaysTheEagerResults() {
         BatchNormRelu fused = cuda.batchNormRelu().orElseThrow();
         int c = 8;
+        // Training and backward sliced: the shared partials need no allocation while recording.
+        assertEquals(2, CudaNormalization.slices(c, 16 * 12 * 12));
         float[] data = new float[16 * c * 12 * 12];
         for (int i = 0; i < data.length; i++) {
             data[i] = (i * 37 % 101 - 50) / 8f;

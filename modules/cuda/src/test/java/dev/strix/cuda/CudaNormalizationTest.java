@@ -1,7 +1,9 @@
 package dev.strix.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.strix.tensor.Backend;
@@ -14,8 +16,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Batch normalisation on the GPU against the CPU backend: channels far longer than a block (so every
- * thread sums many values), in place, with strided channel vectors, and many channels; plus the
- * argument checks. The GPU parts skip, with the reason, where there is no GPU.
+ * thread sums many values), cut into many slices of odd lengths, in place, with strided channel
+ * vectors, and many channels; the same bits on every run; plus the argument checks and how channels
+ * are cut into slices (pure Java, runs everywhere). The GPU parts skip, with the reason, where there
+ * is no GPU.
  */
 class CudaNormalizationTest {
     private static final float EPSILON = 1e-5f;
@@ -87,8 +91,57 @@ class CudaNormalizationTest {
     }
 
     @Test
+    void convolutionChannelsAreSlicedToFillTheGpuAndDenseChannelsKeptWhole() {
+        assertEquals(128, CudaNormalization.slices(32, 1024L * 26 * 26), "[1024, 32, 26, 26]: 4096 blocks");
+        assertEquals(43, CudaNormalization.slices(32, 128L * 26 * 26), "[128, 32, 26, 26]: 86528 / 2048 values");
+        assertEquals(7, CudaNormalization.slices(64, 128L * 10 * 10), "[128, 64, 10, 10]: 12800 / 2048 values");
+        assertEquals(50, CudaNormalization.slices(64, 1024L * 10 * 10), "[1024, 64, 10, 10]: 102400 / 2048 values");
+        assertEquals(1, CudaNormalization.slices(128, 1024), "dense [1024, 128]");
+        assertEquals(1, CudaNormalization.slices(700, 33), "dense [33, 700]");
+        assertEquals(1, CudaNormalization.slices(3, 0), "no values");
+    }
+
+    @Test
+    void slicedChannelsNeverOutgrowThePartialsWorkspace() {
+        for (long channels = 1; channels <= 5000; channels = channels * 3 + 1) {
+            for (long values = 0; values <= 1L << 31; values = values * 5 + 7) {
+                int s = CudaNormalization.slices(channels, values);
+                assertTrue(s >= 1, "at least one slice");
+                assertTrue(s == 1 || channels * s <= CudaBiasReluEpilogue.TARGET_BLOCKS,
+                        channels + " channels x " + s + " slices overflow the partials");
+            }
+        }
+    }
+
+    @Test
     void longChannelsMatchTheCpu() {
+        assertEquals(4, CudaNormalization.slices(3, 16 * 20 * 20));
         compare(16, 3, 20, 20);
+    }
+
+    @Test
+    void channelsCutIntoManyOddSlicesMatchTheCpu() {
+        assertEquals(12, CudaNormalization.slices(2, 7 * 61 * 53));
+        compare(7, 2, 61, 53);
+        assertEquals(85, CudaNormalization.slices(2, 256 * 26 * 26));
+        compare(256, 2, 26, 26);
+    }
+
+    @Test
+    void slicedStatisticsAndGradientsAreTheSameOnEveryRun() {
+        Backend cuda = CudaTestSupport.cudaOrSkip("CUDA normalisation tests");
+        int[] dims = {64, 4, 13, 13};
+        float[] x = randomFloats(64 * 4 * 13 * 13, 3, 2);
+        float[] dy = randomFloats(x.length, 1, 0);
+        float[] vectors = randomFloats(4 * 2 * 4, 1, 0);
+        for (int i = 3 * 2 * 4; i < vectors.length; i++) {
+            vectors[i] = Math.abs(vectors[i]) + 0.5f;
+        }
+        float[][] first = run(cuda, x, dy, vectors, dims);
+        float[][] second = run(cuda, x, dy, vectors, dims);
+        for (int r = 0; r < first.length; r++) {
+            assertArrayEquals(first[r], second[r], "output " + r + " of two runs");
+        }
     }
 
     @Test
