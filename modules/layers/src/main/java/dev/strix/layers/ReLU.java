@@ -6,7 +6,7 @@ import dev.strix.tensor.Tensor;
 import dev.strix.tensor.UnaryOp;
 import java.util.Objects;
 
-/** {@code y = max(x, 0)}; {@code dx = dy} where {@code y > 0}, else 0. Any shape. */
+/** {@code y = x > 0 ? x : 0} (so NaN gives 0, on every backend); {@code dx = dy} where {@code y > 0}, else 0. Any shape. */
 public final class ReLU implements Layer {
     private final Backend backend;
     private final ReusableTensor output;

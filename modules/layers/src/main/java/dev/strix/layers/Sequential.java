@@ -22,8 +22,8 @@ import java.util.Map;
  * window commutes with ReLU (a non-decreasing function), so the outputs are the same, and so are
  * the gradients (a window's gradient reaches the same element, or is zero either way when the
  * window holds no positive value); the ReLU then touches a quarter of the values, forward and
- * backward. (With NaN in the input the two orders may differ, as ReLU implementations differ on
- * NaN; training has failed by then anyway.)
+ * backward. (With NaN in the input the two orders may differ: pooling propagates a NaN, ReLU
+ * turns it into 0; training has failed by then anyway.)
  *
  * <p>Where the backend has the fused ops, some runs of layers go as one {@link FusedPass}: a
  * {@link Conv2D} followed by a ReLU and a 2x2 stride-2 max pooling ({@link ConvReluMaxPool} through

@@ -73,7 +73,8 @@ final class ChannelRows {
         int i = 0;
         for (; i <= len - STEP; i += STEP) {
             DoubleVector v = load(x, xAt + i).fma(scales, shifts);
-            store(relu ? v.max(0) : v, y, yAt + i);
+            // As the scalar ReLU: NaN gives 0 (max would propagate it).
+            store(relu ? DoubleVector.zero(DOUBLES).blend(v, v.compare(VectorOperators.GT, 0)) : v, y, yAt + i);
         }
         for (; i < len; i++) {
             float v = (float) (x.getAtIndex(FLOAT, xAt + i) * scale + shift);

@@ -53,7 +53,8 @@ final class CpuElementwise implements Elementwise {
             case SQRT -> v.sqrt();
             case SQUARE -> v.mul(v);
             case RECIPROCAL -> FloatVector.broadcast(F, 1f).div(v);
-            case RELU -> v.max(0f);
+            // Not v.max(0): max propagates NaN, and ReLU of NaN is 0 on every path and backend.
+            case RELU -> FloatVector.zero(F).blend(v, v.compare(VectorOperators.GT, 0f));
             case EXP -> v.lanewise(VectorOperators.EXP);
             case LOG -> v.lanewise(VectorOperators.LOG);
         };

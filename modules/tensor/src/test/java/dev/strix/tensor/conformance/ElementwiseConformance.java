@@ -40,6 +40,38 @@ public abstract class ElementwiseConformance extends BackendConformance {
         }
     }
 
+    /**
+     * ReLU of NaN is 0 on every backend and every path (vector lanes, scalar tails, strided walks):
+     * {@code x > 0 ? x : 0}, as {@link UnaryOp#apply} defines it; infinities and signed zeros too.
+     */
+    @Test
+    void reluOfNanIsZeroOnEveryPath() {
+        float[] special = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f, 2f};
+        int n = 67;   // vector lanes and a scalar tail
+        float[] x = new float[n];
+        float[] expected = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = special[i % special.length];
+            expected[i] = x[i] > 0f ? x[i] : 0f;
+        }
+        try (Tensor in = tensor(x, n); Tensor out = backend().allocate(DType.F32, Shape.of(n));
+             Tensor wide = tensor(interleaved(x), n, 2)) {
+            backend().elementwise().unary(UnaryOp.RELU, in, out);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, out.toFloatArray(), 0f, "contiguous");
+            backend().elementwise().unary(UnaryOp.RELU, wide.select(1, 0), out);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, out.toFloatArray(), 0f, "strided");
+        }
+    }
+
+    private static float[] interleaved(float[] x) {
+        float[] w = new float[2 * x.length];
+        for (int i = 0; i < x.length; i++) {
+            w[2 * i] = x[i];
+            w[2 * i + 1] = 5f;
+        }
+        return w;
+    }
+
     @ParameterizedTest
     @EnumSource(BinaryOp.class)
     void binaryBroadcastsRowsAndColumns(BinaryOp op) {
