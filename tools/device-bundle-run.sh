@@ -24,6 +24,7 @@
 #                ratio CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)     150
 #   torch-compile reference/pytorch_mnist.py --mode compile (torch.compile max-autotune)           180
 # The budget is STRIX_BUDGET_SECONDS (default 600); a stage that cannot get its minimum is SKIPPED.
+# STRIX_JAVA_OPTS passes JVM options to every strix-mnist command (e.g. -Dstrix.layers.fuse=false).
 # STRIX_STAGES (a comma-separated list of stage names, e.g. bench-1024,conv-jmh,torch-compile) runs
 # only those, for a second run that finishes what a first one had no time for; probe always runs,
 # and stages that need the train stage's checkpoint say so when it is missing.
@@ -185,8 +186,10 @@ fi
 say "STRIX_CUDA_PATH=${STRIX_CUDA_PATH:-}"
 
 # strix-mnist from the module path, with the options the jlink image bakes in.
+# STRIX_JAVA_OPTS adds JVM options, e.g. -Dstrix.layers.fuse=false to run every layer on its own.
 strix_mnist() {
-  "$java" -Xss4m --module-path "$here/app" \
+  # shellcheck disable=SC2086
+  "$java" -Xss4m ${STRIX_JAVA_OPTS:-} --module-path "$here/app" \
     --add-modules jdk.incubator.vector,dev.strix.bindings,dev.strix.cuda \
     --enable-native-access=dev.strix.bindings,dev.strix.cuda,dev.strix.tensor -Djava.awt.headless=true \
     -m dev.strix.mnist/dev.strix.mnist.StrixMnist "$@"
