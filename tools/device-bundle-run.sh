@@ -283,7 +283,7 @@ if [ -n "$gate" ]; then
 else
   run_stage train 180 40 strix_mnist train --device "$device" --data-dir "$data" "${train_args[@]}" \
     --no-test-each-epoch --checkpoint-dir "$checkpoint"
-  figures train 'device:|img/s *$|test accuracy|target accuracy|trained in|host waits|cuda graph' 14
+  figures train 'device:|^fused:|img/s *$|test accuracy|target accuracy|trained in|host waits|cuda graph' 15
   tail_on_failure train
 
   # graph_check DEVICE: the same short run with the step replayed as a CUDA graph and op by op; the
@@ -347,7 +347,7 @@ else
   tail_on_failure time-to-99
 
   run_stage bench-128 45 15 strix_mnist bench --device "$device" --model reference --batch-size 128 "${bench_args[@]}"
-  figures bench-128 'training:|inference:|host waits|launches:' 5
+  figures bench-128 '^fused:|training:|inference:|host waits|launches:' 6
   tail_on_failure bench-128
 
   run_stage strix-epoch 60 20 strix_mnist train --device "$device" --data-dir "$data" --model reference \

@@ -28,6 +28,11 @@ final class BatchNormReluPass implements FusedPass {
     }
 
     @Override
+    public String description() {
+        return "batch norm + ReLU";
+    }
+
+    @Override
     public int layerCount() {
         return 2;
     }

@@ -56,6 +56,11 @@ final class ConvBiasReluMaxPool implements FusedPass {
     }
 
     @Override
+    public String description() {
+        return "conv, then bias + ReLU + 2x2 max pool in one pass";
+    }
+
+    @Override
     public int layerCount() {
         return 3;
     }

@@ -51,6 +51,11 @@ final class ConvReluMaxPool implements FusedPass {
     }
 
     @Override
+    public String description() {
+        return "conv + ReLU + 2x2 max pool (implicit GEMM)";
+    }
+
+    @Override
     public int layerCount() {
         return 3;
     }

@@ -43,6 +43,11 @@ final class DenseRelu implements FusedPass {
     }
 
     @Override
+    public String description() {
+        return "dense + ReLU";
+    }
+
+    @Override
     public int layerCount() {
         return 2;
     }

@@ -13,6 +13,9 @@ interface FusedPass extends AutoCloseable {
     /** How many of the model's layers this pass stands for. */
     int layerCount();
 
+    /** What the pass fuses and how, e.g. {@code "dense + ReLU"}. */
+    String description();
+
     Tensor forward(Tensor x, Mode mode);
 
     /** dL/dInput, and the parameter gradients, for {@code dOutput} of the last forward. */

@@ -112,6 +112,22 @@ public final class Sequential implements Layer {
         }
     }
 
+    /**
+     * Which layers run as fused passes on this backend, e.g.
+     * {@code "fused: layers 0-2 conv + ReLU + 2x2 max pool (implicit GEMM); layers 6-7 dense + ReLU"},
+     * or {@code "fused: none"}.
+     */
+    public String fusion() {
+        StringBuilder s = new StringBuilder("fused:");
+        for (int i = 0; i < fused.length; i++) {
+            if (fused[i] != null) {
+                s.append(s.length() > "fused:".length() ? "; " : " ").append("layers ").append(i).append('-')
+                        .append(i + fused[i].layerCount() - 1).append(' ').append(fused[i].description());
+            }
+        }
+        return s.length() > "fused:".length() ? s.toString() : "fused: none";
+    }
+
     /** The fused passes, in order (the layers they stand for run as one pass each). */
     List<FusedPass> fusedPasses() {
         List<FusedPass> passes = new ArrayList<>();

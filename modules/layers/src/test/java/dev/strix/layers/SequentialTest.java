@@ -168,6 +168,7 @@ class SequentialTest {
         System.setProperty(Sequential.FUSION_PROPERTY, "false");
         try (Sequential model = twoBlocks(new SplittableRandom(31))) {
             assertEquals(List.of(), passTypes(model));
+            assertEquals("fused: none", model.fusion());
         } finally {
             if (saved == null) {
                 System.clearProperty(Sequential.FUSION_PROPERTY);
@@ -203,6 +204,7 @@ class SequentialTest {
              Tensor x = TestData.uniform(CPU, random, 5, 12);
              Tensor dy = TestData.uniform(CPU, random, 5, 3)) {
             assertEquals(List.of(DenseRelu.class, DenseRelu.class), passTypes(model));
+            assertEquals("fused: layers 0-1 dense + ReLU; layers 2-3 dense + ReLU", model.fusion());
             assertSameAsLayerByLayer(model, layers, x, dy);
             assertSameParameterGradients("dense + ReLU first", model, x, dy);
         }

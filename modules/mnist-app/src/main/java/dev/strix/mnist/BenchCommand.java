@@ -80,6 +80,7 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s, %s, %s%n", architecture.id(),
                     backend.name(), batchSize, convAlgorithm, tf32 ? "TF32 allowed" : "float32",
                     graphs.enabled() ? "CUDA graph steps" : "eager steps");
+            out.println(net.fusion());
             out.flush();
             for (int i = 0; i < warmup; i++) {
                 adam.prepareStep();

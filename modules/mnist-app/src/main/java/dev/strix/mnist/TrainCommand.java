@@ -133,6 +133,7 @@ final class TrainCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (Trainer trainer = new Trainer(backend, options, data.normalization(), out, progress)) {
             out.println(trainer.model().summary());
+            out.println(trainer.model().fusion());
             out.flush();
             Trainer.Result result = trainer.train(mnist.training(),
                     testEachEpoch || targetAccuracy > 0 ? mnist.test() : null);

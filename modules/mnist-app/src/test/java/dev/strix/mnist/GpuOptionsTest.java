@@ -47,6 +47,8 @@ class GpuOptionsTest {
         assertEquals("device: using cpu", lines[0]);
         assertEquals("--tf32: no effect on the cpu backend, which computes in strict float32", lines[1]);
         assertEquals("bench: model 'reference', cpu, batch 4, conv IM2COL_GEMM, TF32 allowed, eager steps", lines[2]);
-        assertTrue(lines[3].startsWith("training: ") && lines[3].endsWith(", 0 as CUDA graph launches)"), lines[3]);
+        assertEquals("fused: layers 0-2 conv + ReLU + 2x2 max pool (implicit GEMM); layers 3-5 conv + ReLU + 2x2 max"
+                + " pool (implicit GEMM); layers 7-8 dense + ReLU", lines[3]);
+        assertTrue(lines[4].startsWith("training: ") && lines[4].endsWith(", 0 as CUDA graph launches)"), lines[4]);
     }
 }
