@@ -83,6 +83,14 @@ public interface Backend extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Max pooling as one library call each way, without argmax, where this backend has it (cuDNN on
+     * CUDA; reference loops on the CPU).
+     */
+    default Optional<DirectPooling> directPooling() {
+        return Optional.empty();
+    }
+
     /** Max pooling with argmax indices. */
     Pooling pooling();
 

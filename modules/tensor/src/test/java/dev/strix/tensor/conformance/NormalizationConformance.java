@@ -1,5 +1,6 @@
 package dev.strix.tensor.conformance;
 
+import dev.strix.tensor.Normalization;
 import dev.strix.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -7,6 +8,14 @@ import org.junit.jupiter.api.Test;
 public abstract class NormalizationConformance extends BackendConformance {
     private static final float EPSILON = 1e-5f;
     private static final float MOMENTUM = 0.1f;
+
+    /**
+     * The implementation under test: the backend's own by default; a backend with a second one (the
+     * CUDA backend's cuDNN batch norm) runs the suite again on that.
+     */
+    protected Normalization normalization() {
+        return backend().normalization();
+    }
 
     /** Per-channel statistics of x [N, C, S]: {mean, biased variance}. */
     private static double[][] stats(float[] x, int n, int c, int s) {
@@ -68,7 +77,7 @@ public abstract class NormalizationConformance extends BackendConformance {
         try (Tensor tx = tensor(x, dims); Tensor g = tensor(gamma, c); Tensor b = tensor(beta, c);
              Tensor trm = tensor(rm, c); Tensor trv = tensor(rv, c); Tensor out = tx.copy();
              Tensor mean = tensor(new float[c], c); Tensor inv = tensor(new float[c], c)) {
-            backend().normalization().batchNormTraining(tx, g, b, MOMENTUM, EPSILON, trm, trv, out, mean, inv);
+            normalization().batchNormTraining(tx, g, b, MOMENTUM, EPSILON, trm, trv, out, mean, inv);
             assertClose(expected, out.toFloatArray(), 1e-5, "batch norm output");
             assertClose(st[0], mean.toFloatArray(), 1e-6, "saved mean");
             assertClose(invStd, inv.toFloatArray(), 1e-6, "saved inverse std");
@@ -126,7 +135,7 @@ public abstract class NormalizationConformance extends BackendConformance {
         }
         try (Tensor tx = tensor(x, n, c, s); Tensor g = tensor(gamma, c); Tensor b = tensor(beta, c);
              Tensor trm = tensor(rm, c); Tensor trv = tensor(rv, c); Tensor out = tx.copy()) {
-            backend().normalization().batchNormInference(tx, g, b, trm, trv, EPSILON, out);
+            normalization().batchNormInference(tx, g, b, trm, trv, EPSILON, out);
             assertClose(expected, out.toFloatArray(), 1e-5, "batch norm inference");
         }
     }
@@ -172,7 +181,7 @@ public abstract class NormalizationConformance extends BackendConformance {
         try (Tensor tx = tensor(x, n, c, s); Tensor tdy = tensor(dy, n, c, s); Tensor g = tensor(gamma, c);
              Tensor tm = tensor(mean, c); Tensor ti = tensor(inv, c); Tensor tdx = tx.copy();
              Tensor tdg = tensor(new float[c], c); Tensor tdb = tensor(new float[c], c)) {
-            backend().normalization().batchNormBackward(tx, tdy, g, tm, ti, tdx, tdg, tdb);
+            normalization().batchNormBackward(tx, tdy, g, tm, ti, tdx, tdg, tdb);
             assertClose(dx, tdx.toFloatArray(), 1e-5, "dx");
             assertClose(dGamma, tdg.toFloatArray(), 1e-5, "dGamma");
             assertClose(dBeta, tdb.toFloatArray(), 1e-5, "dBeta");
