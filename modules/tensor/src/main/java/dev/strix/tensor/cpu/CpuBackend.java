@@ -9,6 +9,7 @@ import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.DataOps;
 import dev.strix.tensor.DirectConvolution;
+import dev.strix.tensor.DirectPooling;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.ImplicitGemmConvolution;
 import dev.strix.tensor.OptimizerSteps;
@@ -35,6 +36,7 @@ public final class CpuBackend implements Backend {
     private final Pooling pooling = new CpuPooling();
     private final CpuNormalization normalization = new CpuNormalization();
     private final Optional<BatchNormRelu> batchNormRelu = Optional.of(normalization);
+    private final Optional<DirectPooling> directPooling = Optional.of(new CpuDirectPooling());
     private final Activation activation = new CpuActivation();
     private final Losses losses = new CpuLosses();
     private final DataOps dataOps = new CpuDataOps(this);
@@ -81,6 +83,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Optional<ImplicitGemmConvolution> implicitGemmConvolution() {
         return implicitGemmConvolution;
+    }
+
+    @Override
+    public Optional<DirectPooling> directPooling() {
+        return directPooling;
     }
 
     @Override

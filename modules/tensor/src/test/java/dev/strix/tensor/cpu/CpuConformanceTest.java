@@ -6,6 +6,7 @@ import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
+import dev.strix.tensor.conformance.DirectPoolingConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.BatchNormReluConformance;
 import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
@@ -135,6 +136,14 @@ class CpuConformanceTest {
 
     @Nested
     class BatchNormRelu extends BatchNormReluConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class DirectPooling extends DirectPoolingConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
