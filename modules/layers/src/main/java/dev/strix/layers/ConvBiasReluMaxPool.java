@@ -49,7 +49,7 @@ final class ConvBiasReluMaxPool implements FusedPass {
      */
     static ConvBiasReluMaxPool of(Layer a, Layer b, Layer c) {
         if (a instanceof Conv2D conv && b instanceof ReLU && c instanceof MaxPool2D pool
-                && pool.isTwoByTwoWithStrideTwo()) {
+                && pool.isTwoByTwoArgmaxPooling()) {
             return conv.backend().biasReluEpilogue().map(op -> new ConvBiasReluMaxPool(conv, op)).orElse(null);
         }
         return null;

@@ -44,7 +44,7 @@ final class ConvReluMaxPool implements FusedPass {
      */
     static ConvReluMaxPool of(Layer a, Layer b, Layer c) {
         if (a instanceof Conv2D conv && b instanceof ReLU && c instanceof MaxPool2D pool
-                && conv.algorithm() == ConvAlgorithm.IM2COL_GEMM && pool.isTwoByTwoWithStrideTwo()) {
+                && conv.algorithm() == ConvAlgorithm.IM2COL_GEMM && pool.isTwoByTwoArgmaxPooling()) {
             return conv.backend().implicitGemmConvolution().map(op -> new ConvReluMaxPool(conv, op)).orElse(null);
         }
         return null;

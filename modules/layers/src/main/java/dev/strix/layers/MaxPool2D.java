@@ -2,14 +2,17 @@ package dev.strix.layers;
 
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.DType;
+import dev.strix.tensor.DirectPooling;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.util.Objects;
 
 /**
  * Max pooling over {@code kh x kw} windows taken with stride {@code (sh, sw)}, no padding
- * ({@code OH = (H - kh) / sh + 1}, as PyTorch's {@code MaxPool2d} without ceil mode). The forward
- * pass stores the argmax of every window; the backward pass routes each gradient to it alone.
+ * ({@code OH = (H - kh) / sh + 1}, as PyTorch's {@code MaxPool2d} without ceil mode). With
+ * {@link PoolingAlgorithm#ARGMAX} (the default) the forward pass stores the argmax of every window
+ * and the backward pass routes each gradient to it alone; with {@link PoolingAlgorithm#CUDNN} the
+ * backward pass finds each window's maximum again from the input and output it keeps.
  */
 public final class MaxPool2D implements Layer {
     private final Backend backend;
@@ -17,18 +20,35 @@ public final class MaxPool2D implements Layer {
     private final int kw;
     private final int sh;
     private final int sw;
+    private final PoolingAlgorithm algorithm;
+    private final DirectPooling direct;
     private final ReusableTensor output;
     private final ReusableTensor argmax;
     private final ReusableTensor inputGradient;
     private Shape inputShape;
     private Tensor indices;
+    private Tensor input;
+    private Tensor lastOutput;
 
     /** A {@code size x size} window with stride {@code size}. */
     public MaxPool2D(Backend backend, int size) {
         this(backend, size, size, size, size);
     }
 
+    /** A {@code size x size} window with stride {@code size}, pooled by {@code algorithm}. */
+    public MaxPool2D(Backend backend, int size, PoolingAlgorithm algorithm) {
+        this(backend, size, size, size, size, algorithm);
+    }
+
     public MaxPool2D(Backend backend, int kh, int kw, int sh, int sw) {
+        this(backend, kh, kw, sh, sw, PoolingAlgorithm.ARGMAX);
+    }
+
+    /**
+     * @throws IllegalArgumentException for a window or stride below 1, or {@link PoolingAlgorithm#CUDNN}
+     *     on a backend without {@link DirectPooling}
+     */
+    public MaxPool2D(Backend backend, int kh, int kw, int sh, int sw, PoolingAlgorithm algorithm) {
         if (kh < 1 || kw < 1 || sh < 1 || sw < 1) {
             throw new IllegalArgumentException("MaxPool2D window and stride must be positive, got window " + kh + "x"
                     + kw + ", stride " + sh + "x" + sw);
@@ -38,14 +58,22 @@ public final class MaxPool2D implements Layer {
         this.kw = kw;
         this.sh = sh;
         this.sw = sw;
+        this.algorithm = Objects.requireNonNull(algorithm, "algorithm");
+        this.direct = algorithm == PoolingAlgorithm.CUDNN ? backend.directPooling().orElseThrow(
+                () -> new IllegalArgumentException("MaxPool2D with PoolingAlgorithm.CUDNN needs a backend with"
+                        + " DirectPooling; backend '" + backend.name() + "' has none")) : null;
         this.output = new ReusableTensor(backend);
         this.argmax = new ReusableTensor(backend, DType.I32);
         this.inputGradient = new ReusableTensor(backend);
     }
 
-    /** Whether this is the 2x2 window with stride 2 that a fused convolution pass can pool. */
-    boolean isTwoByTwoWithStrideTwo() {
-        return kh == 2 && kw == 2 && sh == 2 && sw == 2;
+    /** Whether this is the 2x2 window with stride 2, argmax kept, that a fused convolution pass can pool. */
+    boolean isTwoByTwoArgmaxPooling() {
+        return kh == 2 && kw == 2 && sh == 2 && sw == 2 && algorithm == PoolingAlgorithm.ARGMAX;
+    }
+
+    public PoolingAlgorithm algorithm() {
+        return algorithm;
     }
 
     @Override
@@ -55,7 +83,8 @@ public final class MaxPool2D implements Layer {
 
     @Override
     public String description() {
-        return "MaxPool2D(" + kh + "x" + kw + ", stride " + sh + "x" + sw + ")";
+        return "MaxPool2D(" + kh + "x" + kw + ", stride " + sh + "x" + sw
+                + (algorithm == PoolingAlgorithm.ARGMAX ? "" : ", " + algorithm) + ")";
     }
 
     @Override
@@ -71,8 +100,16 @@ public final class MaxPool2D implements Layer {
     public Tensor forward(Tensor x, Mode mode) {
         Shape out = outputShape(x.shape());
         Tensor y = output.get(out);
-        indices = argmax.get(out);
-        backend.pooling().maxPoolForward(x, kh, kw, sh, sw, y, indices);
+        if (direct != null) {
+            direct.maxPoolForward(x, kh, kw, sh, sw, y);
+            // Kept for the backward pass, which reads both: the layers before and after write these
+            // buffers only in their forward passes.
+            input = x;
+            lastOutput = y;
+        } else {
+            indices = argmax.get(out);
+            backend.pooling().maxPoolForward(x, kh, kw, sh, sw, y, indices);
+        }
         inputShape = x.shape();
         return y;
     }
@@ -80,9 +117,13 @@ public final class MaxPool2D implements Layer {
     @Override
     public Tensor backward(Tensor dy) {
         ShapeCheck.forwardDone(this, inputShape);
-        ShapeCheck.gradient(this, indices.shape(), dy.shape());
+        ShapeCheck.gradient(this, outputShape(inputShape), dy.shape());
         Tensor dx = inputGradient.get(inputShape);
-        backend.pooling().maxPoolBackward(dy, indices, dx);
+        if (direct != null) {
+            direct.maxPoolBackward(input, lastOutput, dy, kh, kw, sh, sw, dx);
+        } else {
+            backend.pooling().maxPoolBackward(dy, indices, dx);
+        }
         return dx;
     }
 
@@ -93,5 +134,7 @@ public final class MaxPool2D implements Layer {
         inputGradient.close();
         inputShape = null;
         indices = null;
+        input = null;
+        lastOutput = null;
     }
 }

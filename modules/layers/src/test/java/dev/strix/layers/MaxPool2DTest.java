@@ -11,20 +11,38 @@ import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class MaxPool2DTest {
     private static final Backend CPU = Backends.cpu();
 
-    @Test
-    void passesTheGradientCheckWithOverlappingAndDisjointWindows() {
+    @ParameterizedTest
+    @EnumSource(PoolingAlgorithm.class)
+    void passesTheGradientCheckWithOverlappingAndDisjointWindows(PoolingAlgorithm algorithm) {
         SplittableRandom random = new SplittableRandom(1);
-        try (MaxPool2D overlapping = new MaxPool2D(CPU, 3, 2, 2, 1);
+        try (MaxPool2D overlapping = new MaxPool2D(CPU, 3, 2, 2, 1, algorithm);
              Tensor x = TestData.separated(CPU, random, 0.02, 2, 3, 7, 6)) {
             GradientCheck.check(overlapping, x, Mode.TRAINING, random);
         }
-        try (MaxPool2D pool = new MaxPool2D(CPU, 2); Tensor x = TestData.separated(CPU, random, 0.02, 1, 5, 5, 7)) {
+        try (MaxPool2D pool = new MaxPool2D(CPU, 2, algorithm);
+             Tensor x = TestData.separated(CPU, random, 0.02, 1, 5, 5, 7)) {
             GradientCheck.check(pool, x, Mode.TRAINING, random);
             assertEquals(Shape.of(1, 5, 2, 3), pool.outputShape(x.shape()));
+        }
+    }
+
+    @Test
+    void bothAlgorithmsGiveTheSameOutputsAndGradients() {
+        SplittableRandom random = new SplittableRandom(3);
+        try (MaxPool2D argmax = new MaxPool2D(CPU, 3, 2, 2, 1);
+             MaxPool2D direct = new MaxPool2D(CPU, 3, 2, 2, 1, PoolingAlgorithm.CUDNN);
+             Tensor x = TestData.separated(CPU, random, 0.02, 2, 3, 7, 6);
+             Tensor g = TestData.uniform(CPU, random, 2, 3, 3, 5)) {
+            assertArrayEquals(argmax.forward(x, Mode.TRAINING).toFloatArray(),
+                    direct.forward(x, Mode.TRAINING).toFloatArray());
+            assertArrayEquals(argmax.backward(g).toFloatArray(), direct.backward(g).toFloatArray());
+            assertEquals("MaxPool2D(3x2, stride 2x1, CUDNN)", direct.description());
         }
     }
 

@@ -245,6 +245,24 @@ class SequentialTest {
                 new Dense(CPU, 6, 3, random));
     }
 
+    @Test
+    void cudnnPoolingIsNeverFusedAwayAndGivesTheLayerByLayerNumbers() {
+        try (Sequential model = cudnnPooled(new SplittableRandom(71)); Sequential layers = cudnnPooled(new SplittableRandom(71));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(72), 3, 2, 10, 10);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(73), 3, 3)) {
+            // The conv + ReLU + pool block stays three layers (pooling, then the ReLU); only the head fuses.
+            assertEquals(List.of(DenseRelu.class), passTypes(model));
+            assertSameAsLayerByLayer(model, layers, x, dy);
+        }
+    }
+
+    private static Sequential cudnnPooled(SplittableRandom random) {
+        return new Sequential(Shape.of(2, 10, 10),
+                Conv2D.builder(2, 4).kernel(3, 3).build(CPU, random), new ReLU(CPU),
+                new MaxPool2D(CPU, 2, PoolingAlgorithm.CUDNN),
+                new Flatten(CPU), new Dense(CPU, 4 * 4 * 4, 5, random), new ReLU(CPU), new Dense(CPU, 5, 3, random));
+    }
+
     private static Sequential denseHead(SplittableRandom random) {
         return new Sequential(Shape.of(12),
                 new Dense(CPU, 12, 8, random), new ReLU(CPU),

@@ -1,6 +1,7 @@
 package dev.strix.mnist;
 
 import dev.strix.layers.ConvAlgorithm;
+import dev.strix.layers.PoolingAlgorithm;
 import dev.strix.layers.Mode;
 import dev.strix.layers.Sequential;
 import dev.strix.layers.loss.SoftmaxCrossEntropy;
@@ -56,6 +57,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--conv-algo", defaultValue = "IM2COL_GEMM", description = "convolution algorithm (default: ${DEFAULT-VALUE})")
     ConvAlgorithm convAlgorithm;
 
+    @Option(names = "--pool-algo", paramLabel = "ARGMAX|CUDNN", defaultValue = "ARGMAX",
+            description = "max pooling: ARGMAX (argmax kept, fusable) or CUDNN (default: ${DEFAULT-VALUE})")
+    PoolingAlgorithm poolingAlgorithm;
+
     @Option(names = "--tf32", description = "let the GPU round float32 GEMM and convolution inputs to TF32 (default: strict float32)")
     boolean tf32;
 
@@ -70,15 +75,17 @@ final class BenchCommand implements Callable<Integer> {
         TensorFloat32Option.apply(backend, tf32, out);
         Architectures architecture = Architectures.byId(model);
         SplittableRandom random = new SplittableRandom(7);
-        try (Sequential net = architecture.build(backend, convAlgorithm, 1);
+        try (Sequential net = architecture.build(backend, convAlgorithm, poolingAlgorithm, 1);
              SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend);
              Optimizer adam = new Adam(net.parameters(), 1e-3);
              Tensor images = randomImages(backend, batchSize, random);
              Tensor labels = randomLabels(backend, batchSize, random);
              StepGraphs graphs = new StepGraphs(backend.graphCapture(), cudaGraph,
                      () -> deviceStep(net, loss, adam, images, labels), out)) {
-            out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s, %s, %s%n", architecture.id(),
-                    backend.name(), batchSize, convAlgorithm, tf32 ? "TF32 allowed" : "float32",
+            out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s%s, %s, %s%n", architecture.id(),
+                    backend.name(), batchSize, convAlgorithm,
+                    poolingAlgorithm == PoolingAlgorithm.ARGMAX ? "" : ", pool " + poolingAlgorithm,
+                    tf32 ? "TF32 allowed" : "float32",
                     graphs.enabled() ? "CUDA graph steps" : "eager steps");
             out.println(net.fusion());
             out.flush();

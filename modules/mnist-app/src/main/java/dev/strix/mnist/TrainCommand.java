@@ -2,6 +2,7 @@ package dev.strix.mnist;
 
 import dev.strix.data.mnist.MnistData;
 import dev.strix.layers.ConvAlgorithm;
+import dev.strix.layers.PoolingAlgorithm;
 import dev.strix.mnist.progress.ProgressReporter;
 import dev.strix.mnist.report.EpochMetrics;
 import dev.strix.mnist.report.HtmlReport;
@@ -75,6 +76,12 @@ final class TrainCommand implements Callable<Integer> {
             description = "convolution algorithm (default: ${DEFAULT-VALUE})")
     ConvAlgorithm convAlgorithm;
 
+    @Option(names = "--pool-algo", paramLabel = "ARGMAX|CUDNN", defaultValue = "ARGMAX",
+            description = {"max pooling: ARGMAX keeps each window's argmax for the backward pass (and lets a",
+                "preceding conv + ReLU fuse with it); CUDNN is cuDNN's pooling, which finds the maxima again",
+                "(on the CPU: the reference loops) (default: ${DEFAULT-VALUE})"})
+    PoolingAlgorithm poolingAlgorithm;
+
     @Option(names = "--seed", defaultValue = "1", description = "seed for weights, shuffling and augmentation (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -122,7 +129,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         TrainingOptions options = new TrainingOptions(Architectures.byId(model), epochs, batchSize, optimizer,
-                learningRate, schedule, weightDecay, augment, convAlgorithm, seed, validation, limit, checkpointDir,
+                learningRate, schedule, weightDecay, augment, convAlgorithm, poolingAlgorithm, seed, validation, limit, checkpointDir,
                 resume, reportDir, targetAccuracy, stopAfterEpoch, tf32, cudaGraph);
         Backend backend = device.resolve(out);
         MnistData mnist = data.load(out);

@@ -41,4 +41,20 @@ class BenchCommandTest {
         assertEquals("launches: 0 per training step run op by op (0 device ops + 0 step-scalar upload), 0.00 per"
                 + " measured step", lines.get(waits + 1));
     }
+
+    @Test
+    void cudnnPoolingIsNamedAndKeepsTheConvolutionBlocksUnfused() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = StrixMnist.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int status = cl.execute("bench", "--device", "cpu", "--pool-algo", "CUDNN", "--batch-size", "4", "--steps",
+                "2", "--warmup", "1", "--inference-batch-size", "4");
+        assertEquals(0, status, out + err.toString());
+        List<String> lines = Arrays.asList(out.toString().split("\\R"));
+        assertTrue(lines.contains("bench: model 'reference', cpu, batch 4, conv IM2COL_GEMM, pool CUDNN, float32,"
+                + " eager steps"), lines.toString());
+        assertTrue(lines.contains("fused: layers 7-8 dense + ReLU"), lines.toString());
+    }
 }

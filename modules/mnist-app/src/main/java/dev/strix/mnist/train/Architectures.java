@@ -9,6 +9,7 @@ import dev.strix.layers.Flatten;
 import dev.strix.layers.Init;
 import dev.strix.layers.Layer;
 import dev.strix.layers.MaxPool2D;
+import dev.strix.layers.PoolingAlgorithm;
 import dev.strix.layers.ReLU;
 import dev.strix.layers.Sequential;
 import dev.strix.tensor.Backend;
@@ -66,16 +67,21 @@ public enum Architectures {
 
     /** The model on {@code backend}, weights drawn from {@code seed} (He init for the ReLU layers). */
     public Sequential build(Backend backend, ConvAlgorithm algorithm, long seed) {
+        return build(backend, algorithm, PoolingAlgorithm.ARGMAX, seed);
+    }
+
+    /** As {@link #build(Backend, ConvAlgorithm, long)}, with the max-pooling layers using {@code pooling}. */
+    public Sequential build(Backend backend, ConvAlgorithm algorithm, PoolingAlgorithm pooling, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Layer> layers = new ArrayList<>();
         switch (this) {
             case DEFAULT -> {
                 convBlock(layers, backend, algorithm, random, 1, 32);
                 convBlock(layers, backend, algorithm, random, 32, 32);
-                layers.add(new MaxPool2D(backend, 2));
+                layers.add(new MaxPool2D(backend, 2, pooling));
                 convBlock(layers, backend, algorithm, random, 32, 64);
                 convBlock(layers, backend, algorithm, random, 64, 64);
-                layers.add(new MaxPool2D(backend, 2));
+                layers.add(new MaxPool2D(backend, 2, pooling));
                 layers.add(new Flatten(backend));
                 layers.add(new Dense(backend, 64 * 4 * 4, 128, false, Init.KAIMING_UNIFORM, random));
                 layers.add(new BatchNorm1D(backend, 128));
@@ -85,10 +91,10 @@ public enum Architectures {
             case REFERENCE -> {
                 layers.add(conv(backend, algorithm, random, 1, 32, true));
                 layers.add(new ReLU(backend));
-                layers.add(new MaxPool2D(backend, 2));
+                layers.add(new MaxPool2D(backend, 2, pooling));
                 layers.add(conv(backend, algorithm, random, 32, 64, true));
                 layers.add(new ReLU(backend));
-                layers.add(new MaxPool2D(backend, 2));
+                layers.add(new MaxPool2D(backend, 2, pooling));
                 layers.add(new Flatten(backend));
                 layers.add(new Dense(backend, 64 * 5 * 5, 128, true, Init.KAIMING_UNIFORM, random));
                 layers.add(new ReLU(backend));

@@ -74,7 +74,7 @@ public final class Trainer implements AutoCloseable {
         this.out = out;
         this.progress = progress;
         TensorFloat32Option.apply(backend, options.tf32(), out);
-        this.model = options.architecture().build(backend, options.convAlgorithm(), options.seed());
+        this.model = options.architecture().build(backend, options.convAlgorithm(), options.poolingAlgorithm(), options.seed());
         this.loss = new SoftmaxCrossEntropy(backend);
     }
 

@@ -1,6 +1,7 @@
 package dev.strix.mnist.train;
 
 import dev.strix.layers.ConvAlgorithm;
+import dev.strix.layers.PoolingAlgorithm;
 import java.nio.file.Path;
 
 /**
@@ -8,6 +9,7 @@ import java.nio.file.Path;
  * accuracy: the default model, Adam with cosine warm restarts (cycles of 1, 2, 4 and 8 epochs,
  * each from 3e-3 down to 3e-6), batch 128, 15 epochs, random rotation/shift/zoom.
  *
+ * @param poolingAlgorithm   how the max-pooling layers pool (argmax kept, or cuDNN's recomputing backward)
  * @param validationFraction share of the training set held out for validation (0 for none)
  * @param limitBatches       train at most this many batches per epoch (0: all), for smoke runs
  * @param checkpointDir      where model.safetensors and optimizer.safetensors go after each epoch (null: nowhere)
@@ -20,9 +22,10 @@ import java.nio.file.Path;
  */
 public record TrainingOptions(Architectures architecture, int epochs, int batchSize, String optimizer,
                               double learningRate, String schedule, double weightDecay, boolean augment,
-                              ConvAlgorithm convAlgorithm, long seed, double validationFraction, int limitBatches,
-                              Path checkpointDir, boolean resume, Path reportDir, double targetAccuracy,
-                              int stopAfterEpoch, boolean tf32, boolean cudaGraph) {
+                              ConvAlgorithm convAlgorithm, PoolingAlgorithm poolingAlgorithm, long seed,
+                              double validationFraction, int limitBatches, Path checkpointDir, boolean resume,
+                              Path reportDir, double targetAccuracy, int stopAfterEpoch, boolean tf32,
+                              boolean cudaGraph) {
     public TrainingOptions {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
@@ -54,19 +57,19 @@ public record TrainingOptions(Architectures architecture, int epochs, int batchS
     /** These options with TF32 on or off. */
     public TrainingOptions withTf32(boolean on) {
         return new TrainingOptions(architecture, epochs, batchSize, optimizer, learningRate, schedule, weightDecay,
-                augment, convAlgorithm, seed, validationFraction, limitBatches, checkpointDir, resume, reportDir,
-                targetAccuracy, stopAfterEpoch, on, cudaGraph);
+                augment, convAlgorithm, poolingAlgorithm, seed, validationFraction, limitBatches, checkpointDir, resume,
+                reportDir, targetAccuracy, stopAfterEpoch, on, cudaGraph);
     }
 
     /** These options with CUDA graphs on or off. */
     public TrainingOptions withCudaGraph(boolean on) {
         return new TrainingOptions(architecture, epochs, batchSize, optimizer, learningRate, schedule, weightDecay,
-                augment, convAlgorithm, seed, validationFraction, limitBatches, checkpointDir, resume, reportDir,
-                targetAccuracy, stopAfterEpoch, tf32, on);
+                augment, convAlgorithm, poolingAlgorithm, seed, validationFraction, limitBatches, checkpointDir, resume,
+                reportDir, targetAccuracy, stopAfterEpoch, tf32, on);
     }
 
     public static TrainingOptions defaults() {
         return new TrainingOptions(Architectures.DEFAULT, 15, 128, "adam", 3e-3, "restarts", 0, true,
-                ConvAlgorithm.IM2COL_GEMM, 1, 0, 0, null, false, null, 0, 0, false, true);
+                ConvAlgorithm.IM2COL_GEMM, PoolingAlgorithm.ARGMAX, 1, 0, 0, null, false, null, 0, 0, false, true);
     }
 }

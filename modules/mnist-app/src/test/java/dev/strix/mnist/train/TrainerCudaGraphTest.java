@@ -49,7 +49,7 @@ class TrainerCudaGraphTest {
 
     private static List<float[]> train(Backend backend, boolean graph, StringWriter printed) throws Exception {
         TrainingOptions options = new TrainingOptions(Architectures.DEFAULT, 2, 64, "adam", 3e-3, "restarts", 0, true,
-                dev.strix.layers.ConvAlgorithm.IM2COL_GEMM, 5, 0, 0, null, false, null, 0, 0, false, graph);
+                dev.strix.layers.ConvAlgorithm.IM2COL_GEMM, dev.strix.layers.PoolingAlgorithm.ARGMAX, 5, 0, 0, null, false, null, 0, 0, false, graph);
         ProgressReporter quiet = new ProgressReporter(new PrintStream(OutputStream.nullOutputStream()), false,
                 System::nanoTime);
         try (Trainer trainer = new Trainer(backend, options, Normalization.MNIST, new PrintWriter(printed, true), quiet)) {
