@@ -17,7 +17,7 @@
 #   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
 #   bench-1024   the bench at batch 1024, with the defaults and with --conv-algo CUDNN --tf32       70
-#   bench-conv   the bench at batch 128 with STRIDED_VIEW and with CUDNN                           90
+#   bench-conv   the bench at batch 128 with STRIDED_VIEW, with CUDNN, and with cuDNN pooling too  110
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
 #   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
 #                forward and both gradients, and cuDNN again on NHWC operands (column CUDNN_NHWC,
@@ -399,11 +399,14 @@ if [ -z "$gate" ]; then
       echo "== --conv-algo $algo"
       strix_mnist bench --device "$dev" --model reference --batch-size 128 --conv-algo "$algo" "$@" || status=1
     done
+    echo "== --conv-algo CUDNN --pool-algo CUDNN"
+    strix_mnist bench --device "$dev" --model reference --batch-size 128 --conv-algo CUDNN --pool-algo CUDNN "$@" \
+      || status=1
     return $status
   }
   export -f bench_conv
-  run_stage bench-conv 90 20 bench_conv "$device" "${bench_args[@]}"
-  figures bench-conv '^== |training:|inference:|launches:' 8
+  run_stage bench-conv 110 20 bench_conv "$device" "${bench_args[@]}"
+  figures bench-conv '^== |training:|inference:|launches:' 12
   tail_on_failure bench-conv
 
   # bench_modes DEVICE BENCH_ARGS...: the batch-128 bench with the step run op by op, and with TF32.
