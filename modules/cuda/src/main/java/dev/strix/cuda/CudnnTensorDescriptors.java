@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * The 4-D float32 cuDNN tensor descriptors of one op group, one per distinct (sizes, element strides),
  * made on first use and kept until {@link #close}: a call of a known layout only looks its
- * descriptor up, without allocating, so the op can be recorded into a CUDA graph. Making one is
- * host work alone (no device memory, no wait), so it may happen while a graph is being recorded.
+ * descriptor up, without allocating, so the op can be recorded into a CUDA graph once it has run
+ * eagerly (the backend's rule for every captured op: cuDNN's first call of a kind may load code).
  *
  * <p>cuDNN takes element strides from 0 to 2^31 - 1 (a stride 0 repeats an element, which only an
  * input may do: cuDNN's outputs must not overlap, see {@link #requireNoOverlap}).
