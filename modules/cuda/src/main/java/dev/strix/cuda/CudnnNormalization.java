@@ -16,31 +16,37 @@ import java.lang.foreign.MemorySegment;
  * <ul>
  *   <li>{@code exponentialAverageFactor = momentum}: cuDNN updates {@code running = factor * batch +
  *       (1 - factor) * running}, PyTorch's rule. Its running variance takes the unbiased batch
- *       variance {@code var * M / (M - 1)}, as PyTorch's does (cuDNN's documentation only says "the
- *       moving average of variance[x]"; MXNet measured the Bessel correction, apache/mxnet#21111, and
- *       PyTorch's cuDNN path passes its running variance to cuDNN unchanged and agrees with its
- *       native one). So, like our kernels, a channel of one value ({@code M = 1}) is refused.</li>
- *   <li>{@code resultSaveInvVariance} is, despite its name, {@code 1 / sqrt(var + epsilon)} (the
- *       saved inverse standard deviation; measured by onnxruntime, microsoft/onnxruntime#8172):
- *       our {@code savedInvStd}, which the backward pass hands back to cuDNN.</li>
+ *       variance {@code var * M / (M - 1)}, as PyTorch's does. cuDNN's documentation (cudnn_ops.h,
+ *       the API reference) says only "the moving average of variance[x]"; the Bessel correction
+ *       was measured by MXNet's developers (apache/mxnet#18751, #21111: cuDNN's moving variance is
+ *       the sample variance, MXNet's own kernel's the population one), and PyTorch hands its running
+ *       variance to cuDNN unchanged and documents it as unbiased. So, like our kernels, a channel of
+ *       one value ({@code M = 1}) is refused.</li>
+ *   <li>{@code resultSaveInvVariance} is, despite its name, {@code 1 / sqrt(var + epsilon)} with
+ *       the biased batch variance, i.e. our {@code savedInvStd}, which the backward pass hands back
+ *       to cuDNN. The documentation calls it the "inverse variance"; onnxruntime measured the inverse
+ *       standard deviation (microsoft/onnxruntime#8172), as MXNet's cuDNN op also stores it.</li>
  *   <li>Every blend factor is alpha 1, beta 0: {@code out}, {@code dx}, {@code dGamma} and
  *       {@code dBeta} are overwritten.</li>
  * </ul>
  *
  * <p>{@code [N, C, ...]} is described to cuDNN as {@code [N, C, S, 1]} with the tensor's own
  * strides ({@link ChannelLayout}: the axes after the channel must merge into one strided run), so
- * {@code [N, C]} is {@code [N, C, 1, 1]}; cuDNN documents its tensor descriptors as taking any
- * non-negative strides for inputs (HW-packed ones are its fast case), and refuses with a status
- * what its batch norm cannot run, which is thrown naming the op and both tensors with their
- * strides. Outputs whose elements share memory are refused before the call. The channel vectors
- * share one {@code [1, C, 1, 1]} packed descriptor (what cudnnDeriveBNTensorDescriptor derives for
- * float32 data in spatial mode), so each must be {@code [C]} with stride 1. Epsilon must be at least
- * {@code CUDNN_BN_MIN_EPSILON}.
+ * {@code [N, C]} is {@code [N, C, 1, 1]}. cuDNN's developer guide ("Core Concepts: Tensor
+ * Descriptor") says its routines take any non-negative strides, overlapping ones for forward inputs
+ * but not for outputs, unless a routine says otherwise, and the batch norm functions say nothing
+ * otherwise; so strided views (NHWC activations among them) are passed as they are
+ * (CudnnNormalizationTest checks NHWC views against the CPU on the GPU). A configuration cuDNN
+ * still declines comes back as its status, thrown naming the op and the tensors with their strides;
+ * outputs whose elements share memory, and negative strides, are refused before the call. The
+ * channel vectors share one packed {@code [1, C, 1, 1]} descriptor (what cudnnDeriveBNTensorDescriptor
+ * derives for float32 data in spatial mode), so each must be {@code [C]} with stride 1. Epsilon must
+ * be at least {@code CUDNN_BN_MIN_EPSILON} (0 in cuDNN 9).
  *
- * <p>Unlike our kernels, cuDNN reduces in float32 in an order of its own (one pass or two, not
- * documented), so results agree with the CPU's double-precision statistics to float rounding, not
- * bit for bit. Descriptors are made per layout on first use and kept, so a later call of a known
- * shape allocates nothing and can be recorded into a CUDA graph (after the first call of all, which
+ * <p>Unlike our kernels, cuDNN reduces in float32 in an order of its own (not documented), so
+ * results agree with the CPU's double-precision statistics to float rounding, not bit for bit.
+ * Descriptors are made per layout on first use and kept, so a later call of a known shape allocates
+ * nothing and can be recorded into a CUDA graph once it has run eagerly (the first call of all also
  * creates the backend's cuDNN handle).
  */
 final class CudnnNormalization implements Normalization, AutoCloseable {
