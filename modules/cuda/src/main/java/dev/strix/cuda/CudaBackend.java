@@ -12,6 +12,7 @@ import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.DataOps;
 import dev.strix.tensor.DirectConvolution;
+import dev.strix.tensor.DirectPooling;
 import dev.strix.tensor.Elementwise;
 import dev.strix.tensor.GraphCapture;
 import dev.strix.tensor.Losses;
@@ -44,11 +45,17 @@ public final class CudaBackend implements Backend {
     private final CudaConvolution convolution;
     private final CudaPooling pooling;
     private final CudaNormalization normalization;
+    private final CudnnNormalization cudnnNormalization;
+    /** {@link #normalization} or {@link #cudnnNormalization}, as {@link BatchNormImplementation} chose. */
+    private final Normalization offeredNormalization;
     private final Optional<BatchNormRelu> batchNormRelu;
     private final CudaActivation activation;
     private final CudaLosses losses;
     private final CudaDataOps dataOps;
+    private final CudnnHandle cudnn;
     private final CudaDirectConvolution directConvolution;
+    private final CudnnPooling cudnnPooling;
+    private final Optional<DirectPooling> directPooling;
     private final CudaBiasReluEpilogue biasReluEpilogue;
     private final Optional<BiasReluEpilogue> offeredEpilogue;
     private final DeviceChecks checks;
@@ -59,7 +66,12 @@ public final class CudaBackend implements Backend {
     /** Set while {@link CudaGraph#capture} records ops: what a graph cannot hold is refused. */
     private volatile boolean capturing;
 
+    /** The backend with the batch norm that {@code -Dstrix.cuda.batchNorm} names ({@link BatchNormImplementation}). */
     CudaBackend() {
+        this(BatchNormImplementation.fromSystemProperty());
+    }
+
+    CudaBackend(BatchNormImplementation batchNorm) {
         this.context = new CudaContext(0);
         this.kernels = new CudaKernels(context);
         this.blas = new CudaBlas(this);
@@ -68,12 +80,19 @@ public final class CudaBackend implements Backend {
         this.optimizerSteps = new CudaOptimizerSteps(this);
         this.convolution = new CudaConvolution(this);
         this.pooling = new CudaPooling(this);
+        this.cudnn = new CudnnHandle(this);
         this.normalization = new CudaNormalization(this);
-        this.batchNormRelu = Optional.of(new CudaBatchNormRelu(normalization));
+        this.cudnnNormalization = new CudnnNormalization(this, cudnn);
+        boolean kernels = batchNorm == BatchNormImplementation.KERNELS;
+        this.offeredNormalization = kernels ? normalization : cudnnNormalization;
+        // cuDNN's batch norm has no ReLU flag: with it, layers run batch norm and ReLU as two ops.
+        this.batchNormRelu = kernels ? Optional.of(new CudaBatchNormRelu(normalization)) : Optional.empty();
         this.activation = new CudaActivation(this);
         this.losses = new CudaLosses(this);
         this.dataOps = new CudaDataOps(this);
         this.directConvolution = new CudaDirectConvolution(this);
+        this.cudnnPooling = new CudnnPooling(this, cudnn);
+        this.directPooling = Optional.of(cudnnPooling);
         this.biasReluEpilogue = new CudaBiasReluEpilogue(this);
         this.offeredEpilogue = Optional.of(biasReluEpilogue);
         this.checks = new DeviceChecks(context);
@@ -96,6 +115,16 @@ public final class CudaBackend implements Backend {
 
     CudaKernels kernels() {
         return kernels;
+    }
+
+    /** The cuDNN handle shared by the cuDNN op groups, made on first use. */
+    CudnnHandle cudnn() {
+        return cudnn;
+    }
+
+    /** cuDNN's batch norm, whichever {@link #normalization()} offers (for tests of both). */
+    CudnnNormalization cudnnNormalization() {
+        return cudnnNormalization;
     }
 
     /** The device word through which kernels report bad labels and indices. */
@@ -194,12 +223,16 @@ public final class CudaBackend implements Backend {
         return pooling;
     }
 
+    /** Our kernels ({@link CudaNormalization}) or, with {@code -Dstrix.cuda.batchNorm=cudnn}, cuDNN's. */
     @Override
     public Normalization normalization() {
-        return normalization;
+        return offeredNormalization;
     }
 
-    /** Batch norm + ReLU in the batch norm's kernels alone ({@link CudaBatchNormRelu}). */
+    /**
+     * Batch norm + ReLU in the batch norm's kernels alone ({@link CudaBatchNormRelu}); empty when
+     * {@link #normalization()} is cuDNN's.
+     */
     @Override
     public Optional<BatchNormRelu> batchNormRelu() {
         return batchNormRelu;
@@ -219,6 +252,12 @@ public final class CudaBackend implements Backend {
     @Override
     public DirectConvolution directConvolution() {
         return directConvolution;
+    }
+
+    /** Max pooling through cuDNN, one call each way ({@link CudnnPooling}). */
+    @Override
+    public Optional<DirectPooling> directPooling() {
+        return directPooling;
     }
 
     /**
@@ -384,6 +423,9 @@ public final class CudaBackend implements Backend {
         }
         context.synchronize();
         directConvolution.close();
+        cudnnPooling.close();
+        cudnnNormalization.close();
+        cudnn.close();
         biasReluEpilogue.close();
         normalization.close();
         blas.close();

@@ -2,17 +2,13 @@ package dev.strix.cuda;
 
 import static dev.strix.cuda.CudaErrors.checkCudnn;
 
-import dev.strix.bindings.CudaLibraries;
-import dev.strix.bindings.NativeLibrary;
 import dev.strix.bindings.cudnn.Cudnn;
 import dev.strix.tensor.BinaryOp;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.DirectConvolution;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,7 +42,6 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
     private final long workspaceBytes;
     private final List<CudnnPlan> plans = new ArrayList<>();
     private final int[] key = new int[CudnnPlan.KEY_LENGTH];
-    private Arena arena;
     private MemorySegment handle;
     private MemorySegment one;
     private MemorySegment zero;
@@ -191,25 +186,16 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         return p;
     }
 
-    /** Loads cuDNN and makes the handle and the workspace, once. */
+    /** Takes the backend's cuDNN handle (loading cuDNN on first use) and makes the workspace, once. */
     private void start() {
         if (handle != null) {
             return;
         }
-        CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
-        if (!r.loaded()) {
-            throw new IllegalStateException("cuDNN convolutions need libcudnn: " + r.message());
-        }
-        backend.context().makeCurrent();
-        Arena a = Arena.ofShared();
-        MemorySegment out = a.allocate(ValueLayout.ADDRESS);
-        checkCudnn(Cudnn.cudnnCreate(out), "cudnnCreate");
-        MemorySegment h = out.get(ValueLayout.ADDRESS, 0);
-        checkCudnn(Cudnn.cudnnSetStream(h, backend.context().stream()), "cudnnSetStream");
-        one = a.allocateFrom(ValueLayout.JAVA_FLOAT, 1f);
-        zero = a.allocateFrom(ValueLayout.JAVA_FLOAT, 0f);
+        CudnnHandle cudnn = backend.cudnn();
+        MemorySegment h = cudnn.get("cuDNN convolutions");
+        one = cudnn.one();
+        zero = cudnn.zero();
         workspace = backend.allocate(DType.U8, Shape.of(Math.toIntExact(workspaceBytes)));
-        arena = a;
         handle = h;
     }
 
@@ -239,8 +225,6 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         }
         plans.clear();
         workspace.close();
-        checkCudnn(Cudnn.cudnnDestroy(handle), "cudnnDestroy");
         handle = null;
-        arena.close();
     }
 }

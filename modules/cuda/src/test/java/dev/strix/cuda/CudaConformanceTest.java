@@ -91,6 +91,29 @@ class CudaConformanceTest {
         }
     }
 
+    /**
+     * cuDNN's batch norm ({@link CudaBackend#cudnnNormalization()}), whichever batch norm the
+     * backend offers; skipped with the reason where libcudnn is missing.
+     */
+    @Nested
+    class CudnnNormalization extends NormalizationConformance {
+        @BeforeEach
+        void requireCudnn() {
+            CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
+            Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
+        }
+
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+
+        @Override
+        protected dev.strix.tensor.Normalization normalization() {
+            return ((CudaBackend) cuda).cudnnNormalization();
+        }
+    }
+
     @Nested
     class Activations extends ActivationConformance {
         @Override
