@@ -9,6 +9,7 @@ import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
+import dev.strix.tensor.conformance.DirectPoolingConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.LossesConformance;
@@ -171,6 +172,14 @@ class CudaConformanceTest {
 
     @Nested
     class BatchNormRelu extends BatchNormReluConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class DirectPooling extends DirectPoolingConformance {
         @Override
         protected Backend backend() {
             return cuda;
