@@ -19,6 +19,8 @@
 #   bench-1024   the bench at batch 1024, with the defaults and with --conv-algo CUDNN --tf32       70
 #   bench-conv   the bench at batch 128 with STRIDED_VIEW, with CUDNN, and with cuDNN pooling too  110
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
+#   cudnn-net    1 epoch of the default model with cuDNN conv, pooling and batch norm (>= 98%), and
+#                the default model's bench with our batch-norm kernels and with cuDNN's             90
 #   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
 #                forward and both gradients, and cuDNN again on NHWC operands (column CUDNN_NHWC,
 #                ratio CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)     150
@@ -277,7 +279,8 @@ checkpoint="$logs/checkpoint"
 
 # ------------------------------------------------------------------------------ strix on the GPU
 if [ -n "$gate" ]; then
-  for s in train graph-check export compare time-to-99 bench-128 strix-epoch bench-1024 bench-conv bench-modes conv-jmh; do
+  for s in train graph-check export compare time-to-99 bench-128 strix-epoch bench-1024 bench-conv bench-modes \
+      cudnn-net conv-jmh; do
     skip_stage "$s" "CUDA backend unavailable, see cuda-tests above"
   done
 else
@@ -423,6 +426,32 @@ if [ -z "$gate" ]; then
   run_stage bench-modes 60 20 bench_modes "$device" "${bench_args[@]}"
   figures bench-modes '^== |^--tf32|training:|host waits|launches:' 10
   tail_on_failure bench-modes
+
+  # cudnn_net DEVICE BENCH_ARGS...: one epoch of the default model with cuDNN for convolution, pooling
+  # and batch norm (-Dstrix.cuda.batchNorm=cudnn), which must reach 98% test accuracy; then the
+  # default model's bench with our batch-norm kernels and with cuDNN's.
+  cudnn_net() {
+    local status=0 dev="$1" conv=CUDNN
+    shift
+    local train=(--model default --epochs 1 --target-accuracy 0.98)
+    # On the CPU the CUDNN convolution is the naive reference loops: a trial checks the command line.
+    [ "$dev" = "cpu" ] && conv=IM2COL_GEMM && train=(--model reference --epochs 1 --limit 20 --batch-size 100
+      --no-augment --target-accuracy 0.3)
+    echo "== train: conv $conv, pool CUDNN, batch norm cuDNN"
+    STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.cuda.batchNorm=cudnn" strix_mnist train --device "$dev" \
+      --data-dir "$data" "${train[@]}" --conv-algo "$conv" --pool-algo CUDNN --no-test-each-epoch \
+      --checkpoint-dir "$logs/cudnn-checkpoint" || status=1
+    echo "== bench default model: our batch-norm kernels"
+    strix_mnist bench --device "$dev" --model default "$@" || status=1
+    echo "== bench default model: cuDNN batch norm"
+    STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.cuda.batchNorm=cudnn" strix_mnist bench --device "$dev" \
+      --model default "$@" || status=1
+    return $status
+  }
+  export -f cudnn_net
+  run_stage cudnn-net 90 25 cudnn_net "$device" "${bench_args[@]}"
+  figures cudnn-net '^== |^fused:|img/s *$|test accuracy|target accuracy|training:|launches:' 14
+  tail_on_failure cudnn-net
 
   # conv_jmh DEVICE: the JMH convolution benchmark (CudaConvReport: no fork, short iterations), its
   # Markdown table, with the cuDNN NHWC column, into OUTPUT_DIR (the NHWC pass's JSON beside the
