@@ -61,6 +61,7 @@ public final class CudaBackend implements Backend {
     private final DeviceChecks checks;
     private final HostStaging staging = new HostStaging();
     private final PinnedUploads uploads;
+    private final CudaTransfers transfers;
     private final Optional<GraphCapture> graphCapture = Optional.of(ops -> CudaGraph.capture(this, ops));
     private volatile boolean closed;
     /** Set while {@link CudaGraph#capture} records ops: what a graph cannot hold is refused. */
@@ -83,10 +84,10 @@ public final class CudaBackend implements Backend {
         this.cudnn = new CudnnHandle(this);
         this.normalization = new CudaNormalization(this);
         this.cudnnNormalization = new CudnnNormalization(this, cudnn);
-        boolean kernels = batchNorm == BatchNormImplementation.KERNELS;
-        this.offeredNormalization = kernels ? normalization : cudnnNormalization;
+        boolean ourBatchNorm = batchNorm == BatchNormImplementation.KERNELS;
+        this.offeredNormalization = ourBatchNorm ? normalization : cudnnNormalization;
         // cuDNN's batch norm has no ReLU flag: with it, layers run batch norm and ReLU as two ops.
-        this.batchNormRelu = kernels ? Optional.of(new CudaBatchNormRelu(normalization)) : Optional.empty();
+        this.batchNormRelu = ourBatchNorm ? Optional.of(new CudaBatchNormRelu(normalization)) : Optional.empty();
         this.activation = new CudaActivation(this);
         this.losses = new CudaLosses(this);
         this.dataOps = new CudaDataOps(this);
@@ -97,6 +98,7 @@ public final class CudaBackend implements Backend {
         this.offeredEpilogue = Optional.of(biasReluEpilogue);
         this.checks = new DeviceChecks(context);
         this.uploads = new PinnedUploads(context);
+        this.transfers = new CudaTransfers(this, context, kernels, staging, uploads, checks);
     }
 
     @Override
@@ -285,108 +287,22 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        requireHere(src, "copy source");
-        requireHere(dst, "copy destination");
-        if (!src.shape().equals(dst.shape())) {
-            throw new IllegalArgumentException("copy: source shape " + src.shape() + " != destination " + dst.shape());
-        }
-        if (src.size() == 0) {
-            return;
-        }
-        context.makeCurrent();
-        if (src.dtype() == dst.dtype() && src.isContiguous() && dst.isContiguous()) {
-            check(CudaDriver.cuMemcpyDtoDAsync_v2(address(dst), address(src), byteCount(src), context.stream()),
-                    "cuMemcpyDtoDAsync_v2");
-            context.queued();
-            return;
-        }
-        StridedLayout walk = StridedLayout.of("copy", src, dst);
-        synchronized (kernels) {
-            KernelParams p = kernels.params();
-            walk.shapeTo(p).i64(walk.size);
-            p.pointer(base(src)).i32(KernelCodes.of(src.dtype()));
-            walk.viewTo(p, 0);
-            p.pointer(base(dst)).i32(KernelCodes.of(dst.dtype()));
-            walk.viewTo(p, 1);
-            kernels.launch(kernels.function("copy_strided"), walk.size, "copy_strided");
-        }
+        transfers.copy(src, dst);
     }
 
     @Override
     public void fill(Tensor dst, float value) {
-        requireHere(dst, "fill");
-        if (dst.size() == 0) {
-            return;
-        }
-        context.makeCurrent();
-        if (dst.isContiguous()) {
-            switch (dst.dtype()) {
-                case U8 -> {
-                    int b = Float.isNaN(value) ? 0 : (int) Math.max(0, Math.min(255, value));
-                    check(CudaDriver.cuMemsetD8Async(address(dst), (byte) b, dst.size(), context.stream()),
-                            "cuMemsetD8Async");
-                }
-                case I32 -> check(CudaDriver.cuMemsetD32Async(address(dst), (int) value, dst.size(), context.stream()),
-                        "cuMemsetD32Async");
-                case F32 -> check(CudaDriver.cuMemsetD32Async(address(dst), Float.floatToRawIntBits(value), dst.size(),
-                        context.stream()), "cuMemsetD32Async");
-            }
-            context.queued();
-            return;
-        }
-        StridedLayout walk = StridedLayout.of("fill", dst);
-        synchronized (kernels) {
-            KernelParams p = kernels.params();
-            walk.shapeTo(p).i64(walk.size);
-            p.pointer(base(dst)).i32(KernelCodes.of(dst.dtype()));
-            walk.viewTo(p, 0).f32(value);
-            kernels.launch(kernels.function("fill_strided"), walk.size, "fill_strided");
-        }
+        transfers.fill(dst, value);
     }
 
     @Override
     public void copyFromHost(MemorySegment src, Tensor dst) {
-        requireHere(dst, "copyFromHost");
-        requireContiguous(dst, "copyFromHost");
-        refuseWhileCapturing("copyFromHost");
-        long bytes = byteCount(dst);
-        if (bytes == 0) {
-            return;
-        }
-        context.makeCurrent();
-        // Small copies (a step's optimizer scalars) go through page-locked slots and never wait for the
-        // stream. Larger pageable memory is staged by the driver before the call returns, so `src` may be
-        // reused at once; heap memory cannot be passed to native code and goes through our own buffer.
-        if (uploads.upload(src, address(dst), bytes)) {
-            return;
-        }
-        synchronized (staging) {
-            MemorySegment host = src.isNative() ? src : staging.copyOf(src, bytes);
-            check(CudaDriver.cuMemcpyHtoDAsync_v2(address(dst), host, bytes, context.stream()), "cuMemcpyHtoDAsync_v2");
-            context.queued();
-        }
+        transfers.copyFromHost(src, dst);
     }
 
     @Override
     public void copyToHost(Tensor src, MemorySegment dst) {
-        requireHere(src, "copyToHost");
-        requireContiguous(src, "copyToHost");
-        refuseWhileCapturing("copyToHost");
-        long bytes = byteCount(src);
-        if (bytes == 0) {
-            return;
-        }
-        context.makeCurrent();
-        synchronized (staging) {
-            MemorySegment host = dst.isNative() ? dst : staging.buffer(bytes);
-            check(CudaDriver.cuMemcpyDtoHAsync_v2(host, address(src), bytes, context.stream()), "cuMemcpyDtoHAsync_v2");
-            context.queued();
-            context.synchronize();
-            if (!dst.isNative()) {
-                MemorySegment.copy(host, 0, dst, 0, bytes);
-            }
-        }
-        checks.reportDeferred();
+        transfers.copyToHost(src, dst);
     }
 
     /**
@@ -466,9 +382,5 @@ public final class CudaBackend implements Backend {
     /** Device pointer of the tensor's first element. */
     static long address(Tensor t) {
         return base(t) + t.offset() * t.dtype().byteSize();
-    }
-
-    private static long byteCount(Tensor t) {
-        return t.size() * t.dtype().byteSize();
     }
 }
