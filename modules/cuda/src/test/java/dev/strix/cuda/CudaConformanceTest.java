@@ -114,7 +114,7 @@ class CudaConformanceTest {
             return ((CudaBackend) cuda).cudnnNormalization();
         }
 
-        /** cuDNN does not document its accumulation precision; float32 sums of these sizes stay within 1e-5. */
+        /** cuDNN does not document the precision of its statistics (it may sum in float32): 1e-5. */
         @Override
         protected double statisticsTolerance() {
             return 1e-5;
