@@ -12,7 +12,8 @@
 #   graph-check  2 short epochs with the step as a CUDA graph, then without: identical checkpoints  70
 #   export       strix-mnist eval --device cuda --export-logits of that checkpoint                 45
 #   compare      reference/compare_checkpoint.py: PyTorch on the same checkpoint (>= 99.9% agree)  60
-#   time-to-99   the default recipe again, stopping at 99.0%: the wall-clock training time      60
+#   time-to-99   the default recipe again, then the fast recipe (1 epoch, batch 256, lr 6e-3), each
+#                stopping at 99.0%: the wall-clock training time                                   90
 #   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
 #   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
@@ -265,12 +266,16 @@ fi
 if [ "$smoke" -eq 1 ]; then
   train_args=(--model reference --epochs 2 --limit 20 --batch-size 100 --no-augment --target-accuracy 0.5)
   fast_args=(--model reference --epochs 1 --limit 20 --batch-size 100 --no-augment --target-accuracy 0.3)
+  recipe_args=(--model reference --epochs 1 --limit 10 --batch-size 200 --lr 6e-3 --no-augment --target-accuracy 0.3)
   epoch_args=(--limit 20)
   bench_args=(--steps 2 --warmup 1 --inference-batch-size 100)
   torch_args=(--device cpu --limit-steps 20 --warmup 5)
 else
   train_args=(--model default --target-accuracy 0.996)
   fast_args=(--model default --epochs 3 --target-accuracy 0.99)
+  # The documented fast recipe: one epoch at batch 256, peak rate 6e-3 (99.24% on the CPU, as the
+  # default's first epoch, in half the steps).
+  recipe_args=(--model default --epochs 1 --batch-size 256 --lr 6e-3 --target-accuracy 0.99)
   epoch_args=()
   bench_args=()
   torch_args=(--device cuda)
@@ -344,9 +349,24 @@ else
     say "stage compare: SKIPPED (the train stage wrote no checkpoint)"
   fi
 
-  run_stage time-to-99 60 20 strix_mnist train --device "$device" --data-dir "$data" "${fast_args[@]}" \
-    --no-test-each-epoch --checkpoint-dir "$logs/fast-checkpoint"
-  figures time-to-99 'img/s *$|test accuracy|target accuracy|trained in' 6
+  # time_to_99 DEVICE DEFAULT_ARGS RECIPE_ARGS: the default recipe, then the fast recipe (each given
+  # as one space-separated string), each stopping at 99.0%; passes when either reaches it (the issue
+  # accepts the default or a documented fast recipe).
+  time_to_99() {
+    local reached=1 dev="$1" default recipe
+    read -ra default <<<"$2"
+    read -ra recipe <<<"$3"
+    echo "== default recipe: $2"
+    strix_mnist train --device "$dev" --data-dir "$data" "${default[@]}" --no-test-each-epoch \
+      --checkpoint-dir "$logs/fast-checkpoint" && reached=0
+    echo "== fast recipe: $3"
+    strix_mnist train --device "$dev" --data-dir "$data" "${recipe[@]}" --no-test-each-epoch \
+      --checkpoint-dir "$logs/recipe-checkpoint" && reached=0
+    return $reached
+  }
+  export -f time_to_99
+  run_stage time-to-99 90 20 time_to_99 "$device" "${fast_args[*]}" "${recipe_args[*]}"
+  figures time-to-99 '^== |img/s *$|test accuracy|target accuracy|trained in' 12
   tail_on_failure time-to-99
 
   run_stage bench-128 45 15 strix_mnist bench --device "$device" --model reference --batch-size 128 "${bench_args[@]}"
