@@ -9,7 +9,7 @@
 // asked for, sums its terms' gradients in double precision in a fixed order: per thread, then the
 // block tree, then (several slices) channel_partials_sum over the slices in order. So db is the same
 // on every run, with no atomics and no allocation in the op.
-#include "strix_common.cuh"
+#include "channel_slices.cuh"
 
 // A flat row-major index i into [n, C, Y, X] and its coordinates, walked with a fixed step: carries
 // instead of divisions per step, so a grid- or block-stride loop divides only where it starts (a
@@ -69,14 +69,6 @@ extern "C" __global__ void bias_relu(const float* z, const float* bias, float* y
     }
 }
 
-// The terms [begin, end) of slice s of a channel's `terms` terms cut into `slices` equal ranges.
-__device__ __forceinline__ void strix_slice_range(long long terms, int slices, int s, long long* begin,
-                                                  long long* end) {
-    long long chunk = (terms + slices - 1) / slices;
-    *begin = (long long)s * chunk;
-    *end = min(terms, *begin + chunk);
-}
-
 // Ends the block of (channel, slice) b = c * slices + s: sums the threads' shares in the block's
 // fixed tree order into db[c] (one slice) or partials[b] (several). Every thread of the block calls it.
 __device__ __forceinline__ void strix_store_channel_sum(double acc, double* shared, long long b, int slices,
@@ -101,7 +93,7 @@ extern "C" __global__ void bias_relu_backward(const float* y, const float* dy, f
     for (long long b = blockIdx.x; b < blocks; b += gridDim.x) {
         int c = (int)(b / slices);
         long long begin, end;
-        strix_slice_range(terms, slices, (int)(b % slices), &begin, &end);
+        strix_channel_slice(terms, slices, (int)(b % slices), &begin, &end);
         double acc = 0.0;
         for (NchwWalk at(begin + threadIdx.x, blockDim.x, HW, 1, 1); at.i < end; at.next()) {
             long long i = (at.n * C + c) * HW + at.x;
@@ -175,7 +167,7 @@ extern "C" __global__ void bias_relu_max_pool_backward(const float* dPooled, con
     for (long long b = blockIdx.x; b < blocks; b += gridDim.x) {
         int c = (int)(b / slices);
         long long begin, end;
-        strix_slice_range(terms, slices, (int)(b % slices), &begin, &end);
+        strix_channel_slice(terms, slices, (int)(b % slices), &begin, &end);
         double acc = 0.0;
         for (NchwWalk at(begin + threadIdx.x, blockDim.x, OW, OH, 1); at.i < end; at.next()) {
             long long nc = at.n * C + c;
