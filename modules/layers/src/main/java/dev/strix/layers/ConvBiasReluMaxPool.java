@@ -1,9 +1,6 @@
 package dev.strix.layers;
 
-import dev.strix.tensor.Backend;
 import dev.strix.tensor.BiasReluEpilogue;
-import dev.strix.tensor.DType;
-import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 
 /**
@@ -21,26 +18,14 @@ import dev.strix.tensor.Tensor;
  * inside its sums (the CPU's direct loops) rounds differently. Z and dL/dZ share one buffer: the
  * convolution's output is dead once pooled.
  */
-final class ConvBiasReluMaxPool implements FusedPass {
-    private final Conv2D conv;
+final class ConvBiasReluMaxPool extends ConvPoolPass {
     private final BiasReluEpilogue epilogue;
     private final ReusableTensor convOutput;
-    private final ReusableTensor pooled;
-    private final ReusableTensor argmax;
-    private final ReusableTensor inputGradient;
-    private Tensor input;
-    private ConvGeometry geometry;
-    private Tensor lastPooled;
-    private Tensor lastArgmax;
 
     private ConvBiasReluMaxPool(Conv2D conv, BiasReluEpilogue epilogue) {
-        this.conv = conv;
+        super(conv);
         this.epilogue = epilogue;
-        Backend backend = conv.backend();
-        this.convOutput = new ReusableTensor(backend);
-        this.pooled = new ReusableTensor(backend);
-        this.argmax = new ReusableTensor(backend, DType.I32);
-        this.inputGradient = new ReusableTensor(backend);
+        this.convOutput = new ReusableTensor(conv.backend());
     }
 
     /**
@@ -48,11 +33,11 @@ final class ConvBiasReluMaxPool implements FusedPass {
      * 2x2 stride-2 max pooling, or the backend has no bias-ReLU-pool epilogue.
      */
     static ConvBiasReluMaxPool of(Layer a, Layer b, Layer c) {
-        if (a instanceof Conv2D conv && b instanceof ReLU && c instanceof MaxPool2D pool
-                && pool.isTwoByTwoArgmaxPooling()) {
-            return conv.backend().biasReluEpilogue().map(op -> new ConvBiasReluMaxPool(conv, op)).orElse(null);
+        Conv2D conv = convReluPool(a, b, c);
+        if (conv == null) {
+            return null;
         }
-        return null;
+        return conv.backend().biasReluEpilogue().map(op -> new ConvBiasReluMaxPool(conv, op)).orElse(null);
     }
 
     @Override
@@ -61,60 +46,22 @@ final class ConvBiasReluMaxPool implements FusedPass {
     }
 
     @Override
-    public int layerCount() {
-        return 3;
-    }
-
-    @Override
-    public Tensor forward(Tensor x, Mode mode) {
-        ConvGeometry g = conv.geometry(x.shape());
+    void pool(Tensor x, ConvGeometry g, Tensor pooled, Tensor argmax) {
         Tensor z = convOutput.get(g.output());
-        conv.path().forward(x, conv.weight().value(), null, g, z);
-        Shape out = Shape.of(g.n(), g.o(), g.oh() / 2, g.ow() / 2);
-        Tensor p = pooled.get(out);
-        Tensor where = argmax.get(out);
-        epilogue.biasReluMaxPool(z, conv.bias() == null ? null : conv.bias().value(), p, where);
-        input = x;
-        geometry = g;
-        lastPooled = p;
-        lastArgmax = where;
-        return p;
+        conv.path().forward(x, weight(), null, g, z);
+        epilogue.biasReluMaxPool(z, bias(), pooled, argmax);
     }
 
     @Override
-    public Tensor backward(Tensor dPooled) {
-        checkGradient(dPooled);
-        Tensor dx = inputGradient.get(geometry.input());
-        backwardInto(dPooled, dx);
-        return dx;
-    }
-
-    @Override
-    public void backwardParameters(Tensor dPooled) {
-        checkGradient(dPooled);
-        backwardInto(dPooled, null);
-    }
-
-    private void checkGradient(Tensor dPooled) {
-        ShapeCheck.forwardDone(conv, input);
-        ShapeCheck.gradient(conv, lastPooled.shape(), dPooled.shape());
-    }
-
-    private void backwardInto(Tensor dPooled, Tensor dx) {
+    void backwardInto(Tensor dPooled, Tensor dx) {
         Tensor dz = convOutput.get(geometry.output());
-        Parameter bias = conv.bias();
-        epilogue.biasReluMaxPoolBackward(dPooled, lastPooled, lastArgmax, dz, bias == null ? null : bias.gradient());
-        conv.path().backward(input, conv.weight().value(), dz, geometry, conv.weight().gradient(), null, dx);
+        epilogue.biasReluMaxPoolBackward(dPooled, lastPooled, lastArgmax, dz, biasGradient());
+        conv.path().backward(input, weight(), dz, geometry, conv.weight().gradient(), null, dx);
     }
 
     @Override
     public void close() {
+        super.close();
         convOutput.close();
-        pooled.close();
-        argmax.close();
-        inputGradient.close();
-        input = null;
-        lastPooled = null;
-        lastArgmax = null;
     }
 }
