@@ -184,8 +184,15 @@ class CudaConformanceTest {
         }
     }
 
+    /** cuDNN's pooling (the CUDA backend's {@code directPooling()}); skipped with the reason where libcudnn is missing. */
     @Nested
     class DirectPooling extends DirectPoolingConformance {
+        @BeforeEach
+        void requireCudnn() {
+            CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
+            Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
+        }
+
         @Override
         protected Backend backend() {
             return cuda;

@@ -91,6 +91,7 @@ class CudaTensorFloat32Test {
 
     @Test
     void cudnnConvolutionIsStrictFloat32UnlessTf32IsAskedFor() {
+        CudnnTestSupport.cudnnOrSkip("CUDA TF32 tests");
         float strict = 576 * NOT_IN_TF32;
         float halfGap = (strict - 576f) / 2;
         float fp32 = cudnnConvolution(cuda);
