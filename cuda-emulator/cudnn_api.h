@@ -114,7 +114,7 @@ constexpr int BATCHNORM_SPATIAL_PERSISTENT = 2;
 constexpr double BN_MIN_EPSILON = 0.0;
 
 // Which kind of object a pointer was created as, for the live-object registry.
-enum class Kind { HANDLE, TENSOR, FILTER, CONVOLUTION, POOLING };
+enum class Kind { HANDLE, TENSOR, FILTER, CONVOLUTION_DESCRIPTOR, POOLING };
 
 void adopt(const void* object, Kind kind);
 // Whether `object` is live and of `kind`; `forget` also removes it.

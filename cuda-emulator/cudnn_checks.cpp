@@ -21,7 +21,7 @@ const char* kind_name(Kind kind) {
         case Kind::HANDLE: return "cudnnHandle_t";
         case Kind::TENSOR: return "tensor descriptor";
         case Kind::FILTER: return "filter descriptor";
-        case Kind::CONVOLUTION: return "convolution descriptor";
+        case Kind::CONVOLUTION_DESCRIPTOR: return "convolution descriptor";
         default: return "pooling descriptor";
     }
 }
@@ -93,7 +93,7 @@ int need_filter(const char* function, const char* role, cudnnFilterDescriptor_t 
 }
 
 int need_convolution(const char* function, cudnnConvolutionDescriptor_t d) {
-    if (int s = need_object(function, "convolution descriptor", d, Kind::CONVOLUTION)) {
+    if (int s = need_object(function, "convolution descriptor", d, Kind::CONVOLUTION_DESCRIPTOR)) {
         return s;
     }
     if (!d->set) {

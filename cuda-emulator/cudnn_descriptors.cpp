@@ -144,17 +144,17 @@ cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, int dataType
 }
 
 cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t* d) {
-    return create("cudnnCreateConvolutionDescriptor", d, Kind::CONVOLUTION);
+    return create("cudnnCreateConvolutionDescriptor", d, Kind::CONVOLUTION_DESCRIPTOR);
 }
 
 cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionDescriptor_t d) {
-    return destroy("cudnnDestroyConvolutionDescriptor", d, Kind::CONVOLUTION);
+    return destroy("cudnnDestroyConvolutionDescriptor", d, Kind::CONVOLUTION_DESCRIPTOR);
 }
 
 cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t d, int pad_h, int pad_w, int u, int v,
                                               int dilation_h, int dilation_w, int mode, int computeType) {
     const char* f = "cudnnSetConvolution2dDescriptor";
-    if (d == nullptr || !is_live(d, Kind::CONVOLUTION)) {
+    if (d == nullptr || !is_live(d, Kind::CONVOLUTION_DESCRIPTOR)) {
         return need_convolution(f, d);
     }
     if (pad_h < 0 || pad_w < 0 || u <= 0 || v <= 0 || dilation_h <= 0 || dilation_w <= 0) {
@@ -184,7 +184,7 @@ cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t d, in
 // always double accumulation, whatever it says.
 cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t d, int mathType) {
     const char* f = "cudnnSetConvolutionMathType";
-    if (d == nullptr || !is_live(d, Kind::CONVOLUTION)) {
+    if (d == nullptr || !is_live(d, Kind::CONVOLUTION_DESCRIPTOR)) {
         return need_convolution(f, d);
     }
     if (mathType < 0 || mathType > MATH_TYPE_LAST) {
@@ -196,7 +196,7 @@ cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t d, int ma
 
 cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t d, int* mathType) {
     const char* f = "cudnnGetConvolutionMathType";
-    if (d == nullptr || !is_live(d, Kind::CONVOLUTION)) {
+    if (d == nullptr || !is_live(d, Kind::CONVOLUTION_DESCRIPTOR)) {
         return need_convolution(f, d);
     }
     if (mathType == nullptr) {
