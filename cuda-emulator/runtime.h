@@ -11,20 +11,28 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+
+// Functions the emulated libraries export; everything else is hidden (-fvisibility=hidden).
+#define STRIX_EXPORT __attribute__((visibility("default")))
+#define STRIX_API extern "C" STRIX_EXPORT
 
 namespace strix_emulator {
 
 // Runs `work` now, or records it when `stream` is capturing a graph. `stream` is the CUstream handle
 // the caller was given (null means the legacy default stream, which never captures here).
-void enqueue(void* stream, std::function<void()> work);
+STRIX_EXPORT void enqueue(void* stream, std::function<void()> work);
 
 // Checks that [address, address + bytes) lies inside one live device allocation; returns an empty
 // string when it does, else a description of the problem for an error message.
-std::string check_device_range(std::uintptr_t address, std::size_t bytes);
+STRIX_EXPORT std::string check_device_range(std::uintptr_t address, std::size_t bytes);
 
-// Records an error message that the next failing call reports through cuGetErrorString-like paths
-// and prints it to stderr with the "[strix emulator]" prefix.
-void report(const std::string& message);
+// Prints why a call is about to fail, to stderr with the prefix "[strix emulator]", since an error
+// code alone rarely says which argument was wrong.
+STRIX_EXPORT void report(const std::string& message);
+
+// Serialises every call into the emulated libraries: kernels run on fibers that share globals.
+STRIX_EXPORT std::recursive_mutex& api_lock();
 
 }  // namespace strix_emulator

@@ -11,10 +11,25 @@ __device__ __forceinline__ double strix_load(const void* base, int dtype, long l
     }
 }
 
+// Java's (int): toward zero, saturating, NaN to 0. Spelt out because a C++ cast of an out-of-range
+// value is undefined, even though the GPU's cvt.rzi happens to saturate.
+__device__ __forceinline__ int strix_to_int(double v) {
+    if (v != v) {
+        return 0;
+    }
+    if (v >= 2147483647.0) {
+        return 2147483647;
+    }
+    if (v <= -2147483648.0) {
+        return -2147483647 - 1;
+    }
+    return (int)v;
+}
+
 __device__ __forceinline__ void strix_store(void* base, int dtype, long long at, double v) {
     switch (dtype) {
         case STRIX_F32: ((float*)base)[at] = (float)v; break;
-        case STRIX_I32: ((int*)base)[at] = (int)v; break;  // cvt.rzi saturates, NaN -> 0, as Java's (int)
+        case STRIX_I32: ((int*)base)[at] = strix_to_int(v); break;
         default: ((unsigned char*)base)[at] = (unsigned char)(v != v ? 0 : (int)fmin(255.0, fmax(0.0, v))); break;
     }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds strix's CUDA emulator into OUT_DIR (default: target/cuda-emulator): libcuda.so.1 (the driver
+# API and our kernels from cuda-src, compiled for the host), libcublas.so.13 and libcudnn.so.9, plus
+# the empty siblings the Java loader insists on. Needs only g++ (C++20); no NVIDIA software.
+#
+# Use: point the loader at it, e.g. mvn ... -Dstrix.cuda.path=OUT_DIR. The Maven build of modules/cuda
+# does so for its "emulated-gpu" test run. A GPU is never used, and nothing here measures speed.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+out="${1:-$here/../target/cuda-emulator}"
+mkdir -p "$out/gen"
+out="$(cd "$out" && pwd)"
+cxx="${CXX:-g++}"
+flags=(-std=c++20 -O2 -g -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wno-unused-function -Wno-sign-compare -I"$here"
+       -I"$here/../cuda-src" -I"$out/gen")
+
+# Every extern "C" kernel of cuda-src, for kernels.cpp's table.
+grep -ho 'extern "C" __global__ void [A-Za-z_0-9]*' "$here"/../cuda-src/*.cu \
+  | sed 's/.* void \(.*\)/STRIX_KERNEL(\1)/' | sort > "$out/gen/kernel_list.inc.new"
+if ! cmp -s "$out/gen/kernel_list.inc.new" "$out/gen/kernel_list.inc" 2>/dev/null; then
+  mv "$out/gen/kernel_list.inc.new" "$out/gen/kernel_list.inc"
+else
+  rm "$out/gen/kernel_list.inc.new"
+fi
+
+# Rebuilds $1 from the sources after it when any of them, or a header here or in cuda-src, is newer.
+stale() {
+  local target="$1"; shift
+  [ -f "$target" ] || return 0
+  local f
+  for f in "$@" "$here"/*.h "$here"/../cuda-src/*.cu "$here"/../cuda-src/*.cuh "$out/gen/kernel_list.inc" "$0"; do
+    [ "$f" -nt "$target" ] && return 0
+  done
+  return 1
+}
+
+driver=("$here/driver.cpp" "$here/grid.cpp" "$here/memory.cpp" "$here/kernels.cpp")
+if stale "$out/libcuda.so.1" "${driver[@]}"; then
+  "$cxx" "${flags[@]}" -shared -Wl,-soname,libcuda.so.1 -o "$out/libcuda.so.1" "${driver[@]}"
+fi
+
+empty="$out/gen/empty.cpp"
+[ -f "$empty" ] || echo "// A sibling library that the Java loader requires and the emulator does not need." > "$empty"
+if stale "$out/libcublas.so.13" "$here/cublas.cpp"; then
+  "$cxx" "${flags[@]}" -shared -Wl,-soname,libcublasLt.so.13 -o "$out/libcublasLt.so.13" "$empty"
+  "$cxx" "${flags[@]}" -shared -Wl,-soname,libcublas.so.13 -Wl,-rpath,'$ORIGIN' -o "$out/libcublas.so.13" \
+    "$here/cublas.cpp" "$out/libcuda.so.1"
+fi
+
+# ---- cuDNN (libcudnn.so.9 and libcudnn_graph.so.9): added by the cuDNN emulator's sources.
+
+echo "strix: CUDA emulator built in $out"

@@ -1,0 +1,113 @@
+// What CUDA C gives a kernel, for compiling cuda-src with g++ into the emulator (kernels.cpp).
+//
+// A block's threads are fibers on one host thread (grid.cpp): a thread runs until it meets a barrier
+// (__syncthreads, or the warp barrier inside a shuffle), then the next thread runs. So __shared__
+// variables can simply be statics, atomics need no hardware, and the thread and block indices are
+// globals that the scheduler sets before it resumes a thread.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+struct dim3 {
+    unsigned x = 1, y = 1, z = 1;
+};
+
+namespace strix_emulator {
+extern dim3 thread_index;
+extern dim3 block_index;
+extern dim3 block_size;
+extern dim3 grid_size;
+
+// Barriers, in grid.cpp, out of the compiler's sight: it must assume a barrier changes shared memory.
+void block_barrier();
+void warp_barrier();
+// This thread's 8-byte exchange slot in the running block (one per thread), and the slot of `thread`.
+void* exchange_slot(unsigned thread);
+unsigned linear_thread();
+}  // namespace strix_emulator
+
+#define threadIdx strix_emulator::thread_index
+#define blockIdx strix_emulator::block_index
+#define blockDim strix_emulator::block_size
+#define gridDim strix_emulator::grid_size
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __restrict__ __restrict
+#define __launch_bounds__(...)
+// One copy per kernel for all threads; blocks run one after another, so one block's values never
+// meet another's. Like shared memory on a GPU, the contents at block start are whatever was left.
+#define __shared__ static
+
+inline void __syncthreads() { strix_emulator::block_barrier(); }
+
+// __shfl_xor_sync: every lane of the warp publishes its value, waits for the others, reads its
+// partner's, and waits again so that no lane overwrites a slot that another has yet to read.
+template <typename T>
+inline T __shfl_xor_sync(unsigned /*mask*/, T value, int laneMask) {
+    static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T>, "shuffles move at most 8 bytes");
+    unsigned self = strix_emulator::linear_thread();
+    std::memcpy(strix_emulator::exchange_slot(self), &value, sizeof(T));
+    strix_emulator::warp_barrier();
+    unsigned partner = (self & ~31u) | ((self & 31u) ^ (unsigned)laneMask);
+    T other;
+    std::memcpy(&other, strix_emulator::exchange_slot(partner), sizeof(T));
+    strix_emulator::warp_barrier();
+    return other;
+}
+
+// Atomics: threads never run at the same time here, so a plain read-modify-write is atomic.
+template <typename T>
+inline T atomicAdd(T* address, T value) {
+    T old = *address;
+    *address = old + value;
+    return old;
+}
+template <typename T>
+inline T atomicMin(T* address, T value) {
+    T old = *address;
+    if (value < old) {
+        *address = value;
+    }
+    return old;
+}
+template <typename T>
+inline T atomicMax(T* address, T value) {
+    T old = *address;
+    if (value > old) {
+        *address = value;
+    }
+    return old;
+}
+
+// CUDA's integer min and max for mixed operand types (int with long long, ...).
+template <typename A, typename B>
+inline std::common_type_t<A, B> min(A a, B b) { return b < a ? b : a; }
+template <typename A, typename B>
+inline std::common_type_t<A, B> max(A a, B b) { return a < b ? b : a; }
+
+// Round-to-nearest operations that nvcc never fuses into an FMA. The emulator is built without FMA
+// contraction (-ffp-contract=off), so plain operators already behave so.
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
+inline float __fsqrt_rn(float a) { return std::sqrt(a); }
+inline double __dadd_rn(double a, double b) { return a + b; }
+inline double __dmul_rn(double a, double b) { return a * b; }
+
+inline float __int_as_float(int bits) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+inline int __float_as_int(float f) {
+    int bits;
+    std::memcpy(&bits, &f, 4);
+    return bits;
+}

@@ -1,0 +1,212 @@
+// Runs a kernel's grid on the calling host thread: blocks one after another, and within a block each
+// CUDA thread as a fiber that runs until it finishes or waits at a barrier. Fibers switch with
+// context_switch.h's few instructions rather than swapcontext, whose signal-mask system call made
+// shuffle-heavy kernels a hundred times slower.
+//
+// Threads start in a shuffled order (fixed per launch), so a kernel whose result depends on which
+// thread of a block runs first shows it here too. A barrier opens when every thread that has not
+// yet returned is waiting at it, as on Volta and later; threads left waiting when nothing else can
+// run are a deadlock (a barrier inside divergent code), reported as a failed launch.
+#include "grid.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <deque>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "context_switch.h"
+#include "device.h"
+
+namespace strix_emulator {
+
+dim3 thread_index;
+dim3 block_index;
+dim3 block_size;
+dim3 grid_size;
+
+namespace {
+
+constexpr std::size_t STACK_BYTES = 256 * 1024;
+
+enum class Waiting { NONE, BLOCK, WARP };
+
+struct Fiber {
+    void* sp = nullptr;
+    char* stack = nullptr;
+    bool started = false;
+    bool finished = false;
+    Waiting waiting = Waiting::NONE;
+};
+
+// Fiber stacks, each with a guard page below it, kept for reuse by later blocks and launches.
+std::vector<char*> free_stacks;
+
+char* take_stack() {
+    if (!free_stacks.empty()) {
+        char* s = free_stacks.back();
+        free_stacks.pop_back();
+        return s;
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    void* m = mmap(nullptr, STACK_BYTES + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        throw std::runtime_error("cannot map a fiber stack");
+    }
+    mprotect(m, page, PROT_NONE);
+    return static_cast<char*>(m) + page;
+}
+
+// The block being run.
+struct Block {
+    const std::function<void()>* body = nullptr;
+    std::vector<Fiber> fibers;
+    std::vector<std::uint64_t> slots;
+    std::deque<unsigned> runnable;
+    unsigned live = 0;
+    unsigned block_waiting = 0;
+    std::vector<unsigned> warp_live;
+    std::vector<unsigned> warp_waiting;
+    unsigned current = 0;
+    void* scheduler_sp = nullptr;
+} block;
+
+void set_thread_index(unsigned t) {
+    thread_index.x = t % block_size.x;
+    thread_index.y = t / block_size.x % block_size.y;
+    thread_index.z = t / (block_size.x * block_size.y);
+}
+
+[[noreturn]] void fiber_main() {
+    (*block.body)();
+    Fiber& f = block.fibers[block.current];
+    f.finished = true;
+    void* unused;
+    context_switch(&unused, block.scheduler_sp);
+    __builtin_unreachable();
+}
+
+// Opens the barriers that thread t's last step may have completed (the block's, and t's warp's)
+// when every live thread they concern waits at them, queueing their threads to run.
+void open_barriers(unsigned t) {
+    if (block.block_waiting > 0 && block.block_waiting == block.live) {
+        for (unsigned t = 0; t < block.fibers.size(); t++) {
+            if (block.fibers[t].waiting == Waiting::BLOCK) {
+                block.fibers[t].waiting = Waiting::NONE;
+                block.runnable.push_back(t);
+            }
+        }
+        block.block_waiting = 0;
+    }
+    {
+        unsigned w = t / 32;
+        if (block.warp_waiting[w] > 0 && block.warp_waiting[w] == block.warp_live[w]) {
+            unsigned end = std::min<unsigned>((w + 1) * 32, block.fibers.size());
+            for (unsigned t = w * 32; t < end; t++) {
+                if (block.fibers[t].waiting == Waiting::WARP) {
+                    block.fibers[t].waiting = Waiting::NONE;
+                    block.runnable.push_back(t);
+                }
+            }
+            block.warp_waiting[w] = 0;
+        }
+    }
+}
+
+void wait_at(Waiting kind) {
+    Fiber& f = block.fibers[block.current];
+    f.waiting = kind;
+    if (kind == Waiting::BLOCK) {
+        block.block_waiting++;
+    } else {
+        block.warp_waiting[block.current / 32]++;
+    }
+    context_switch(&f.sp, block.scheduler_sp);
+    // Resumed by the scheduler, which has set thread_index back to this thread.
+}
+
+void run_block(const std::function<void()>& body, unsigned threads, std::mt19937& order) {
+    block.body = &body;
+    block.fibers.assign(threads, Fiber{});
+    block.slots.assign(threads, 0);
+    block.live = threads;
+    block.block_waiting = 0;
+    unsigned warps = (threads + 31) / 32;
+    block.warp_live.assign(warps, 0);
+    block.warp_waiting.assign(warps, 0);
+    for (unsigned t = 0; t < threads; t++) {
+        block.warp_live[t / 32]++;
+    }
+    std::vector<unsigned> start(threads);
+    for (unsigned t = 0; t < threads; t++) {
+        start[t] = t;
+    }
+    std::shuffle(start.begin(), start.end(), order);
+    block.runnable.assign(start.begin(), start.end());
+
+    while (!block.runnable.empty()) {
+        unsigned t = block.runnable.front();
+        block.runnable.pop_front();
+        Fiber& f = block.fibers[t];
+        block.current = t;
+        set_thread_index(t);
+        if (!f.started) {
+            f.started = true;
+            f.stack = take_stack();
+            f.sp = context_prepare(f.stack, STACK_BYTES, fiber_main);
+        }
+        context_switch(&block.scheduler_sp, f.sp);
+        if (f.finished) {
+            free_stacks.push_back(f.stack);
+            f.stack = nullptr;
+            block.live--;
+            block.warp_live[t / 32]--;
+        }
+        open_barriers(t);
+    }
+    if (block.live > 0) {
+        unsigned at_block = 0, at_warp = 0;
+        for (Fiber& f : block.fibers) {
+            if (!f.finished) {
+                (f.waiting == Waiting::BLOCK ? at_block : at_warp)++;
+                // The stack of a deadlocked thread is abandoned, not reused.
+            }
+        }
+        char message[200];
+        std::snprintf(message, sizeof message,
+                      "deadlock in block (%u,%u,%u): %u threads wait at __syncthreads and %u at a warp "
+                      "shuffle, while the others have returned",
+                      block_index.x, block_index.y, block_index.z, at_block, at_warp);
+        throw std::runtime_error(message);
+    }
+}
+
+}  // namespace
+
+void block_barrier() { wait_at(Waiting::BLOCK); }
+
+void warp_barrier() { wait_at(Waiting::WARP); }
+
+void* exchange_slot(unsigned thread) { return &block.slots.at(thread); }
+
+unsigned linear_thread() { return block.current; }
+
+void run_grid(dim3 grid, dim3 threads, const std::function<void()>& body, unsigned seed) {
+    grid_size = grid;
+    block_size = threads;
+    std::mt19937 order(seed);
+    unsigned count = threads.x * threads.y * threads.z;
+    for (unsigned z = 0; z < grid.z; z++) {
+        for (unsigned y = 0; y < grid.y; y++) {
+            for (unsigned x = 0; x < grid.x; x++) {
+                block_index = dim3{x, y, z};
+                run_block(body, count, order);
+            }
+        }
+    }
+}
+
+}  // namespace strix_emulator

@@ -1,0 +1,16 @@
+// Device allocations of the emulator; see memory.cpp. Callers hold api_lock().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace strix_emulator {
+
+// A new allocation of `bytes` (256-byte aligned, filled with 0xFF), or null when the host has no memory.
+void* allocate_device(std::size_t bytes);
+// Frees an allocation made by allocate_device; false when `pointer` is not the start of one.
+bool free_device(void* pointer);
+std::size_t device_bytes_in_use();
+
+}  // namespace strix_emulator
