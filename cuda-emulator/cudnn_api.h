@@ -171,6 +171,9 @@ inline void blend(float* dst, double result, float alpha, float beta) {
     *dst = static_cast<float>(value);
 }
 
+// Every entry point holds the emulator's one lock (runtime.h: the libraries share globals).
+#define CUDNN_ENTRY std::lock_guard<std::recursive_mutex> cudnn_entry_guard(strix_emulator::api_lock())
+
 // Queues `work` on the handle's stream.
 void submit(cudnnHandle_t handle, std::function<void()> work);
 

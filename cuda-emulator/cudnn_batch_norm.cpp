@@ -150,11 +150,12 @@ int scalars(const char* f, const void* alpha, const void* beta, float* a, float*
 
 extern "C" {
 
-cudnnStatus_t cudnnBatchNormalizationForwardTraining(
+STRIX_EXPORT cudnnStatus_t cudnnBatchNormalizationForwardTraining(
         cudnnHandle_t handle, int mode, const void* alpha, const void* beta, cudnnTensorDescriptor_t xDesc,
         const void* x, cudnnTensorDescriptor_t yDesc, void* y, cudnnTensorDescriptor_t bnDesc, const void* bnScale,
         const void* bnBias, double exponentialAverageFactor, void* runningMean, void* runningVariance, double epsilon,
         void* saveMean, void* saveInvVariance) {
+    CUDNN_ENTRY;
     const char* f = "cudnnBatchNormalizationForwardTraining";
     Groups g;
     float al;
@@ -232,12 +233,13 @@ cudnnStatus_t cudnnBatchNormalizationForwardTraining(
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnBatchNormalizationForwardInference(cudnnHandle_t handle, int mode, const void* alpha,
+STRIX_EXPORT cudnnStatus_t cudnnBatchNormalizationForwardInference(cudnnHandle_t handle, int mode, const void* alpha,
                                                       const void* beta, cudnnTensorDescriptor_t xDesc, const void* x,
                                                       cudnnTensorDescriptor_t yDesc, void* y,
                                                       cudnnTensorDescriptor_t bnDesc, const void* bnScale,
                                                       const void* bnBias, const void* estimatedMean,
                                                       const void* estimatedVariance, double epsilon) {
+    CUDNN_ENTRY;
     const char* f = "cudnnBatchNormalizationForwardInference";
     Groups g;
     float al;
@@ -283,12 +285,13 @@ cudnnStatus_t cudnnBatchNormalizationForwardInference(cudnnHandle_t handle, int 
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnBatchNormalizationBackward(
+STRIX_EXPORT cudnnStatus_t cudnnBatchNormalizationBackward(
         cudnnHandle_t handle, int mode, const void* alphaDataDiff, const void* betaDataDiff,
         const void* alphaParamDiff, const void* betaParamDiff, cudnnTensorDescriptor_t xDesc, const void* x,
         cudnnTensorDescriptor_t dyDesc, const void* dy, cudnnTensorDescriptor_t dxDesc, void* dx,
         cudnnTensorDescriptor_t dBnDesc, const void* bnScale, void* dBnScaleResult, void* dBnBiasResult,
         double epsilon, const void* savedMean, const void* savedInvVariance) {
+    CUDNN_ENTRY;
     const char* f = "cudnnBatchNormalizationBackward";
     Groups g;
     float ad;

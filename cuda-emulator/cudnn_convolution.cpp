@@ -103,11 +103,12 @@ int run(const char* function, Direction direction, cudnnHandle_t handle, const v
 
 extern "C" {
 
-cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t xDesc,
+STRIX_EXPORT cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t xDesc,
                                       const void* x, cudnnFilterDescriptor_t wDesc, const void* w,
                                       cudnnConvolutionDescriptor_t convDesc, int algo, void* workSpace,
                                       size_t workSpaceSizeInBytes, const void* beta, cudnnTensorDescriptor_t yDesc,
                                       void* y) {
+    CUDNN_ENTRY;
     const char* f = "cudnnConvolutionForward";
     if (int s = need_handle(f, handle)) {
         return s;
@@ -119,11 +120,12 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t handle, const void* alpha, c
     return run(f, Direction::FORWARD, handle, alpha, beta, p, x, w, y, algo, workSpace, workSpaceSizeInBytes);
 }
 
-cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void* alpha, cudnnFilterDescriptor_t wDesc,
+STRIX_EXPORT cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void* alpha, cudnnFilterDescriptor_t wDesc,
                                            const void* w, cudnnTensorDescriptor_t dyDesc, const void* dy,
                                            cudnnConvolutionDescriptor_t convDesc, int algo, void* workSpace,
                                            size_t workSpaceSizeInBytes, const void* beta,
                                            cudnnTensorDescriptor_t dxDesc, void* dx) {
+    CUDNN_ENTRY;
     const char* f = "cudnnConvolutionBackwardData";
     if (int s = need_handle(f, handle)) {
         return s;
@@ -135,11 +137,12 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t handle, const void* alp
     return run(f, Direction::BACKWARD_DATA, handle, alpha, beta, p, dx, w, dy, algo, workSpace, workSpaceSizeInBytes);
 }
 
-cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t xDesc,
+STRIX_EXPORT cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t xDesc,
                                              const void* x, cudnnTensorDescriptor_t dyDesc, const void* dy,
                                              cudnnConvolutionDescriptor_t convDesc, int algo, void* workSpace,
                                              size_t workSpaceSizeInBytes, const void* beta,
                                              cudnnFilterDescriptor_t dwDesc, void* dw) {
+    CUDNN_ENTRY;
     const char* f = "cudnnConvolutionBackwardFilter";
     if (int s = need_handle(f, handle)) {
         return s;

@@ -185,12 +185,13 @@ int max_count(const char* function, cudnnHandle_t handle, Direction direction, i
 
 extern "C" {
 
-cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc, const void* x,
+STRIX_EXPORT cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc, const void* x,
                                                      cudnnFilterDescriptor_t wDesc, const void* w,
                                                      cudnnConvolutionDescriptor_t convDesc,
                                                      cudnnTensorDescriptor_t yDesc, void* y, int requestedAlgoCount,
                                                      int* returnedAlgoCount, cudnnConvolutionAlgoPerf_t* perfResults,
                                                      void* workSpace, size_t workSpaceSizeInBytes) {
+    CUDNN_ENTRY;
     const char* f = "cudnnFindConvolutionForwardAlgorithmEx";
     ConvolutionProblem p;
     if (int s = need_handle(f, handle)) {
@@ -203,13 +204,14 @@ cudnnStatus_t cudnnFindConvolutionForwardAlgorithmEx(cudnnHandle_t handle, cudnn
                 workSpace, workSpaceSizeInBytes);
 }
 
-cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
+STRIX_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
                                                           const void* w, cudnnTensorDescriptor_t dyDesc, const void* dy,
                                                           cudnnConvolutionDescriptor_t convDesc,
                                                           cudnnTensorDescriptor_t dxDesc, void* dx,
                                                           int requestedAlgoCount, int* returnedAlgoCount,
                                                           cudnnConvolutionAlgoPerf_t* perfResults, void* workSpace,
                                                           size_t workSpaceSizeInBytes) {
+    CUDNN_ENTRY;
     const char* f = "cudnnFindConvolutionBackwardDataAlgorithmEx";
     ConvolutionProblem p;
     if (int s = need_handle(f, handle)) {
@@ -222,13 +224,14 @@ cudnnStatus_t cudnnFindConvolutionBackwardDataAlgorithmEx(cudnnHandle_t handle, 
                 workSpace, workSpaceSizeInBytes);
 }
 
-cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
+STRIX_EXPORT cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
                                                             const void* x, cudnnTensorDescriptor_t dyDesc,
                                                             const void* dy, cudnnConvolutionDescriptor_t convDesc,
                                                             cudnnFilterDescriptor_t dwDesc, void* dw,
                                                             int requestedAlgoCount, int* returnedAlgoCount,
                                                             cudnnConvolutionAlgoPerf_t* perfResults, void* workSpace,
                                                             size_t workSpaceSizeInBytes) {
+    CUDNN_ENTRY;
     const char* f = "cudnnFindConvolutionBackwardFilterAlgorithmEx";
     ConvolutionProblem p;
     if (int s = need_handle(f, handle)) {
@@ -241,10 +244,11 @@ cudnnStatus_t cudnnFindConvolutionBackwardFilterAlgorithmEx(cudnnHandle_t handle
                 perfResults, workSpace, workSpaceSizeInBytes);
 }
 
-cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
+STRIX_EXPORT cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
                                                       cudnnFilterDescriptor_t wDesc,
                                                       cudnnConvolutionDescriptor_t convDesc,
                                                       cudnnTensorDescriptor_t yDesc, int algo, size_t* sizeInBytes) {
+    CUDNN_ENTRY;
     const char* f = "cudnnGetConvolutionForwardWorkspaceSize";
     ConvolutionProblem p;
     if (int s = need_handle(f, handle)) {
@@ -256,11 +260,12 @@ cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(cudnnHandle_t handle, cudn
     return workspace_size(f, Direction::FORWARD, p, algo, sizeInBytes);
 }
 
-cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
+STRIX_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t handle, cudnnFilterDescriptor_t wDesc,
                                                            cudnnTensorDescriptor_t dyDesc,
                                                            cudnnConvolutionDescriptor_t convDesc,
                                                            cudnnTensorDescriptor_t dxDesc, int algo,
                                                            size_t* sizeInBytes) {
+    CUDNN_ENTRY;
     const char* f = "cudnnGetConvolutionBackwardDataWorkspaceSize";
     ConvolutionProblem p;
     if (int s = need_handle(f, handle)) {
@@ -272,11 +277,12 @@ cudnnStatus_t cudnnGetConvolutionBackwardDataWorkspaceSize(cudnnHandle_t handle,
     return workspace_size(f, Direction::BACKWARD_DATA, p, algo, sizeInBytes);
 }
 
-cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
+STRIX_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudnnHandle_t handle, cudnnTensorDescriptor_t xDesc,
                                                              cudnnTensorDescriptor_t dyDesc,
                                                              cudnnConvolutionDescriptor_t convDesc,
                                                              cudnnFilterDescriptor_t gradDesc, int algo,
                                                              size_t* sizeInBytes) {
+    CUDNN_ENTRY;
     const char* f = "cudnnGetConvolutionBackwardFilterWorkspaceSize";
     ConvolutionProblem p;
     if (int s = need_handle(f, handle)) {
@@ -288,15 +294,18 @@ cudnnStatus_t cudnnGetConvolutionBackwardFilterWorkspaceSize(cudnnHandle_t handl
     return workspace_size(f, Direction::BACKWARD_FILTER, p, algo, sizeInBytes);
 }
 
-cudnnStatus_t cudnnGetConvolutionForwardAlgorithmMaxCount(cudnnHandle_t handle, int* count) {
+STRIX_EXPORT cudnnStatus_t cudnnGetConvolutionForwardAlgorithmMaxCount(cudnnHandle_t handle, int* count) {
+    CUDNN_ENTRY;
     return max_count("cudnnGetConvolutionForwardAlgorithmMaxCount", handle, Direction::FORWARD, count);
 }
 
-cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithmMaxCount(cudnnHandle_t handle, int* count) {
+STRIX_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardDataAlgorithmMaxCount(cudnnHandle_t handle, int* count) {
+    CUDNN_ENTRY;
     return max_count("cudnnGetConvolutionBackwardDataAlgorithmMaxCount", handle, Direction::BACKWARD_DATA, count);
 }
 
-cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(cudnnHandle_t handle, int* count) {
+STRIX_EXPORT cudnnStatus_t cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(cudnnHandle_t handle, int* count) {
+    CUDNN_ENTRY;
     return max_count("cudnnGetConvolutionBackwardFilterAlgorithmMaxCount", handle, Direction::BACKWARD_FILTER, count);
 }
 

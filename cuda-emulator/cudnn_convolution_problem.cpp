@@ -89,9 +89,10 @@ int make_problem(const char* function, Direction direction, cudnnTensorDescripto
 
 using namespace cudnn_emulator;
 
-extern "C" cudnnStatus_t cudnnGetConvolution2dForwardOutputDim(cudnnConvolutionDescriptor_t conv,
+STRIX_API cudnnStatus_t cudnnGetConvolution2dForwardOutputDim(cudnnConvolutionDescriptor_t conv,
                                                                cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w,
                                                                int* n, int* c, int* h, int* wOut) {
+    CUDNN_ENTRY;
     const char* f = "cudnnGetConvolution2dForwardOutputDim";
     if (int s = need_convolution(f, conv)) {
         return s;

@@ -50,16 +50,19 @@ int check_sizes(const char* function, int a, int b, int c, int d) {
 
 extern "C" {
 
-cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t* d) {
+STRIX_EXPORT cudnnStatus_t cudnnCreateTensorDescriptor(cudnnTensorDescriptor_t* d) {
+    CUDNN_ENTRY;
     return create("cudnnCreateTensorDescriptor", d, Kind::TENSOR);
 }
 
-cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_t d) {
+STRIX_EXPORT cudnnStatus_t cudnnDestroyTensorDescriptor(cudnnTensorDescriptor_t d) {
+    CUDNN_ENTRY;
     return destroy("cudnnDestroyTensorDescriptor", d, Kind::TENSOR);
 }
 
-cudnnStatus_t cudnnSetTensor4dDescriptorEx(cudnnTensorDescriptor_t d, int dataType, int n, int c, int h, int w,
+STRIX_EXPORT cudnnStatus_t cudnnSetTensor4dDescriptorEx(cudnnTensorDescriptor_t d, int dataType, int n, int c, int h, int w,
                                            int nStride, int cStride, int hStride, int wStride) {
+    CUDNN_ENTRY;
     const char* f = "cudnnSetTensor4dDescriptorEx";
     if (d == nullptr || !is_live(d, Kind::TENSOR)) {
         return need_tensor(f, "tensor descriptor", d);
@@ -87,8 +90,9 @@ cudnnStatus_t cudnnSetTensor4dDescriptorEx(cudnnTensorDescriptor_t d, int dataTy
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, int format, int dataType, int n, int c, int h,
+STRIX_EXPORT cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, int format, int dataType, int n, int c, int h,
                                          int w) {
+    CUDNN_ENTRY;
     const char* f = "cudnnSetTensor4dDescriptor";
     if (format == TENSOR_NCHW_VECT_C) {
         return fail(STATUS_NOT_SUPPORTED, f, "CUDNN_TENSOR_NCHW_VECT_C is not emulated");
@@ -105,18 +109,21 @@ cudnnStatus_t cudnnSetTensor4dDescriptor(cudnnTensorDescriptor_t d, int format, 
     return cudnnSetTensor4dDescriptorEx(d, dataType, n, c, h, w, h * w * c, 1, w * c, c);
 }
 
-cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t* d) {
+STRIX_EXPORT cudnnStatus_t cudnnCreateFilterDescriptor(cudnnFilterDescriptor_t* d) {
+    CUDNN_ENTRY;
     return create("cudnnCreateFilterDescriptor", d, Kind::FILTER);
 }
 
-cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t d) {
+STRIX_EXPORT cudnnStatus_t cudnnDestroyFilterDescriptor(cudnnFilterDescriptor_t d) {
+    CUDNN_ENTRY;
     return destroy("cudnnDestroyFilterDescriptor", d, Kind::FILTER);
 }
 
 // Sizes are (k, c, r, s) in either format; the format says how they lie in memory: KCRS for
 // CUDNN_TENSOR_NCHW, KRSC for CUDNN_TENSOR_NHWC.
-cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, int dataType, int format, int k, int c, int h,
+STRIX_EXPORT cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, int dataType, int format, int k, int c, int h,
                                          int w) {
+    CUDNN_ENTRY;
     const char* f = "cudnnSetFilter4dDescriptor";
     if (d == nullptr || !is_live(d, Kind::FILTER)) {
         return need_filter(f, "filter descriptor", d);
@@ -143,16 +150,19 @@ cudnnStatus_t cudnnSetFilter4dDescriptor(cudnnFilterDescriptor_t d, int dataType
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t* d) {
+STRIX_EXPORT cudnnStatus_t cudnnCreateConvolutionDescriptor(cudnnConvolutionDescriptor_t* d) {
+    CUDNN_ENTRY;
     return create("cudnnCreateConvolutionDescriptor", d, Kind::CONVOLUTION_DESCRIPTOR);
 }
 
-cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionDescriptor_t d) {
+STRIX_EXPORT cudnnStatus_t cudnnDestroyConvolutionDescriptor(cudnnConvolutionDescriptor_t d) {
+    CUDNN_ENTRY;
     return destroy("cudnnDestroyConvolutionDescriptor", d, Kind::CONVOLUTION_DESCRIPTOR);
 }
 
-cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t d, int pad_h, int pad_w, int u, int v,
+STRIX_EXPORT cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t d, int pad_h, int pad_w, int u, int v,
                                               int dilation_h, int dilation_w, int mode, int computeType) {
+    CUDNN_ENTRY;
     const char* f = "cudnnSetConvolution2dDescriptor";
     if (d == nullptr || !is_live(d, Kind::CONVOLUTION_DESCRIPTOR)) {
         return need_convolution(f, d);
@@ -182,7 +192,8 @@ cudnnStatus_t cudnnSetConvolution2dDescriptor(cudnnConvolutionDescriptor_t d, in
 
 // The math type is stored and reported in the algorithm results; the emulator's arithmetic is
 // always double accumulation, whatever it says.
-cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t d, int mathType) {
+STRIX_EXPORT cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t d, int mathType) {
+    CUDNN_ENTRY;
     const char* f = "cudnnSetConvolutionMathType";
     if (d == nullptr || !is_live(d, Kind::CONVOLUTION_DESCRIPTOR)) {
         return need_convolution(f, d);
@@ -194,7 +205,8 @@ cudnnStatus_t cudnnSetConvolutionMathType(cudnnConvolutionDescriptor_t d, int ma
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t d, int* mathType) {
+STRIX_EXPORT cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t d, int* mathType) {
+    CUDNN_ENTRY;
     const char* f = "cudnnGetConvolutionMathType";
     if (d == nullptr || !is_live(d, Kind::CONVOLUTION_DESCRIPTOR)) {
         return need_convolution(f, d);
@@ -206,17 +218,20 @@ cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t d, int* m
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnCreatePoolingDescriptor(cudnnPoolingDescriptor_t* d) {
+STRIX_EXPORT cudnnStatus_t cudnnCreatePoolingDescriptor(cudnnPoolingDescriptor_t* d) {
+    CUDNN_ENTRY;
     return create("cudnnCreatePoolingDescriptor", d, Kind::POOLING);
 }
 
-cudnnStatus_t cudnnDestroyPoolingDescriptor(cudnnPoolingDescriptor_t d) {
+STRIX_EXPORT cudnnStatus_t cudnnDestroyPoolingDescriptor(cudnnPoolingDescriptor_t d) {
+    CUDNN_ENTRY;
     return destroy("cudnnDestroyPoolingDescriptor", d, Kind::POOLING);
 }
 
-cudnnStatus_t cudnnSetPooling2dDescriptor(cudnnPoolingDescriptor_t d, int mode, int maxpoolingNanOpt,
+STRIX_EXPORT cudnnStatus_t cudnnSetPooling2dDescriptor(cudnnPoolingDescriptor_t d, int mode, int maxpoolingNanOpt,
                                           int windowHeight, int windowWidth, int verticalPadding,
                                           int horizontalPadding, int verticalStride, int horizontalStride) {
+    CUDNN_ENTRY;
     const char* f = "cudnnSetPooling2dDescriptor";
     if (d == nullptr || !is_live(d, Kind::POOLING)) {
         return need_pooling(f, d);
@@ -248,7 +263,8 @@ cudnnStatus_t cudnnSetPooling2dDescriptor(cudnnPoolingDescriptor_t d, int mode, 
 
 // The shapes of batch norm's scale, bias, mean and variance for input `x`: 1xCx1x1 (spatial) or
 // 1xCxHxW (per activation), packed, float for half, bfloat16 and float data, double for double.
-cudnnStatus_t cudnnDeriveBNTensorDescriptor(cudnnTensorDescriptor_t derived, cudnnTensorDescriptor_t x, int mode) {
+STRIX_EXPORT cudnnStatus_t cudnnDeriveBNTensorDescriptor(cudnnTensorDescriptor_t derived, cudnnTensorDescriptor_t x, int mode) {
+    CUDNN_ENTRY;
     const char* f = "cudnnDeriveBNTensorDescriptor";
     if (derived == nullptr || !is_live(derived, Kind::TENSOR)) {
         return need_tensor(f, "derived descriptor", derived);

@@ -13,16 +13,16 @@ extern thread_local std::string last_error;
 extern "C" {
 
 // The version of the headers the Java bindings were generated from (cudnn_version.h: 9.24.0).
-size_t cudnnGetVersion(void) {
+STRIX_EXPORT size_t cudnnGetVersion(void) {
     return 92400;
 }
 
 // CUDA 13.0, the toolkit the rest of the emulator stands in for.
-size_t cudnnGetCudartVersion(void) {
+STRIX_EXPORT size_t cudnnGetCudartVersion(void) {
     return 13000;
 }
 
-const char* cudnnGetErrorString(cudnnStatus_t status) {
+STRIX_EXPORT const char* cudnnGetErrorString(cudnnStatus_t status) {
     switch (status) {
         case 0: return "CUDNN_STATUS_SUCCESS";
         case 1001: return "CUDNN_STATUS_NOT_INITIALIZED";
@@ -78,7 +78,8 @@ const char* cudnnGetErrorString(cudnnStatus_t status) {
 }
 
 // The message of this thread's last failed call, then cleared (as cuDNN 9 documents).
-void cudnnGetLastErrorString(char* message, size_t max_size) {
+STRIX_EXPORT void cudnnGetLastErrorString(char* message, size_t max_size) {
+    CUDNN_ENTRY;
     if (message == nullptr || max_size == 0) {
         return;
     }
@@ -88,7 +89,8 @@ void cudnnGetLastErrorString(char* message, size_t max_size) {
     last_error.clear();
 }
 
-cudnnStatus_t cudnnCreate(cudnnHandle_t* handle) {
+STRIX_EXPORT cudnnStatus_t cudnnCreate(cudnnHandle_t* handle) {
+    CUDNN_ENTRY;
     if (handle == nullptr) {
         return fail(STATUS_BAD_PARAM, "cudnnCreate", "the handle pointer is null");
     }
@@ -98,7 +100,8 @@ cudnnStatus_t cudnnCreate(cudnnHandle_t* handle) {
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnDestroy(cudnnHandle_t handle) {
+STRIX_EXPORT cudnnStatus_t cudnnDestroy(cudnnHandle_t handle) {
+    CUDNN_ENTRY;
     if (int s = need_handle("cudnnDestroy", handle)) {
         return s;
     }
@@ -107,7 +110,8 @@ cudnnStatus_t cudnnDestroy(cudnnHandle_t handle) {
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, cudaStream_t stream) {
+STRIX_EXPORT cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, cudaStream_t stream) {
+    CUDNN_ENTRY;
     if (int s = need_handle("cudnnSetStream", handle)) {
         return s;
     }
@@ -115,7 +119,8 @@ cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, cudaStream_t stream) {
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnGetStream(cudnnHandle_t handle, cudaStream_t* stream) {
+STRIX_EXPORT cudnnStatus_t cudnnGetStream(cudnnHandle_t handle, cudaStream_t* stream) {
+    CUDNN_ENTRY;
     if (int s = need_handle("cudnnGetStream", handle)) {
         return s;
     }

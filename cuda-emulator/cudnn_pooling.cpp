@@ -162,9 +162,10 @@ bool same_dims(const cudnnTensorStruct& a, const cudnnTensorStruct& b) {
 
 extern "C" {
 
-cudnnStatus_t cudnnPoolingForward(cudnnHandle_t handle, cudnnPoolingDescriptor_t poolingDesc, const void* alpha,
+STRIX_EXPORT cudnnStatus_t cudnnPoolingForward(cudnnHandle_t handle, cudnnPoolingDescriptor_t poolingDesc, const void* alpha,
                                   cudnnTensorDescriptor_t xDesc, const void* x, const void* beta,
                                   cudnnTensorDescriptor_t yDesc, void* y) {
+    CUDNN_ENTRY;
     const char* f = "cudnnPoolingForward";
     float al;
     float be;
@@ -211,10 +212,11 @@ cudnnStatus_t cudnnPoolingForward(cudnnHandle_t handle, cudnnPoolingDescriptor_t
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnPoolingBackward(cudnnHandle_t handle, cudnnPoolingDescriptor_t poolingDesc, const void* alpha,
+STRIX_EXPORT cudnnStatus_t cudnnPoolingBackward(cudnnHandle_t handle, cudnnPoolingDescriptor_t poolingDesc, const void* alpha,
                                    cudnnTensorDescriptor_t yDesc, const void* y, cudnnTensorDescriptor_t dyDesc,
                                    const void* dy, cudnnTensorDescriptor_t xDesc, const void* x, const void* beta,
                                    cudnnTensorDescriptor_t dxDesc, void* dx) {
+    CUDNN_ENTRY;
     const char* f = "cudnnPoolingBackward";
     float al;
     float be;

@@ -6,8 +6,9 @@ using namespace cudnn_emulator;
 
 extern "C" {
 
-cudnnStatus_t cudnnAddTensor(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t aDesc, const void* A,
+STRIX_EXPORT cudnnStatus_t cudnnAddTensor(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t aDesc, const void* A,
                              const void* beta, cudnnTensorDescriptor_t cDesc, void* C) {
+    CUDNN_ENTRY;
     const char* f = "cudnnAddTensor";
     float al;
     float be;
@@ -71,9 +72,10 @@ cudnnStatus_t cudnnAddTensor(cudnnHandle_t handle, const void* alpha, cudnnTenso
     return STATUS_SUCCESS;
 }
 
-cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t dyDesc,
+STRIX_EXPORT cudnnStatus_t cudnnConvolutionBackwardBias(cudnnHandle_t handle, const void* alpha, cudnnTensorDescriptor_t dyDesc,
                                            const void* dy, const void* beta, cudnnTensorDescriptor_t dbDesc,
                                            void* db) {
+    CUDNN_ENTRY;
     const char* f = "cudnnConvolutionBackwardBias";
     float al;
     float be;
