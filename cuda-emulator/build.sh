@@ -48,5 +48,13 @@ if stale "$out/libcublas.so.13" "$here/cublas.cpp"; then
 fi
 
 # ---- cuDNN (libcudnn.so.9 and libcudnn_graph.so.9): added by the cuDNN emulator's sources.
+# BEGIN cuDNN emulator block (cudnn_*.cpp; the Java loader wants libcudnn_graph.so.9 beside it)
+cudnn=("$here"/cudnn_*.cpp)
+if stale "$out/libcudnn.so.9" "${cudnn[@]}"; then
+  "$cxx" "${flags[@]}" -shared -Wl,-soname,libcudnn_graph.so.9 -o "$out/libcudnn_graph.so.9" "$empty"
+  "$cxx" "${flags[@]}" -shared -Wl,-soname,libcudnn.so.9 -Wl,-rpath,'$ORIGIN' -Wl,--no-undefined \
+    -o "$out/libcudnn.so.9" "${cudnn[@]}" "$out/libcuda.so.1"
+fi
+# END cuDNN emulator block
 
 echo "strix: CUDA emulator built in $out"
