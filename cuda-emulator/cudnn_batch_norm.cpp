@@ -18,6 +18,7 @@
 // asks for f = 1 on the first call, when they may be uninitialised). The backward pass uses the
 // saved mean and inverse deviation when both are given, else recomputes them from x with epsilon.
 #include <cmath>
+#include <map>
 
 #include "cudnn_api.h"
 
@@ -148,6 +149,10 @@ int scalars(const char* f, const void* alpha, const void* beta, float* a, float*
 
 }  // namespace
 
+// The epsilon each forward training call was given, by its resultSaveInvVariance address: cudnn_ops.h
+// says the backward pass takes the "same epsilon as forward pass", so a different one is refused here.
+static std::map<const void*, double> forward_epsilons;
+
 extern "C" {
 
 STRIX_EXPORT cudnnStatus_t cudnnBatchNormalizationForwardTraining(
@@ -174,6 +179,9 @@ STRIX_EXPORT cudnnStatus_t cudnnBatchNormalizationForwardTraining(
     }
     if (int s = need_pair(f, "resultSaveMean", saveMean, "resultSaveInvVariance", saveInvVariance)) {
         return s;
+    }
+    if (saveInvVariance != nullptr) {
+        forward_epsilons[saveInvVariance] = epsilon;
     }
     const std::size_t pb = tensor_bytes(*bnDesc);
     std::vector<Range> ranges{{"x", x, tensor_bytes(*xDesc)}, {"y", y, tensor_bytes(*yDesc)}, {"bnScale", bnScale, pb},
@@ -312,6 +320,13 @@ STRIX_EXPORT cudnnStatus_t cudnnBatchNormalizationBackward(
     }
     if (int s = need_pair(f, "savedMean", savedMean, "savedInvVariance", savedInvVariance)) {
         return s;
+    }
+    if (savedInvVariance != nullptr) {
+        auto known = forward_epsilons.find(savedInvVariance);
+        if (known != forward_epsilons.end() && known->second != epsilon) {
+            return fail(STATUS_BAD_PARAM, f, "epsilon " + std::to_string(epsilon) + " differs from the forward pass's " +
+                                                 std::to_string(known->second) + " (cudnn_ops.h: same epsilon as forward pass)");
+        }
     }
     const std::size_t pb = tensor_bytes(*dBnDesc);
     std::vector<Range> ranges{{"x", x, tensor_bytes(*xDesc)}, {"dy", dy, tensor_bytes(*dyDesc)},

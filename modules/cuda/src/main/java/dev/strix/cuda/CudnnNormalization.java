@@ -26,6 +26,9 @@ import java.lang.foreign.MemorySegment;
  *       the biased batch variance, i.e. our {@code savedInvStd}, which the backward pass hands back
  *       to cuDNN. The documentation calls it the "inverse variance"; onnxruntime measured the inverse
  *       standard deviation (microsoft/onnxruntime#8172), as MXNet's cuDNN op also stores it.</li>
+ *   <li>The backward pass passes the epsilon of the training call that wrote the saved inverse
+ *       deviation, as cudnn_ops.h asks ("Same epsilon as forward pass"): each training call records
+ *       it by that tensor's device address ({@link #forwardEpsilon}).</li>
  *   <li>Every blend factor is alpha 1, beta 0: {@code out}, {@code dx}, {@code dGamma} and
  *       {@code dBeta} are overwritten.</li>
  * </ul>
@@ -53,6 +56,10 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
     private final CudaBackend backend;
     private final CudnnHandle cudnn;
     private final CudnnTensorDescriptors tensors = new CudnnTensorDescriptors();
+    /** Device addresses of saved inverse deviations and the epsilon each was computed with (a few layers' worth). */
+    private long[] savedAddresses = new long[4];
+    private float[] savedEpsilons = new float[4];
+    private int savedCount;
 
     CudnnNormalization(CudaBackend backend, CudnnHandle cudnn) {
         this.backend = backend;
@@ -87,6 +94,7 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
                 checkCudnn(status, "cudnnBatchNormalizationForwardTraining (" + op + " of " + x + " into " + out + ")");
             }
             backend.context().queued();
+            rememberEpsilon(CudaBackend.address(savedInvStd), epsilon);
         }
     }
 
@@ -133,19 +141,47 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
         }
         MemorySegment handle = cudnn.get("cuDNN batch norm");
         synchronized (this) {
-            // With the saved mean and inverse deviation given, cuDNN uses them and not epsilon (which
-            // only serves to recompute them when they are null): the smallest it accepts.
             int status = Cudnn.cudnnBatchNormalizationBackward(handle, Cudnn.CUDNN_BATCHNORM_SPATIAL(), cudnn.one(),
                     cudnn.zero(), cudnn.one(), cudnn.zero(), descriptor(xv, op + " input"), pointer(x),
                     descriptor(gv, op + " output gradient"), pointer(dOut), descriptor(dv, op + " input gradient"),
                     pointer(dx), channels(xv.c()), pointer(gamma), pointer(dGamma), pointer(dBeta),
-                    Cudnn.CUDNN_BN_MIN_EPSILON(), pointer(savedMean), pointer(savedInvStd));
+                    forwardEpsilon(CudaBackend.address(savedInvStd)), pointer(savedMean), pointer(savedInvStd));
             if (status != 0) {
                 checkCudnn(status, "cudnnBatchNormalizationBackward (" + op + " of " + x + " and " + dOut + " into "
                         + dx + ")");
             }
             backend.context().queued();
         }
+    }
+
+    /** Records that the saved inverse deviation at {@code address} was computed with {@code epsilon}. */
+    private void rememberEpsilon(long address, float epsilon) {
+        for (int i = 0; i < savedCount; i++) {
+            if (savedAddresses[i] == address) {
+                savedEpsilons[i] = epsilon;
+                return;
+            }
+        }
+        if (savedCount == savedAddresses.length) {
+            savedAddresses = java.util.Arrays.copyOf(savedAddresses, 2 * savedCount);
+            savedEpsilons = java.util.Arrays.copyOf(savedEpsilons, 2 * savedCount);
+        }
+        savedAddresses[savedCount] = address;
+        savedEpsilons[savedCount++] = epsilon;
+    }
+
+    /**
+     * The epsilon of the training call that wrote the saved inverse deviation at {@code address}.
+     * Saved statistics that no training call of this object wrote (filled by hand, say) get the
+     * smallest epsilon cuDNN takes; cuDNN then reads them as given.
+     */
+    float forwardEpsilon(long address) {
+        for (int i = 0; i < savedCount; i++) {
+            if (savedAddresses[i] == address) {
+                return savedEpsilons[i];
+            }
+        }
+        return (float) Cudnn.CUDNN_BN_MIN_EPSILON();
     }
 
     /** Fails unless {@code epsilon} is a number cuDNN takes: at least {@code CUDNN_BN_MIN_EPSILON}. */
