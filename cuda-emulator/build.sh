@@ -11,7 +11,7 @@ out="${1:-$here/../target/cuda-emulator}"
 mkdir -p "$out/gen"
 out="$(cd "$out" && pwd)"
 cxx="${CXX:-g++}"
-flags=(-std=c++20 -O2 -g -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wno-unused-function -Wno-sign-compare -I"$here"
+flags=(-std=c++20 -O3 -g -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wno-unused-function -Wno-sign-compare -I"$here"
        -I"$here/../cuda-src" -I"$out/gen")
 
 # Every extern "C" kernel of cuda-src, for kernels.cpp's table.

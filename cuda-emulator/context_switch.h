@@ -1,6 +1,8 @@
-// Switching between fibers on x86-64 (System V ABI): save the callee-saved registers and the SSE
-// and x87 control words on the current stack, store the stack pointer, load another, restore.
-// Nothing else needs saving at a call boundary, and no system call is made.
+// Switching between fibers on x86-64 (System V ABI): save the callee-saved registers on the current
+// stack, store the stack pointer, load another, restore. Nothing else needs saving at a call
+// boundary, and no system call is made. The SSE and x87 control words are not switched: every
+// fiber of a thread shares them, and no kernel changes them (restoring them costs more than the
+// rest of the switch).
 #pragma once
 
 #include <cstddef>
@@ -24,14 +26,8 @@ strix_context_switch:
     pushq %r13
     pushq %r14
     pushq %r15
-    subq $8, %rsp
-    stmxcsr (%rsp)
-    fnstcw 4(%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr (%rsp)
-    fldcw 4(%rsp)
-    addq $8, %rsp
     popq %r15
     popq %r14
     popq %r13
@@ -48,7 +44,7 @@ namespace strix_emulator {
 inline void context_switch(void** save_sp, void* load_sp) { strix_context_switch(save_sp, load_sp); }
 
 // Lays out a new stack so that switching to the returned stack pointer calls entry(), which must
-// never return. The control words are copied from the caller, as a new thread would inherit them.
+// never return.
 inline void* context_prepare(char* stack, std::size_t bytes, void (*entry)()) {
     auto top = reinterpret_cast<std::uintptr_t>(stack + bytes) & ~std::uintptr_t{15};
     auto* sp = reinterpret_cast<std::uint64_t*>(top);
@@ -57,11 +53,6 @@ inline void* context_prepare(char* stack, std::size_t bytes, void (*entry)()) {
     for (int i = 0; i < 6; i++) {
         *--sp = 0;                                       // rbp, rbx, r12-r15
     }
-    std::uint32_t mxcsr;
-    std::uint16_t fpu;
-    asm volatile("stmxcsr %0" : "=m"(mxcsr));
-    asm volatile("fnstcw %0" : "=m"(fpu));
-    *--sp = (std::uint64_t)mxcsr | ((std::uint64_t)fpu << 32);
     return sp;
 }
 

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "runtime.h"
 
@@ -58,11 +59,6 @@ float to_tf32(float x) {
     return r;
 }
 
-// Element (row, col) of op(X) for a column-major X with leading dimension ld.
-inline float element(const float* x, int op, long long ld, int row, int col) {
-    return op == OP_N ? x[row + col * ld] : x[col + row * ld];
-}
-
 struct Gemm {
     int opA, opB, m, n, k;
     float alpha, beta;
@@ -74,24 +70,50 @@ struct Gemm {
     long long ldc;
     bool tf32;
 
+    // Column by column of C, each sum in the order p = 0, 1, ..., k - 1, as axpys down the columns of
+    // op(A), so the inner loop runs along memory and vectorises.
     void run() const {
-        for (int j = 0; j < n; j++) {
+        std::vector<double> sums(m);
+        std::vector<float> column(k);
+        // op(A) column-major with leading dimension m: A itself, or A transposed once into `copy`.
+        std::vector<float> copy;
+        const float* opa = a;
+        long long ldopa = lda;
+        if (opA != OP_N && alpha != 0) {
+            copy.resize((std::size_t)m * k);
             for (int i = 0; i < m; i++) {
-                double sum = 0;
-                if (alpha != 0) {
-                    for (int p = 0; p < k; p++) {
-                        float x = element(a, opA, lda, i, p);
-                        float y = element(b, opB, ldb, p, j);
-                        if (tf32) {
-                            x = to_tf32(x);
-                            y = to_tf32(y);
+                for (int p = 0; p < k; p++) {
+                    copy[i + (std::size_t)p * m] = a[p + i * lda];
+                }
+            }
+            opa = copy.data();
+            ldopa = m;
+        }
+        for (int j = 0; j < n; j++) {
+            std::fill(sums.begin(), sums.end(), 0.0);
+            if (alpha != 0) {
+                for (int p = 0; p < k; p++) {
+                    float y = opB == OP_N ? b[p + j * ldb] : b[j + p * ldb];
+                    column[p] = tf32 ? to_tf32(y) : y;
+                }
+                for (int p = 0; p < k; p++) {
+                    const float* ap = opa + p * ldopa;
+                    double y = column[p];
+                    if (tf32) {
+                        for (int i = 0; i < m; i++) {
+                            sums[i] += (double)to_tf32(ap[i]) * y;
                         }
-                        sum += (double)x * y;
+                    } else {
+                        for (int i = 0; i < m; i++) {
+                            sums[i] += (double)ap[i] * y;
+                        }
                     }
                 }
+            }
+            for (int i = 0; i < m; i++) {
                 float& out = c[i + j * ldc];
                 // beta == 0 means C is not read: NaN there must not leak into the result.
-                out = (float)((double)alpha * sum + (beta == 0 ? 0.0 : (double)beta * out));
+                out = (float)((double)alpha * sums[i] + (beta == 0 ? 0.0 : (double)beta * out));
             }
         }
     }

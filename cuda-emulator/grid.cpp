@@ -3,8 +3,8 @@
 // context_switch.h's few instructions rather than swapcontext, whose signal-mask system call made
 // shuffle-heavy kernels a hundred times slower.
 //
-// Threads start in a shuffled order (fixed per launch), so a kernel whose result depends on which
-// thread of a block runs first shows it here too. A barrier opens when every thread that has not
+// Threads start in a scrambled order (a different one per block, fixed per launch), so a kernel
+// whose result depends on which thread of a block runs first shows it here too. A barrier opens when every thread that has not
 // yet returned is waiting at it, as on Volta and later; threads left waiting when nothing else can
 // run are a deadlock (a barrier inside divergent code), reported as a failed launch.
 #include "grid.h"
@@ -13,8 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <deque>
-#include <random>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
@@ -65,7 +64,8 @@ struct Block {
     const std::function<void()>* body = nullptr;
     std::vector<Fiber> fibers;
     std::vector<std::uint64_t> slots;
-    std::deque<unsigned> runnable;
+    std::vector<unsigned> runnable;  // threads to resume, in order, from runnable[next]
+    std::size_t next = 0;
     unsigned live = 0;
     unsigned block_waiting = 0;
     std::vector<unsigned> warp_live;
@@ -128,7 +128,15 @@ void wait_at(Waiting kind) {
     // Resumed by the scheduler, which has set thread_index back to this thread.
 }
 
-void run_block(const std::function<void()>& body, unsigned threads, std::mt19937& order) {
+// xorshift64: cheap, and good enough to scramble start orders.
+std::uint64_t next_random(std::uint64_t& state) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+}
+
+void run_block(const std::function<void()>& body, unsigned threads, std::uint64_t& random) {
     block.body = &body;
     block.fibers.assign(threads, Fiber{});
     block.slots.assign(threads, 0);
@@ -140,16 +148,22 @@ void run_block(const std::function<void()>& body, unsigned threads, std::mt19937
     for (unsigned t = 0; t < threads; t++) {
         block.warp_live[t / 32]++;
     }
-    std::vector<unsigned> start(threads);
-    for (unsigned t = 0; t < threads; t++) {
-        start[t] = t;
+    // Thread i starts at position (i * stride + offset) mod threads: a permutation, since the
+    // stride is coprime to the thread count.
+    std::uint64_t r = next_random(random);
+    unsigned stride = (unsigned)(r >> 32) % threads | 1u;
+    while (std::gcd(stride, threads) != 1) {
+        stride += 2;
     }
-    std::shuffle(start.begin(), start.end(), order);
-    block.runnable.assign(start.begin(), start.end());
+    unsigned offset = (unsigned)r % threads;
+    block.runnable.resize(threads);
+    for (unsigned i = 0; i < threads; i++) {
+        block.runnable[i] = (unsigned)(((unsigned long long)i * stride + offset) % threads);
+    }
+    block.next = 0;
 
-    while (!block.runnable.empty()) {
-        unsigned t = block.runnable.front();
-        block.runnable.pop_front();
+    while (block.next < block.runnable.size()) {
+        unsigned t = block.runnable[block.next++];
         Fiber& f = block.fibers[t];
         block.current = t;
         set_thread_index(t);
@@ -197,13 +211,13 @@ unsigned linear_thread() { return block.current; }
 void run_grid(dim3 grid, dim3 threads, const std::function<void()>& body, unsigned seed) {
     grid_size = grid;
     block_size = threads;
-    std::mt19937 order(seed);
+    std::uint64_t random = 0x9E3779B97F4A7C15ULL ^ ((std::uint64_t)seed << 1 | 1);
     unsigned count = threads.x * threads.y * threads.z;
     for (unsigned z = 0; z < grid.z; z++) {
         for (unsigned y = 0; y < grid.y; y++) {
             for (unsigned x = 0; x < grid.x; x++) {
                 block_index = dim3{x, y, z};
-                run_block(body, count, order);
+                run_block(body, count, random);
             }
         }
     }
