@@ -34,7 +34,7 @@ stale() {
   return 1
 }
 
-driver=("$here/driver.cpp" "$here/grid.cpp" "$here/memory.cpp" "$here/kernels.cpp")
+driver=("$here"/driver_*.cpp "$here/grid.cpp" "$here/memory.cpp" "$here/kernels.cpp")
 if stale "$out/libcuda.so.1" "${driver[@]}"; then
   "$cxx" "${flags[@]}" -shared -Wl,-soname,libcuda.so.1 -o "$out/libcuda.so.1" "${driver[@]}"
 fi
