@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.strix.cuda.CudaBackend;
 import dev.strix.data.ImageDataset;
 import dev.strix.data.mnist.DatasetSource;
 import dev.strix.data.mnist.MnistData;
@@ -85,6 +86,8 @@ class CudaTrainEvalTest {
             System.out.println("[strix] CUDA train/eval test skipped: CUDA backend unavailable: " + reason);
         }
         assumeTrue(available, "CUDA backend unavailable: " + reason);
+        // The CLI says only "device: using cuda"; the log should also say which device that was (a GPU or the emulator).
+        System.out.println("[strix] CUDA train/eval test runs on " + ((CudaBackend) Backends.named("cuda")).describe());
         Path shared = TrainEvalPredictTest.sharedMnist();
         if (shared == null) {
             System.out.println("[strix] CUDA train/eval test skipped: shared/data/mnist is not present next to the"
