@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,30 +77,38 @@ class CudaTrainEvalTest {
         return new Run(status, out.toString(), err.toString());
     }
 
+    /** Why the tests cannot run here, or null: found once, before any training. */
+    private String skipReason;
+
     @BeforeAll
     void trainOnCuda() throws IOException {
         BackendProvider cuda = Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst()
                 .orElse(null);
-        String reason = cuda == null ? "no cuda backend on the class path" : cuda.availability().reason();
-        boolean available = cuda != null && cuda.availability().available();
-        if (!available) {
-            System.out.println("[strix] CUDA train/eval test skipped: CUDA backend unavailable: " + reason);
+        Path shared = TrainEvalPredictTest.sharedMnist();
+        if (cuda == null || !cuda.availability().available()) {
+            skipReason = "CUDA backend unavailable: "
+                    + (cuda == null ? "no cuda backend on the class path" : cuda.availability().reason());
+        } else if (shared == null) {
+            skipReason = "shared/data/mnist is not present next to the repository";
         }
-        assumeTrue(available, "CUDA backend unavailable: " + reason);
+        if (skipReason != null) {
+            // Skipped per test (below), not here: an aborted @BeforeAll would hide the tests from the count.
+            System.out.println("[strix] CUDA train/eval test skipped: " + skipReason);
+            return;
+        }
         // The CLI says only "device: using cuda"; the log should also say which device that was (a GPU or the emulator).
         System.out.println("[strix] CUDA train/eval test runs on " + ((CudaBackend) Backends.named("cuda")).describe());
-        Path shared = TrainEvalPredictTest.sharedMnist();
-        if (shared == null) {
-            System.out.println("[strix] CUDA train/eval test skipped: shared/data/mnist is not present next to the"
-                    + " repository");
-        }
-        assumeTrue(shared != null, "shared/data/mnist is not present next to the repository");
         data = firstImagesOf(shared, dir.resolve("mnist-small"));
         checkpoints = dir.resolve("ck");
         // Augmented, with the step as a CUDA graph (both defaults): the first step runs op by op, the rest replay it.
         Run r = train("cuda", checkpoints);
         assertEquals(0, r.status(), r.out() + r.err());
         trainOutput = r.out();
+    }
+
+    @BeforeEach
+    void skipWithTheReason() {
+        assumeTrue(skipReason == null, skipReason);
     }
 
     private Run train(String device, Path checkpointDir) {
