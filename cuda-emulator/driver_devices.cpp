@@ -166,7 +166,11 @@ STRIX_API CUresult cuCtxSynchronize() {
     if (CUresult r = ready()) {
         return r;
     }
-    return refuse_if_capturing("cuCtxSynchronize");
+    if (CUresult r = refuse_if_capturing("cuCtxSynchronize")) {
+        return r;
+    }
+    strix_emulator::run_queued_work();
+    return sticky_error;
 }
 
 STRIX_API CUresult cuMemGetInfo_v2(std::size_t* free, std::size_t* total) {

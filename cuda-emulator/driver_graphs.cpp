@@ -71,10 +71,11 @@ STRIX_API CUresult cuGraphLaunch(void* exec, void* stream) {
     if (exec == nullptr || !valid_stream(stream)) {
         return INVALID_HANDLE;
     }
-    Graph* g = static_cast<Graph*>(exec);
-    strix_emulator::enqueue(stream, [g] {
-        for (const auto& work : g->work) {
-            work();
+    // A copy of the graph's work, so that destroying the graph before the launch runs is harmless.
+    auto work = std::make_shared<const std::vector<std::function<void()>>>(static_cast<Graph*>(exec)->work);
+    strix_emulator::enqueue(stream, [work] {
+        for (const auto& w : *work) {
+            w();
         }
     });
     return sticky_error;

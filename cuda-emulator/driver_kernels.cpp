@@ -34,6 +34,7 @@ STRIX_API CUresult cuModuleUnload(void* module) {
     if (module == nullptr) {
         return INVALID_HANDLE;
     }
+    strix_emulator::run_queued_work();
     delete static_cast<Module*>(module);
     return SUCCESS;
 }

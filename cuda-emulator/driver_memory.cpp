@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "driver.h"
 #include "memory.h"
@@ -42,6 +44,8 @@ STRIX_API CUresult cuMemFree_v2(CUdeviceptr pointer) {
     if (CUresult r = refuse_if_capturing("cuMemFree_v2")) {
         return r;
     }
+    // Freeing waits for the device, as cudaFree does: queued work may still use the memory.
+    strix_emulator::run_queued_work();
     if (!strix_emulator::free_device(reinterpret_cast<void*>(pointer))) {
         return fail(INVALID_VALUE, "cuMemFree_v2: not the start of a live allocation");
     }
@@ -59,7 +63,7 @@ STRIX_API CUresult cuMemAllocHost_v2(void** pointer, std::size_t bytes) {
     if (CUresult r = refuse_if_capturing("cuMemAllocHost_v2")) {
         return r;
     }
-    *pointer = std::aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
+    *pointer = strix_emulator::allocate_pinned(bytes);
     return *pointer == nullptr ? OUT_OF_MEMORY : SUCCESS;
 }
 
@@ -71,8 +75,12 @@ STRIX_API CUresult cuMemFreeHost(void* pointer) {
     if (CUresult r = refuse_if_capturing("cuMemFreeHost")) {
         return r;
     }
-    std::free(pointer);
-    return SUCCESS;
+    // Freeing waits for the device, as cudaFreeHost does: queued copies may still use the memory.
+    strix_emulator::run_queued_work();
+    if (pointer != nullptr && !strix_emulator::free_pinned(pointer)) {
+        return fail(INVALID_VALUE, "cuMemFreeHost: not a pointer from cuMemAllocHost");
+    }
+    return sticky_error;
 }
 
 STRIX_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, std::size_t bytes, void* stream) {
@@ -92,7 +100,17 @@ STRIX_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, std::s
     if (CUresult r = check_range(dst, bytes, "cuMemcpyHtoDAsync_v2", "destination")) {
         return r;
     }
-    strix_emulator::enqueue(stream, [dst, src, bytes] { std::memcpy(reinterpret_cast<void*>(dst), src, bytes); });
+    if (strix_emulator::is_pinned(src, bytes)) {
+        // Read when the copy runs: the host must not touch the buffer until it has waited.
+        strix_emulator::enqueue(stream, [dst, src, bytes] { std::memcpy(reinterpret_cast<void*>(dst), src, bytes); });
+    } else {
+        // Pageable memory is staged before the call returns, so the caller may reuse it at once.
+        auto staged = std::make_shared<std::vector<unsigned char>>(static_cast<const unsigned char*>(src),
+                                                                     static_cast<const unsigned char*>(src) + bytes);
+        strix_emulator::enqueue(stream, [dst, staged] {
+            std::memcpy(reinterpret_cast<void*>(dst), staged->data(), staged->size());
+        });
+    }
     return SUCCESS;
 }
 
@@ -113,7 +131,23 @@ STRIX_API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, std::size_t 
     if (CUresult r = check_range(src, bytes, "cuMemcpyDtoHAsync_v2", "source")) {
         return r;
     }
-    strix_emulator::enqueue(stream, [dst, src, bytes] { std::memcpy(dst, reinterpret_cast<void*>(src), bytes); });
+    if (strix_emulator::is_pinned(dst, bytes)) {
+        // Written when the copy runs: the host must wait before it reads the buffer.
+        strix_emulator::enqueue(stream, [dst, src, bytes] { std::memcpy(dst, reinterpret_cast<void*>(src), bytes); });
+    } else {
+        // Into pageable memory the copy is synchronous: everything before it runs, then the copy.
+        // A synchronous copy cannot be recorded into a graph.
+        Stream* s = stream_of(stream);
+        if (s != nullptr && s->capture_status != CAPTURE_STATUS_NONE) {
+            s->capture_status = CAPTURE_STATUS_INVALIDATED;
+            return fail(STREAM_CAPTURE_UNSUPPORTED, "cuMemcpyDtoHAsync_v2 into pageable memory while capturing");
+        }
+        strix_emulator::run_queued_work();
+        if (sticky_error != SUCCESS) {
+            return sticky_error;
+        }
+        std::memcpy(dst, reinterpret_cast<void*>(src), bytes);
+    }
     return SUCCESS;
 }
 

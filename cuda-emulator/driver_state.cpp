@@ -132,14 +132,34 @@ std::recursive_mutex& api_lock() {
 
 void report(const std::string& message) { std::fprintf(stderr, "[strix emulator] %s\n", message.c_str()); }
 
+namespace {
+// The device's queue: work issued and not yet run. One queue for all streams keeps issue order,
+// which is at least as strict as the ordering streams promise.
+std::vector<std::function<void()>> queued;
+// A bound on what waits in the queue, after which it runs anyway (as a GPU would have by then).
+constexpr std::size_t QUEUE_LIMIT = 100000;
+}  // namespace
+
 void enqueue(void* handle, std::function<void()> work) {
     Stream* s = stream_of(handle);
     if (s != nullptr && s->capture_status == CAPTURE_STATUS_ACTIVE) {
         s->graph->work.push_back(std::move(work));
     } else if (s == nullptr || s->capture_status == CAPTURE_STATUS_NONE) {
-        run_guarded(work);
+        queued.push_back(std::move(work));
+        if (queued.size() >= QUEUE_LIMIT) {
+            run_queued_work();
+        }
     }
     // Work issued on an invalidated capture is dropped; cuStreamEndCapture reports it.
+}
+
+void run_queued_work() {
+    // Swapped out first: work never issues work, but a failure must not leave half a queue behind.
+    std::vector<std::function<void()>> work;
+    work.swap(queued);
+    for (const auto& w : work) {
+        run_guarded(w);
+    }
 }
 
 }  // namespace strix_emulator

@@ -44,7 +44,11 @@ STRIX_API CUresult cuStreamSynchronize(void* stream) {
         s->capture_status = CAPTURE_STATUS_INVALIDATED;
         return fail(STREAM_CAPTURE_UNSUPPORTED, "cuStreamSynchronize on a stream that captures a graph");
     }
-    return refuse_if_capturing("cuStreamSynchronize");
+    if (CUresult r = refuse_if_capturing("cuStreamSynchronize")) {
+        return r;
+    }
+    strix_emulator::run_queued_work();
+    return sticky_error;
 }
 
 STRIX_API CUresult cuStreamIsCapturing(void* stream, int* status) {
@@ -94,7 +98,11 @@ STRIX_API CUresult cuEventSynchronize(void* event) {
     if (CUresult r = ready()) {
         return r;
     }
-    return event == nullptr ? INVALID_HANDLE : SUCCESS;
+    if (event == nullptr) {
+        return INVALID_HANDLE;
+    }
+    strix_emulator::run_queued_work();
+    return sticky_error;
 }
 
 STRIX_API CUresult cuEventElapsedTime_v2(float* milliseconds, void* start, void* end) {
@@ -119,6 +127,8 @@ STRIX_API CUresult cuEventDestroy_v2(void* event) {
     if (event == nullptr) {
         return INVALID_HANDLE;
     }
+    // A recorded event may still be queued; its record must run before the event goes.
+    strix_emulator::run_queued_work();
     delete static_cast<Event*>(event);
     return SUCCESS;
 }

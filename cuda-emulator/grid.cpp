@@ -136,6 +136,24 @@ std::uint64_t next_random(std::uint64_t& state) {
     return state;
 }
 
+// i -> (i * stride + offset) mod n: a permutation of 0 .. n - 1, since the stride is coprime to n.
+struct Permutation {
+    unsigned long long n, stride, offset;
+
+    Permutation(unsigned long long count, std::uint64_t& random) : n(count) {
+        std::uint64_t r = next_random(random);
+        stride = ((r >> 20) % n) | 1u;
+        while (std::gcd(stride, n) != 1) {
+            stride += 2;
+        }
+        offset = r % n;
+    }
+
+    unsigned long long at(unsigned long long i) const {
+        return (unsigned long long)(((unsigned __int128)i * stride + offset) % n);
+    }
+};
+
 void run_block(const std::function<void()>& body, unsigned threads, std::uint64_t& random) {
     block.body = &body;
     block.fibers.assign(threads, Fiber{});
@@ -148,17 +166,10 @@ void run_block(const std::function<void()>& body, unsigned threads, std::uint64_
     for (unsigned t = 0; t < threads; t++) {
         block.warp_live[t / 32]++;
     }
-    // Thread i starts at position (i * stride + offset) mod threads: a permutation, since the
-    // stride is coprime to the thread count.
-    std::uint64_t r = next_random(random);
-    unsigned stride = (unsigned)(r >> 32) % threads | 1u;
-    while (std::gcd(stride, threads) != 1) {
-        stride += 2;
-    }
-    unsigned offset = (unsigned)r % threads;
+    Permutation start(threads, random);
     block.runnable.resize(threads);
     for (unsigned i = 0; i < threads; i++) {
-        block.runnable[i] = (unsigned)(((unsigned long long)i * stride + offset) % threads);
+        block.runnable[i] = (unsigned)start.at(i);
     }
     block.next = 0;
 
@@ -213,13 +224,13 @@ void run_grid(dim3 grid, dim3 threads, const std::function<void()>& body, unsign
     block_size = threads;
     std::uint64_t random = 0x9E3779B97F4A7C15ULL ^ ((std::uint64_t)seed << 1 | 1);
     unsigned count = threads.x * threads.y * threads.z;
-    for (unsigned z = 0; z < grid.z; z++) {
-        for (unsigned y = 0; y < grid.y; y++) {
-            for (unsigned x = 0; x < grid.x; x++) {
-                block_index = dim3{x, y, z};
-                run_block(body, count, random);
-            }
-        }
+    // Blocks run one after another in a scrambled order too: a GPU promises no order between them.
+    unsigned long long blocks = (unsigned long long)grid.x * grid.y * grid.z;
+    Permutation order(blocks, random);
+    for (unsigned long long i = 0; i < blocks; i++) {
+        unsigned long long b = order.at(i);
+        block_index = dim3{(unsigned)(b % grid.x), (unsigned)(b / grid.x % grid.y), (unsigned)(b / grid.x / grid.y)};
+        run_block(body, count, random);
     }
 }
 

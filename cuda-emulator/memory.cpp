@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -65,6 +66,38 @@ bool free_device(void* pointer) {
 }
 
 std::size_t device_bytes_in_use() { return allocated; }
+
+namespace {
+std::map<std::uintptr_t, std::size_t> pinned;
+}  // namespace
+
+void* allocate_pinned(std::size_t bytes) {
+    void* p = std::aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
+    if (p != nullptr) {
+        pinned[reinterpret_cast<std::uintptr_t>(p)] = bytes;
+    }
+    return p;
+}
+
+bool free_pinned(void* pointer) {
+    auto it = pinned.find(reinterpret_cast<std::uintptr_t>(pointer));
+    if (it == pinned.end()) {
+        return false;
+    }
+    pinned.erase(it);
+    std::free(pointer);
+    return true;
+}
+
+bool is_pinned(const void* pointer, std::size_t bytes) {
+    auto address = reinterpret_cast<std::uintptr_t>(pointer);
+    auto it = pinned.upper_bound(address);
+    if (it == pinned.begin()) {
+        return false;
+    }
+    --it;
+    return address - it->first <= it->second && bytes <= it->second - (address - it->first);
+}
 
 std::string check_device_range(std::uintptr_t address, std::size_t bytes) {
     auto it = allocations.upper_bound(address);

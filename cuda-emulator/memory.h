@@ -13,4 +13,11 @@ void* allocate_device(std::size_t bytes);
 bool free_device(void* pointer);
 std::size_t device_bytes_in_use();
 
+// Page-locked ("pinned") host memory from cuMemAllocHost: copies to and from it run when the
+// queue runs, where copies with pageable memory take or give their bytes at the call.
+void* allocate_pinned(std::size_t bytes);
+bool free_pinned(void* pointer);
+// Whether [pointer, pointer + bytes) lies inside one pinned allocation.
+bool is_pinned(const void* pointer, std::size_t bytes);
+
 }  // namespace strix_emulator

@@ -1,7 +1,10 @@
 // The host side shared by strix's CUDA emulator libraries (libcuda.so.1, libcublas.so.13,
-// libcudnn.so.9 built from this folder): "device" memory is host memory, a stream is a queue that
-// runs each piece of work at once, unless the stream is capturing a CUDA graph, in which case the
-// work is recorded and runs when the graph is launched. Everything runs on the calling thread.
+// libcudnn.so.9 built from this folder): "device" memory is host memory, and work issued on a stream
+// is queued, as on a GPU, and runs in issue order only when the host waits for it (a stream, event
+// or context synchronisation, a copy into pageable host memory, a free). So a host that reads a
+// pinned buffer before waiting, or overwrites the source of a pending upload, sees what it would
+// see on a slow GPU. While a stream captures a CUDA graph, its work is recorded instead, and runs
+// when the graph is launched (queued in turn). Everything runs on the calling thread.
 //
 // The emulator exists so that the Java CUDA backend (argument packing, launch geometry, graph capture,
 // library calls) and our kernels can be tested on machines without a GPU. It says nothing about
@@ -20,9 +23,13 @@
 
 namespace strix_emulator {
 
-// Runs `work` now, or records it when `stream` is capturing a graph. `stream` is the CUstream handle
-// the caller was given (null means the legacy default stream, which never captures here).
+// Queues `work`, or records it when `stream` is capturing a graph. `stream` is the CUstream handle
+// the caller was given (null means the legacy default stream, which never captures here). The work
+// must own what it reads from the host at the time of the call.
 STRIX_EXPORT void enqueue(void* stream, std::function<void()> work);
+
+// Runs every queued piece of work, in issue order (what a wait on the device amounts to here).
+STRIX_EXPORT void run_queued_work();
 
 // Checks that [address, address + bytes) lies inside one live device allocation; returns an empty
 // string when it does, else a description of the problem for an error message.

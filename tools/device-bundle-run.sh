@@ -46,7 +46,9 @@
 # folders of the nvidia packages of the python3 on PATH to STRIX_CUDA_PATH up front.
 #
 # For trying the script without a GPU: STRIX_BUNDLE_DEVICE=cpu runs the strix-mnist stages on the
-# CPU with tiny sizes (and PyTorch on the CPU), to check that every command line works.
+# CPU with tiny sizes (and PyTorch on the CPU), to check that every command line works. To try the
+# CUDA branch too, point the loader at the CUDA emulator (README) and keep the sizes tiny:
+# STRIX_BUNDLE_SMOKE=1 STRIX_CUDA_PATH=target/cuda-emulator (the device then says it is the emulator).
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:?usage: $0 OUTPUT_DIR}"
@@ -60,7 +62,7 @@ budget="${STRIX_BUDGET_SECONDS:-600}"
 started=$(date +%s)
 deadline=$((started + budget))
 device="${STRIX_BUNDLE_DEVICE:-cuda}"
-smoke=0
+smoke="${STRIX_BUNDLE_SMOKE:-0}"
 [ "$device" = "cpu" ] && smoke=1
 
 say "strix GPU check, $(date -u '+%Y-%m-%d %H:%M:%S UTC') on $(hostname), budget ${budget}s, device $device"
