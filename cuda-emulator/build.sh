@@ -47,14 +47,25 @@ if stale "$out/libcublas.so.13" "$here/cublas.cpp"; then
     "$here/cublas.cpp" "$out/libcuda.so.1"
 fi
 
-# ---- cuDNN (libcudnn.so.9 and libcudnn_graph.so.9): added by the cuDNN emulator's sources.
-# BEGIN cuDNN emulator block (cudnn_*.cpp; the Java loader wants libcudnn_graph.so.9 beside it)
+# cuDNN: libcudnn.so.9 from cudnn_*.cpp, and the libcudnn_graph.so.9 the Java loader wants beside it.
 cudnn=("$here"/cudnn_*.cpp)
 if stale "$out/libcudnn.so.9" "${cudnn[@]}"; then
   "$cxx" "${flags[@]}" -shared -Wl,-soname,libcudnn_graph.so.9 -o "$out/libcudnn_graph.so.9" "$empty"
   "$cxx" "${flags[@]}" -shared -Wl,-soname,libcudnn.so.9 -Wl,-rpath,'$ORIGIN' -Wl,--no-undefined \
     -o "$out/libcudnn.so.9" "${cudnn[@]}" "$out/libcuda.so.1"
 fi
-# END cuDNN emulator block
+
+# The cuDNN self-test (selftest_cudnn.cpp) covers what the Java suite does not reach; a failure
+# fails the build. It runs again whenever the libraries were rebuilt.
+if stale "$out/gen/selftest_cudnn.passed" "$here/selftest_cudnn.cpp" "$out/libcudnn.so.9" "$out/libcuda.so.1"; then
+  "$cxx" -std=c++20 -O1 -I"$here" "$here/selftest_cudnn.cpp" "$out/libcudnn.so.9" "$out/libcuda.so.1" \
+    -Wl,-rpath,"$out" -o "$out/gen/selftest_cudnn"
+  if ! "$out/gen/selftest_cudnn" >"$out/gen/selftest_cudnn.log" 2>&1; then
+    tail -20 "$out/gen/selftest_cudnn.log" >&2
+    echo "strix: the emulated cuDNN failed its self-test (log: $out/gen/selftest_cudnn.log)" >&2
+    exit 1
+  fi
+  touch "$out/gen/selftest_cudnn.passed"
+fi
 
 echo "strix: CUDA emulator built in $out"

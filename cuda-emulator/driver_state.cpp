@@ -1,6 +1,7 @@
 // The emulated driver's state and the checks shared by its calls (driver.h), and the stream queue
 // that every emulated library issues work through (runtime.h).
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "driver.h"
@@ -138,6 +139,16 @@ namespace {
 std::vector<std::function<void()>> queued;
 // A bound on what waits in the queue, after which it runs anyway (as a GPU would have by then).
 constexpr std::size_t QUEUE_LIMIT = 100000;
+
+// STRIX_EMULATOR_SYNCHRONOUS=1 runs work as it is issued: a failure that goes away with it is a
+// missing wait on the host's side (and host code that reads device memory directly may use it).
+bool synchronous() {
+    static const bool on = [] {
+        const char* v = std::getenv("STRIX_EMULATOR_SYNCHRONOUS");
+        return v != nullptr && std::string(v) == "1";
+    }();
+    return on;
+}
 }  // namespace
 
 void enqueue(void* handle, std::function<void()> work) {
@@ -146,7 +157,7 @@ void enqueue(void* handle, std::function<void()> work) {
         s->graph->work.push_back(std::move(work));
     } else if (s == nullptr || s->capture_status == CAPTURE_STATUS_NONE) {
         queued.push_back(std::move(work));
-        if (queued.size() >= QUEUE_LIMIT) {
+        if (queued.size() >= QUEUE_LIMIT || synchronous()) {
             run_queued_work();
         }
     }

@@ -3,10 +3,9 @@
 // the adjoint identities <dy, conv(x, w)> = <backwardData(dy), x> = <backwardFilter(x, dy), w> and
 // one element against a direct sum; beta blending, workspace and in-place refusals; the algorithm
 // search; pooling's tie and NaN rules; batch norm (both modes) against central differences and its
-// recompute path; cudnnAddTensor and the bias gradient. Not part of the build; run it with
-//   cuda-emulator/build.sh OUT && g++ -std=c++20 -O1 -Icuda-emulator cuda-emulator/selftest_cudnn.cpp \
-//     OUT/libcudnn.so.9 OUT/libcuda.so.1 -Wl,-rpath,OUT -o /tmp/selftest_cudnn && /tmp/selftest_cudnn
-// (the refusals it provokes print "[strix emulator]" lines; it ends with "OK (0 failures)").
+// recompute path; cudnnAddTensor and the bias gradient. build.sh runs it after building the
+// libraries (the refusals it provokes print "[strix emulator]" lines; it ends with "OK (0 failures)").
+// It reads device memory directly, so it asks the emulator to run work as it is issued.
 #include <cstdio>
 #include <cstdlib>
 #include <cmath>
@@ -48,6 +47,7 @@ static cudnnTensorDescriptor_t tdesc(int n, int c, int h, int w, bool nhwc) {
   CHECK(r == 0); return d;
 }
 int main() {
+  setenv("STRIX_EMULATOR_SYNCHRONOUS", "1", 1);
   void* context = nullptr;
   CHECK(cuInit(0) == 0 && cuDevicePrimaryCtxRetain(&context, 0) == 0 && cuCtxSetCurrent(context) == 0);
   cudnnHandle_t h; CHECK(cudnnCreate(&h) == 0);
