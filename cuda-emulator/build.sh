@@ -55,17 +55,22 @@ if stale "$out/libcudnn.so.9" "${cudnn[@]}"; then
     -o "$out/libcudnn.so.9" "${cudnn[@]}" "$out/libcuda.so.1"
 fi
 
-# The cuDNN self-test (selftest_cudnn.cpp) covers what the Java suite does not reach; a failure
-# fails the build. It runs again whenever the libraries were rebuilt.
-if stale "$out/gen/selftest_cudnn.passed" "$here/selftest_cudnn.cpp" "$out/libcudnn.so.9" "$out/libcuda.so.1"; then
-  "$cxx" -std=c++20 -O1 -I"$here" "$here/selftest_cudnn.cpp" "$out/libcudnn.so.9" "$out/libcuda.so.1" \
-    -Wl,-rpath,"$out" -o "$out/gen/selftest_cudnn"
-  if ! "$out/gen/selftest_cudnn" >"$out/gen/selftest_cudnn.log" 2>&1; then
-    tail -20 "$out/gen/selftest_cudnn.log" >&2
-    echo "strix: the emulated cuDNN failed its self-test (log: $out/gen/selftest_cudnn.log)" >&2
-    exit 1
+# The self-tests: of the driver's rules (selftest_driver.cpp) and of cuDNN beyond what the Java
+# suite reaches (selftest_cudnn.cpp). A failure fails the build; they run again whenever a library
+# or the test was rebuilt.
+selftest() {
+  local name="$1"; shift
+  if stale "$out/gen/$name.passed" "$here/$name.cpp" "$@"; then
+    "$cxx" -std=c++20 -O1 -I"$here" "$here/$name.cpp" "$@" -Wl,-rpath,"$out" -o "$out/gen/$name"
+    if ! "$out/gen/$name" >"$out/gen/$name.log" 2>&1; then
+      tail -20 "$out/gen/$name.log" >&2
+      echo "strix: the CUDA emulator failed $name (log: $out/gen/$name.log)" >&2
+      exit 1
+    fi
+    touch "$out/gen/$name.passed"
   fi
-  touch "$out/gen/selftest_cudnn.passed"
-fi
+}
+selftest selftest_driver "$out/libcuda.so.1"
+selftest selftest_cudnn "$out/libcudnn.so.9" "$out/libcuda.so.1"
 
 echo "strix: CUDA emulator built in $out"

@@ -38,6 +38,7 @@ constexpr CUresult INVALID_CONTEXT = 201;
 constexpr CUresult INVALID_HANDLE = 400;
 constexpr CUresult NOT_FOUND = 500;
 constexpr CUresult NOT_READY = 600;
+constexpr CUresult ILLEGAL_ADDRESS = 700;
 constexpr CUresult LAUNCH_FAILED = 719;
 constexpr CUresult STREAM_CAPTURE_UNSUPPORTED = 900;
 constexpr CUresult STREAM_CAPTURE_INVALIDATED = 901;

@@ -1,4 +1,6 @@
 // Emulated driver API: our kernel module and kernel launches (kernels.h, grid.h).
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -6,6 +8,19 @@
 #include "grid.h"
 
 using namespace strix_emulator::driver;
+
+namespace {
+// STRIX_EMULATOR_TRACE=1 prints every kernel as it runs (name and launch geometry), to see what a
+// step of the Java side issues.
+bool trace() {
+    static const bool on = [] {
+        const char* v = std::getenv("STRIX_EMULATOR_TRACE");
+        return v != nullptr && std::string(v) == "1";
+    }();
+    return on;
+}
+}  // namespace
+
 
 STRIX_API CUresult cuModuleLoadData(void** module, const void* image) {
     LOCKED;
@@ -97,6 +112,10 @@ STRIX_API CUresult cuLaunchKernel(void* function, unsigned gridX, unsigned gridY
     std::string name = f->name;
     unsigned seed = ++launches;
     strix_emulator::enqueue(stream, [grid, block, thread = std::move(bound.thread), name, seed] {
+        if (trace()) {
+            std::fprintf(stderr, "[strix emulator] launch %s grid %u x %u x %u, block %u x %u x %u\n", name.c_str(),
+                         grid.x, grid.y, grid.z, block.x, block.y, block.z);
+        }
         try {
             strix_emulator::run_grid(grid, block, thread, seed);
         } catch (const std::exception& e) {

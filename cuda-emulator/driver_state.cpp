@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "driver.h"
+#include "memory.h"
 
 namespace strix_emulator::driver {
 
@@ -20,6 +21,7 @@ const char* error_name(CUresult r) {
         case INVALID_HANDLE: return "CUDA_ERROR_INVALID_HANDLE";
         case NOT_FOUND: return "CUDA_ERROR_NOT_FOUND";
         case NOT_READY: return "CUDA_ERROR_NOT_READY";
+        case ILLEGAL_ADDRESS: return "CUDA_ERROR_ILLEGAL_ADDRESS";
         case LAUNCH_FAILED: return "CUDA_ERROR_LAUNCH_FAILED";
         case STREAM_CAPTURE_UNSUPPORTED: return "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED";
         case STREAM_CAPTURE_INVALIDATED: return "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED";
@@ -41,6 +43,7 @@ const char* error_description(CUresult r) {
         case INVALID_HANDLE: return "invalid resource handle";
         case NOT_FOUND: return "named symbol not found";
         case NOT_READY: return "device not ready";
+        case ILLEGAL_ADDRESS: return "an illegal memory access was encountered";
         case LAUNCH_FAILED: return "unspecified launch failure";
         case STREAM_CAPTURE_UNSUPPORTED: return "operation not permitted when stream is capturing";
         case STREAM_CAPTURE_INVALIDATED: return "operation failed due to a previous error during capture";
@@ -170,6 +173,13 @@ void run_queued_work() {
     work.swap(queued);
     for (const auto& w : work) {
         run_guarded(w);
+    }
+    if (!work.empty() && sticky_error == SUCCESS) {
+        std::string overrun = check_canaries();
+        if (!overrun.empty()) {
+            sticky_error = ILLEGAL_ADDRESS;
+            report(std::string("CUDA_ERROR_ILLEGAL_ADDRESS: ") + overrun);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 // "Device" memory: host pages, each allocation ending just below a page that may not be touched, so a
 // kernel reading or writing past the end of its buffer faults at once instead of corrupting a
-// neighbour. New allocations are filled with 0xFF bytes (a NaN in every float), as a GPU gives no
+// neighbour. Where the size is not a multiple of the 256-byte alignment, the few bytes between the
+// end and the guard page hold a canary that check_canaries() finds overwritten. New allocations are filled with 0xFF bytes (a NaN in every float), as a GPU gives no
 // zeroed memory either and code that forgets to initialise should see it.
 #include "memory.h"
 
@@ -27,6 +28,7 @@ std::map<std::uintptr_t, Allocation> allocations;
 std::size_t allocated = 0;
 
 constexpr std::size_t ALIGNMENT = 256;  // what cuMemAlloc guarantees
+constexpr unsigned char CANARY = 0xA5;
 
 std::string hex(std::uintptr_t value) {
     char text[24];
@@ -48,7 +50,8 @@ void* allocate_device(std::size_t bytes) {
     char* guard = static_cast<char*>(m) + data_pages;
     mprotect(guard, page, PROT_NONE);
     char* data = guard - padded;
-    std::memset(data, 0xFF, padded);
+    std::memset(data, 0xFF, bytes);
+    std::memset(data + bytes, CANARY, padded - bytes);
     allocations[reinterpret_cast<std::uintptr_t>(data)] = Allocation{bytes, m, mapping_bytes};
     allocated += bytes;
     return data;
@@ -66,6 +69,22 @@ bool free_device(void* pointer) {
 }
 
 std::size_t device_bytes_in_use() { return allocated; }
+
+std::string check_canaries() {
+    std::size_t page = (std::size_t)sysconf(_SC_PAGESIZE);
+    for (const auto& [address, a] : allocations) {
+        const unsigned char* data = reinterpret_cast<const unsigned char*>(address);
+        // The data ends `padded` bytes before the guard page, which ends the mapping.
+        const unsigned char* guard = static_cast<const unsigned char*>(a.mapping) + a.mapping_bytes - page;
+        for (const unsigned char* p = data + a.bytes; p < guard; p++) {
+            if (*p != CANARY) {
+                return "a write past the end of the allocation of " + std::to_string(a.bytes) + " bytes at " +
+                       hex(address) + " (byte " + std::to_string(p - data) + ")";
+            }
+        }
+    }
+    return "";
+}
 
 namespace {
 std::map<std::uintptr_t, std::size_t> pinned;

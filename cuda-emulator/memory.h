@@ -12,6 +12,8 @@ void* allocate_device(std::size_t bytes);
 // Frees an allocation made by allocate_device; false when `pointer` is not the start of one.
 bool free_device(void* pointer);
 std::size_t device_bytes_in_use();
+// Empty, or which allocation has had bytes past its end (but before its guard page) written.
+std::string check_canaries();
 
 // Page-locked ("pinned") host memory from cuMemAllocHost: copies to and from it run when the
 // queue runs, where copies with pageable memory take or give their bytes at the call.
