@@ -91,15 +91,21 @@ inline std::common_type_t<A, B> min(A a, B b) { return b < a ? b : a; }
 template <typename A, typename B>
 inline std::common_type_t<A, B> max(A a, B b) { return a < b ? b : a; }
 
-// Round-to-nearest operations that nvcc never fuses into an FMA. The emulator is built without FMA
-// contraction (-ffp-contract=off), so plain operators already behave so.
-inline float __fadd_rn(float a, float b) { return a + b; }
-inline float __fsub_rn(float a, float b) { return a - b; }
-inline float __fmul_rn(float a, float b) { return a * b; }
-inline float __fdiv_rn(float a, float b) { return a / b; }
-inline float __fsqrt_rn(float a) { return std::sqrt(a); }
-inline double __dadd_rn(double a, double b) { return a + b; }
-inline double __dmul_rn(double a, double b) { return a * b; }
+// Round-to-nearest operations that nvcc never fuses into an FMA. The kernels are compiled with FMA
+// contraction on, as nvcc compiles them (so a*b + c may become one rounding, on the host as on the
+// GPU); the empty asm makes each result opaque, so these are never fused.
+template <typename T>
+inline T strix_rounded(T value) {
+    asm("" : "+x"(value));
+    return value;
+}
+inline float __fadd_rn(float a, float b) { return strix_rounded(a + b); }
+inline float __fsub_rn(float a, float b) { return strix_rounded(a - b); }
+inline float __fmul_rn(float a, float b) { return strix_rounded(a * b); }
+inline float __fdiv_rn(float a, float b) { return strix_rounded(a / b); }
+inline float __fsqrt_rn(float a) { return strix_rounded(std::sqrt(a)); }
+inline double __dadd_rn(double a, double b) { return strix_rounded(a + b); }
+inline double __dmul_rn(double a, double b) { return strix_rounded(a * b); }
 
 inline float __int_as_float(int bits) {
     float f;
