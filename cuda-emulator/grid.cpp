@@ -44,6 +44,9 @@ struct Fiber {
 // Fiber stacks, each with a guard page below it, kept for reuse by later blocks and launches.
 std::vector<char*> free_stacks;
 
+// The seed of the launch being run, which identifies it.
+unsigned long long launch_number = 0;
+
 char* take_stack() {
     if (!free_stacks.empty()) {
         char* s = free_stacks.back();
@@ -215,11 +218,28 @@ void block_barrier() { wait_at(Waiting::BLOCK); }
 
 void warp_barrier() { wait_at(Waiting::WARP); }
 
-void* exchange_slot(unsigned thread) { return &block.slots.at(thread); }
+void* exchange_slot(unsigned thread) {
+    if (thread < block.slots.size()) {
+        return &block.slots[thread];
+    }
+    // A shuffle with a lane past the block's last thread (a partial warp): undefined on a GPU. Said
+    // once per launch, and answered with a NaN-filled slot; throwing here, on a fiber's stack, could
+    // not unwind.
+    static std::uint64_t outside;
+    outside = ~0ULL;
+    static unsigned long long said_for = ~0ULL;
+    if (said_for != launch_number) {
+        said_for = launch_number;
+        std::fprintf(stderr, "[strix emulator] warp shuffle reads lane %u of a block of %zu threads (undefined on a GPU)\n",
+                     thread, block.slots.size());
+    }
+    return &outside;
+}
 
 unsigned linear_thread() { return block.current; }
 
 void run_grid(dim3 grid, dim3 threads, const std::function<void()>& body, unsigned seed) {
+    launch_number = seed;
     grid_size = grid;
     block_size = threads;
     std::uint64_t random = 0x9E3779B97F4A7C15ULL ^ ((std::uint64_t)seed << 1 | 1);
