@@ -107,6 +107,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The GPU in one line: name, compute capability, memory, driver version. */
+    @Override
     public String describe() {
         return context.describe();
     }

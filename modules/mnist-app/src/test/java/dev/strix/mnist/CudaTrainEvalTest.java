@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.strix.cuda.CudaBackend;
 import dev.strix.data.ImageDataset;
 import dev.strix.data.mnist.DatasetSource;
 import dev.strix.data.mnist.MnistData;
@@ -42,6 +41,8 @@ import picocli.CommandLine;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CudaTrainEvalTest {
+    /** What the CLI prints first on CUDA: the backend and the device it runs on (a GPU, or the emulator). */
+    private String usingCuda;
     private static final int TRAINING_IMAGES = 1_000;
     private static final int TEST_IMAGES = 400;
     private static final int BATCH = 50;
@@ -96,8 +97,8 @@ class CudaTrainEvalTest {
             System.out.println("[strix] CUDA train/eval test skipped: " + skipReason);
             return;
         }
-        // The CLI says only "device: using cuda"; the log should also say which device that was (a GPU or the emulator).
-        System.out.println("[strix] CUDA train/eval test runs on " + ((CudaBackend) Backends.named("cuda")).describe());
+        System.out.println("[strix] CUDA train/eval test runs on " + Backends.named("cuda").describe());
+        usingCuda = "device: using cuda, " + Backends.named("cuda").describe();
         data = firstImagesOf(shared, dir.resolve("mnist-small"));
         checkpoints = dir.resolve("ck");
         // Augmented, with the step as a CUDA graph (both defaults): the first step runs op by op, the rest replay it.
@@ -159,7 +160,7 @@ class CudaTrainEvalTest {
     @Test
     void trainingRunsOnCudaWithTheStepAsAGraphAndReportsTheTestAccuracy() {
         List<String> lines = trainOutput.lines().toList();
-        assertEquals("device: using cuda", lines.get(0), trainOutput);
+        assertEquals(usingCuda, lines.get(0), trainOutput);
         assertTrue(lines.get(1).startsWith("data: MNIST, " + TRAINING_IMAGES + " training and " + TEST_IMAGES
                 + " test images from " + data + " ("), trainOutput);
         assertTrue(lines.contains("cuda graph: the training step of batch " + BATCH + " is captured and replayed"),
@@ -183,7 +184,7 @@ class CudaTrainEvalTest {
         for (String device : List.of("cpu", "cuda")) {
             Run r = run("eval", "--data-dir", data.toString(), "--device", device, "--checkpoint", checkpoints.toString());
             assertEquals(0, r.status(), r.out() + r.err());
-            assertEquals("device: using " + device, r.lines().get(0), r.out());
+            assertEquals(device.equals("cuda") ? usingCuda : "device: using cpu", r.lines().get(0), r.out());
             assertTrue(r.out().contains("checkpoint " + checkpoints.resolve("model.safetensors")
                     + ": model 'reference' after epoch 1"), r.out());
             TestLine evaluated = testLine(r.out());
@@ -240,7 +241,7 @@ class CudaTrainEvalTest {
                 "--batch-size", "20", "--limit", "2", "--seed", "5", "--no-test-each-epoch", "--checkpoint-dir",
                 dir.resolve("auto").toString());
         assertEquals(0, r.status(), r.out() + r.err());
-        assertEquals("device: using cuda", r.lines().get(0), r.out());
+        assertEquals(usingCuda, r.lines().get(0), r.out());
         assertTrue(r.lines().contains("cuda graph: the training step of batch 20 is captured and replayed"), r.out());
         testLine(r.out());
     }
@@ -252,7 +253,7 @@ class CudaTrainEvalTest {
                     "--steps", "2", "--warmup", "1", "--inference-batch-size", "4");
             assertEquals(0, r.status(), r.out() + r.err());
             List<String> lines = r.lines();
-            assertEquals("device: using cuda", lines.get(0), r.out());
+            assertEquals(usingCuda, lines.get(0), r.out());
             assertEquals("bench: model 'reference', cuda, batch 4, conv IM2COL_GEMM, float32, "
                     + (graph ? "CUDA graph steps" : "eager steps"), lines.get(1), r.out());
             String training = line(lines, "training: ");

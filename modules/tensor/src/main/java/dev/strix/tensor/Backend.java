@@ -16,6 +16,14 @@ public interface Backend extends AutoCloseable {
     /** Short lower-case name: "cpu", "cuda". */
     String name();
 
+    /**
+     * The device in one line, for what a program prints about where it runs: the name, unless the
+     * backend can say more (the CUDA backend names the GPU, or says that it is the emulator).
+     */
+    default String describe() {
+        return name();
+    }
+
     /** A new zero-filled, contiguous tensor that owns its storage. */
     Tensor allocate(DType dtype, Shape shape);
 
