@@ -33,8 +33,23 @@ static_assert(sizeof(StridedView) == 72 && alignof(StridedView) == 8, "StridedVi
     for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < (n); \
          i += (long long)blockDim.x * gridDim.x)
 
-// Splits the row-major linear index i of shape s into per-axis coordinates.
+// Splits the row-major linear index i of shape s into per-axis coordinates. A rank-1 walk (what
+// contiguous operands merge into) needs no division, and indices below 2^31 use 32-bit division,
+// several times cheaper on a GPU than 64-bit.
 __device__ __forceinline__ void strix_unravel(const StridedShape& s, long long i, int* coord) {
+    if (s.rank == 1) {
+        coord[0] = (int)i;
+        return;
+    }
+    if (i <= 0x7fffffffLL) {
+        unsigned u = (unsigned)i;
+        for (int a = s.rank - 1; a >= 0; a--) {
+            unsigned d = (unsigned)s.dims[a];
+            coord[a] = (int)(u % d);
+            u /= d;
+        }
+        return;
+    }
     for (int a = s.rank - 1; a >= 0; a--) {
         int d = s.dims[a];
         coord[a] = (int)(i % d);
