@@ -35,14 +35,12 @@ import picocli.CommandLine;
  * The app end to end on CUDA: a short seeded {@code train --device cuda} writes a checkpoint, and
  * {@code eval} of it on the CPU and on CUDA reports the accuracy train reported (checkpoints do not
  * depend on the device that wrote them), and the same run on the CPU ends where CUDA's did;
- * {@code --device auto} picks CUDA; {@code bench} runs with and without CUDA graphs. The data are the first 1,000 training and 400 test images of the shared
- * MNIST copy, written as raw IDX files, so that the class also runs on the CUDA emulator (host CPU)
- * in seconds. Skipped, with the reason printed, where CUDA or the shared MNIST copy is unavailable.
+ * {@code --device auto} picks CUDA; {@code bench} runs with and without CUDA graphs. The data are
+ * the first 1,000 training and 400 test images of the shared MNIST copy, written as raw IDX files,
+ * so that the class also runs on the CUDA emulator (host CPU) in seconds. Skipped, with the reason printed, where CUDA or the shared MNIST copy is unavailable.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CudaTrainEvalTest {
-    /** What the CLI prints first on CUDA: the backend and the device it runs on (a GPU, or the emulator). */
-    private String usingCuda;
     private static final int TRAINING_IMAGES = 1_000;
     private static final int TEST_IMAGES = 400;
     private static final int BATCH = 50;
@@ -58,6 +56,8 @@ class CudaTrainEvalTest {
     private Path data;
     private Path checkpoints;
     private String trainOutput;
+    /** What the CLI prints first on CUDA: the backend and the device it runs on (a GPU, or the emulator). */
+    private String usingCuda;
 
     private record Run(int status, String out, String err) {
         List<String> lines() {
