@@ -11,6 +11,22 @@
 
 using namespace strix_emulator::driver;
 
+namespace {
+constexpr CUresult NOTHING_TO_DO = -1;
+
+// The checks every copy and fill makes first (a current context, a live stream); NOTHING_TO_DO
+// when it has no bytes to move, which the driver accepts without looking further.
+CUresult stream_work_ready(void* stream, std::size_t bytes) {
+    if (CUresult r = ready()) {
+        return r;
+    }
+    if (!valid_stream(stream)) {
+        return INVALID_HANDLE;
+    }
+    return bytes == 0 ? NOTHING_TO_DO : SUCCESS;
+}
+}  // namespace
+
 STRIX_API CUresult cuMemAlloc_v2(CUdeviceptr* pointer, std::size_t bytes) {
     LOCKED;
     if (CUresult r = ready()) {
@@ -85,14 +101,8 @@ STRIX_API CUresult cuMemFreeHost(void* pointer) {
 
 STRIX_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, std::size_t bytes, void* stream) {
     LOCKED;
-    if (CUresult r = ready()) {
-        return r;
-    }
-    if (!valid_stream(stream)) {
-        return INVALID_HANDLE;
-    }
-    if (bytes == 0) {
-        return SUCCESS;
+    if (CUresult r = stream_work_ready(stream, bytes)) {
+        return r == NOTHING_TO_DO ? SUCCESS : r;
     }
     if (src == nullptr) {
         return fail(INVALID_VALUE, "cuMemcpyHtoDAsync_v2: null source");
@@ -116,14 +126,8 @@ STRIX_API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, std::s
 
 STRIX_API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, std::size_t bytes, void* stream) {
     LOCKED;
-    if (CUresult r = ready()) {
-        return r;
-    }
-    if (!valid_stream(stream)) {
-        return INVALID_HANDLE;
-    }
-    if (bytes == 0) {
-        return SUCCESS;
+    if (CUresult r = stream_work_ready(stream, bytes)) {
+        return r == NOTHING_TO_DO ? SUCCESS : r;
     }
     if (dst == nullptr) {
         return fail(INVALID_VALUE, "cuMemcpyDtoHAsync_v2: null destination");
@@ -153,14 +157,8 @@ STRIX_API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, std::size_t 
 
 STRIX_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, std::size_t bytes, void* stream) {
     LOCKED;
-    if (CUresult r = ready()) {
-        return r;
-    }
-    if (!valid_stream(stream)) {
-        return INVALID_HANDLE;
-    }
-    if (bytes == 0) {
-        return SUCCESS;
+    if (CUresult r = stream_work_ready(stream, bytes)) {
+        return r == NOTHING_TO_DO ? SUCCESS : r;
     }
     if (CUresult r = check_range(src, bytes, "cuMemcpyDtoDAsync_v2", "source")) {
         return r;
@@ -176,14 +174,8 @@ STRIX_API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, std::s
 
 STRIX_API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, std::size_t count, void* stream) {
     LOCKED;
-    if (CUresult r = ready()) {
-        return r;
-    }
-    if (!valid_stream(stream)) {
-        return INVALID_HANDLE;
-    }
-    if (count == 0) {
-        return SUCCESS;
+    if (CUresult r = stream_work_ready(stream, count)) {
+        return r == NOTHING_TO_DO ? SUCCESS : r;
     }
     if (CUresult r = check_range(dst, count, "cuMemsetD8Async", "destination")) {
         return r;
@@ -194,14 +186,8 @@ STRIX_API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value, std::si
 
 STRIX_API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, std::size_t count, void* stream) {
     LOCKED;
-    if (CUresult r = ready()) {
-        return r;
-    }
-    if (!valid_stream(stream)) {
-        return INVALID_HANDLE;
-    }
-    if (count == 0) {
-        return SUCCESS;
+    if (CUresult r = stream_work_ready(stream, count)) {
+        return r == NOTHING_TO_DO ? SUCCESS : r;
     }
     if (dst % 4 != 0) {
         return fail(INVALID_VALUE, "cuMemsetD32Async: destination not 4-byte aligned");

@@ -1,7 +1,5 @@
 package dev.strix.cuda;
 
-import dev.strix.bindings.CudaLibraries;
-import dev.strix.bindings.NativeLibrary;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.BatchNormReluConformance;
@@ -18,7 +16,6 @@ import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.ViewConformance;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 
@@ -100,8 +97,7 @@ class CudaConformanceTest {
     class CudnnNormalization extends NormalizationConformance {
         @BeforeEach
         void requireCudnn() {
-            CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
-            Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
+            CudnnTestSupport.requireCudnn();
         }
 
         @Override
@@ -158,8 +154,7 @@ class CudaConformanceTest {
     class Direct extends DirectConvolutionConformance {
         @BeforeEach
         void requireCudnn() {
-            CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
-            Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
+            CudnnTestSupport.requireCudnn();
         }
 
         @Override
@@ -189,8 +184,7 @@ class CudaConformanceTest {
     class DirectPooling extends DirectPoolingConformance {
         @BeforeEach
         void requireCudnn() {
-            CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
-            Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
+            CudnnTestSupport.requireCudnn();
         }
 
         @Override

@@ -12,9 +12,14 @@ final class CudnnTestSupport {
 
     static Backend cudnnOrSkip(String suite) {
         Backend cuda = CudaTestSupport.cudaOrSkip(suite);
+        requireCudnn();
+        return cuda;
+    }
+
+    /** A skip with the loader's reason where libcudnn is missing (for suites already past the CUDA gate). */
+    static void requireCudnn() {
         CudaLibraries.Result r = CudaLibraries.load(NativeLibrary.CUDNN);
         Assumptions.assumeTrue(r.loaded(), "cuDNN: " + r.message());
-        return cuda;
     }
 
     /** {@code size} distinct values: a permutation of 0 .. size - 1 (37 is prime to size), centred and scaled. */
