@@ -6,7 +6,7 @@
 // merged walk of three same-shaped views. dx may alias dOut.
 extern "C" __global__ void relu_backward_strided(StridedShape shape, long long n, const float* y, StridedView vy,
                                                  const float* dOut, StridedView vg, float* dx, StridedView vd) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         float v = y[strix_at(vy, coord, shape.rank)];

@@ -16,17 +16,17 @@
 extern "C" __global__ void spread_planes(StridedShape shape, long long n, const float* in, StridedView vi,
                                          float* out, StridedView vo, int top, int left, int sh, int sw,
                                          int H, int W) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     int rank = shape.rank;
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         long long dst = strix_at(vo, coord, rank);
-        int y = coord[rank - 2] - top;
-        int x = coord[rank - 1] - left;
+        int y = strix_coord(coord, rank - 2) - top;
+        int x = strix_coord(coord, rank - 1) - left;
         float v = 0.0f;
         if (y >= 0 && x >= 0 && y % sh == 0 && x % sw == 0 && y / sh < H && x / sw < W) {
-            coord[rank - 2] = y / sh;
-            coord[rank - 1] = x / sw;
+            strix_set_coord(coord, rank - 2, y / sh);
+            strix_set_coord(coord, rank - 1, x / sw);
             v = in[strix_at(vi, coord, rank)];
         }
         out[dst] = v;

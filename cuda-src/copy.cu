@@ -40,7 +40,7 @@ __device__ __forceinline__ void strix_store(void* base, int dtype, long long at,
 extern "C" __global__ void copy_strided(StridedShape shape, long long n,
                                         const void* src, int srcType, StridedView vs,
                                         void* dst, int dstType, StridedView vd) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         long long s = strix_at(vs, coord, shape.rank);
@@ -60,7 +60,7 @@ extern "C" __global__ void copy_strided(StridedShape shape, long long n,
 // fill_strided: dst[i] = convert(value) for every index i of `shape` (n elements), dst of type dstType.
 extern "C" __global__ void fill_strided(StridedShape shape, long long n, void* dst, int dstType, StridedView vd,
                                         float value) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         strix_store(dst, dstType, strix_at(vd, coord, shape.rank), (double)value);

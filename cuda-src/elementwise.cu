@@ -49,7 +49,7 @@ __device__ __forceinline__ float strix_binary(int op, float a, float b) {
 // unary_f32: out[i] = op(x[i]) over `shape` (n elements); x and out are float32 views.
 extern "C" __global__ void unary_f32(int op, StridedShape shape, long long n,
                                      const float* x, StridedView vx, float* out, StridedView vo) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         out[strix_at(vo, coord, shape.rank)] = strix_unary(op, x[strix_at(vx, coord, shape.rank)]);
@@ -60,7 +60,7 @@ extern "C" __global__ void unary_f32(int op, StridedShape shape, long long n,
 extern "C" __global__ void binary_f32(int op, StridedShape shape, long long n,
                                       const float* a, StridedView va, const float* b, StridedView vb,
                                       float* out, StridedView vo) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         float x = a[strix_at(va, coord, shape.rank)];
@@ -72,7 +72,7 @@ extern "C" __global__ void binary_f32(int op, StridedShape shape, long long n,
 // scalar_f32: out[i] = op(a[i], s) over `shape` (n elements).
 extern "C" __global__ void scalar_f32(int op, StridedShape shape, long long n,
                                       const float* a, StridedView va, float s, float* out, StridedView vo) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         out[strix_at(vo, coord, shape.rank)] = strix_binary(op, a[strix_at(va, coord, shape.rank)], s);
@@ -83,7 +83,7 @@ extern "C" __global__ void scalar_f32(int op, StridedShape shape, long long n,
 // read (it may hold NaN).
 extern "C" __global__ void axpby_f32(float alpha, StridedShape shape, long long n,
                                      const float* x, StridedView vx, float beta, float* y, StridedView vy) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(i, n) {
         strix_unravel(shape, i, coord);
         long long at = strix_at(vy, coord, shape.rank);

@@ -34,7 +34,7 @@ extern "C" __global__ void reduce_f32_rows(int op, StridedShape kept, long long 
                                            StridedShape reduced, long long count,
                                            const float* x, StridedView xk, StridedView xr,
                                            float* out, StridedView ok) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(o, outputs) {
         strix_unravel(kept, o, coord);
         long long base = strix_at(xk, coord, kept.rank);
@@ -55,7 +55,7 @@ extern "C" __global__ void reduce_f32_blocks(int op, StridedShape kept, long lon
                                              const float* x, StridedView xk, StridedView xr,
                                              float* out, StridedView ok) {
     __shared__ double partial[STRIX_REDUCE_THREADS];
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     for (long long o = blockIdx.x; o < outputs; o += gridDim.x) {
         strix_unravel(kept, o, coord);
         long long base = strix_at(xk, coord, kept.rank);
@@ -87,7 +87,7 @@ extern "C" __global__ void reduce_f32_blocks(int op, StridedShape kept, long lon
 // never wins after position 0 (as on the CPU).
 extern "C" __global__ void argmax_f32(StridedShape kept, long long outputs, const float* x, StridedView xk,
                                       long long axisStride, int length, int* out, StridedView ok) {
-    int coord[STRIX_MAX_RANK];
+    int coord[STRIX_MAX_RANK] = {};
     STRIX_FOR_EACH(o, outputs) {
         strix_unravel(kept, o, coord);
         long long base = strix_at(xk, coord, kept.rank);

@@ -10,6 +10,14 @@
 
 #define STRIX_MAX_RANK 8
 
+// Full unrolling of a loop over the STRIX_MAX_RANK axes (g++ spells it differently; the CUDA emulator
+// compiles these files for the host).
+#ifdef __CUDACC__
+#define STRIX_UNROLL _Pragma("unroll")
+#else
+#define STRIX_UNROLL _Pragma("GCC unroll 8")
+#endif
+
 struct StridedShape {
     int rank;                    // number of axes in use, 0..STRIX_MAX_RANK
     int dims[STRIX_MAX_RANK];    // sizes, outermost first
@@ -35,7 +43,10 @@ static_assert(sizeof(StridedView) == 72 && alignof(StridedView) == 8, "StridedVi
 
 // Splits the row-major linear index i of shape s into per-axis coordinates. A rank-1 walk (what
 // contiguous operands merge into) needs no division, and indices below 2^31 use 32-bit division,
-// several times cheaper on a GPU than 64-bit.
+// several times cheaper on a GPU than 64-bit. The loops run over all STRIX_MAX_RANK axes, unrolled,
+// with the unused ones skipped: every coord[a] then has a constant index and lives in a register.
+// (A loop bounded by s.rank indexes coord by a run-time value, which puts coord, and the shape and
+// view structs it is read with, in local memory: a 144-320 byte stack frame per thread.)
 __device__ __forceinline__ void strix_unravel(const StridedShape& s, long long i, int* coord) {
     if (s.rank == 1) {
         coord[0] = (int)i;
@@ -43,27 +54,58 @@ __device__ __forceinline__ void strix_unravel(const StridedShape& s, long long i
     }
     if (i <= 0x7fffffffLL) {
         unsigned u = (unsigned)i;
-        for (int a = s.rank - 1; a >= 0; a--) {
-            unsigned d = (unsigned)s.dims[a];
-            coord[a] = (int)(u % d);
-            u /= d;
+        STRIX_UNROLL
+        for (int a = STRIX_MAX_RANK - 1; a >= 0; a--) {
+            if (a < s.rank) {
+                unsigned d = (unsigned)s.dims[a];
+                coord[a] = (int)(u % d);
+                u /= d;
+            }
         }
         return;
     }
-    for (int a = s.rank - 1; a >= 0; a--) {
-        int d = s.dims[a];
-        coord[a] = (int)(i % d);
-        i /= d;
+    STRIX_UNROLL
+    for (int a = STRIX_MAX_RANK - 1; a >= 0; a--) {
+        if (a < s.rank) {
+            int d = s.dims[a];
+            coord[a] = (int)(i % d);
+            i /= d;
+        }
     }
 }
 
-// Element index of the element at coord in view v.
+// Element index of the element at coord in view v (unrolled as strix_unravel, for the same reason).
 __device__ __forceinline__ long long strix_at(const StridedView& v, const int* coord, int rank) {
     long long at = v.offset;
-    for (int a = 0; a < rank; a++) {
-        at += (long long)coord[a] * v.strides[a];
+    STRIX_UNROLL
+    for (int a = 0; a < STRIX_MAX_RANK; a++) {
+        if (a < rank) {
+            at += (long long)coord[a] * v.strides[a];
+        }
     }
     return at;
+}
+
+// coord[axis] for a run-time axis, without indexing coord by it (see strix_unravel).
+__device__ __forceinline__ int strix_coord(const int* coord, int axis) {
+    int value = 0;
+    STRIX_UNROLL
+    for (int a = 0; a < STRIX_MAX_RANK; a++) {
+        if (a == axis) {
+            value = coord[a];
+        }
+    }
+    return value;
+}
+
+// coord[axis] = value for a run-time axis, without indexing coord by it (see strix_unravel).
+__device__ __forceinline__ void strix_set_coord(int* coord, int axis, int value) {
+    STRIX_UNROLL
+    for (int a = 0; a < STRIX_MAX_RANK; a++) {
+        if (a == axis) {
+            coord[a] = value;
+        }
+    }
 }
 
 // Block-wide sum of one value per thread, for blocks of STRIX_REDUCE_THREADS threads; every thread
