@@ -15,7 +15,7 @@ flags=(-std=c++20 -O3 -g -fPIC -fvisibility=hidden -ffp-contract=off -Wall -Wno-
        -I"$here/../cuda-src" -I"$out/gen")
 
 # Every extern "C" kernel of cuda-src, for kernels.cpp's table.
-grep -ho 'extern "C" __global__ void [A-Za-z_0-9]*' "$here"/../cuda-src/*.cu \
+grep -ho 'extern "C" __global__ void [A-Za-z_0-9]*' "$here"/../cuda-src/*.cu "$here/selftest_kernels.cu" \
   | sed 's/.* void \(.*\)/STRIX_KERNEL(\1)/' | sort > "$out/gen/kernel_list.inc.new"
 if ! cmp -s "$out/gen/kernel_list.inc.new" "$out/gen/kernel_list.inc" 2>/dev/null; then
   mv "$out/gen/kernel_list.inc.new" "$out/gen/kernel_list.inc"
@@ -28,7 +28,7 @@ stale() {
   local target="$1"; shift
   [ -f "$target" ] || return 0
   local f
-  for f in "$@" "$here"/*.h "$here"/../cuda-src/*.cu "$here"/../cuda-src/*.cuh "$out/gen/kernel_list.inc" "$0"; do
+  for f in "$@" "$here"/*.h "$here"/*.cu "$here"/../cuda-src/*.cu "$here"/../cuda-src/*.cuh "$out/gen/kernel_list.inc" "$0"; do
     [ "$f" -nt "$target" ] && return 0
   done
   return 1
@@ -58,9 +58,10 @@ if stale "$out/libcudnn.so.9" "${cudnn[@]}"; then
     -o "$out/libcudnn.so.9" "${cudnn[@]}" "$out/libcuda.so.1"
 fi
 
-# The self-tests: of the driver's rules (selftest_driver.cpp) and of cuDNN beyond what the Java
-# suite reaches (selftest_cudnn.cpp). A failure fails the build; they run again whenever a library
-# or the test was rebuilt.
+# The self-tests: of the driver's rules (selftest_driver.cpp), of the order check and the poisoned
+# shared memory (selftest_order.cpp), and of cuDNN beyond what the Java suite reaches
+# (selftest_cudnn.cpp). A failure fails the build; they run again whenever a library or the test
+# was rebuilt.
 selftest() {
   local name="$1"; shift
   if stale "$out/gen/$name.passed" "$here/$name.cpp" "$@"; then
@@ -74,6 +75,7 @@ selftest() {
   fi
 }
 selftest selftest_driver "$out/libcuda.so.1"
+selftest selftest_order "$out/libcuda.so.1"
 selftest selftest_cudnn "$out/libcudnn.so.9" "$out/libcuda.so.1"
 
 echo "strix: CUDA emulator built in $out"

@@ -16,6 +16,9 @@ struct dim3 {
 };
 
 namespace strix_emulator {
+// Set when a kernel adds floats atomically: their sum then depends on the order of the adds, so the
+// order check (driver_kernels.cpp) does not compare that launch's two runs.
+extern bool floating_atomic_add;
 extern dim3 thread_index;
 extern dim3 block_index;
 extern dim3 block_size;
@@ -41,8 +44,11 @@ unsigned linear_thread();
 #define __restrict__ __restrict
 #define __launch_bounds__(...)
 // One copy per kernel for all threads; blocks run one after another, so one block's values never
-// meet another's. Like shared memory on a GPU, the contents at block start are whatever was left.
-#define __shared__ static
+// meet another's. All of them live in one section, which grid.cpp fills with 0xFF bytes (NaN as
+// float) before each block: a GPU's shared memory holds no promised contents at block start either,
+// and a thread that reads what no thread of its block wrote should see garbage, not what the
+// previous block (or the other run of the order check) left there.
+#define __shared__ static __attribute__((section("strix_shared")))
 
 inline void __syncthreads() { strix_emulator::block_barrier(); }
 
@@ -64,6 +70,9 @@ inline T __shfl_xor_sync(unsigned /*mask*/, T value, int laneMask) {
 // Atomics: threads never run at the same time here, so a plain read-modify-write is atomic.
 template <typename T>
 inline T atomicAdd(T* address, T value) {
+    if constexpr (std::is_floating_point_v<T>) {
+        strix_emulator::floating_atomic_add = true;
+    }
     T old = *address;
     *address = old + value;
     return old;

@@ -6,6 +6,7 @@
 
 #include "driver.h"
 #include "grid.h"
+#include "memory.h"
 
 using namespace strix_emulator::driver;
 
@@ -18,6 +19,45 @@ bool trace() {
         return v != nullptr && std::string(v) == "1";
     }();
     return on;
+}
+
+// STRIX_EMULATOR_ORDER_CHECK=1 runs every launch twice from the same device memory, the second time
+// in exactly the reverse order of blocks and threads (grid.cpp), and fails the launch when the two
+// results differ: a race between threads or blocks (a missing barrier, two blocks writing one
+// element, a block reading what another writes) puts its accesses in the other order the second
+// time. Launches that add floats atomically are run once (their sums depend on the order anyway).
+bool order_check() {
+    static const bool on = [] {
+        const char* v = std::getenv("STRIX_EMULATOR_ORDER_CHECK");
+        return v != nullptr && std::string(v) == "1";
+    }();
+    return on;
+}
+
+void run_checked(dim3 grid, dim3 block, const std::function<void()>& thread, unsigned seed,
+                 const std::vector<std::uintptr_t>& pointers) {
+    if (!order_check()) {
+        strix_emulator::run_grid(grid, block, thread, seed);
+        return;
+    }
+    // Only what the kernel can reach is captured (a cuDNN workspace of 256 MiB is not).
+    std::vector<std::uintptr_t> reachable = strix_emulator::reachable_allocations(pointers);
+    // Kept from launch to launch, buffers and all; launches run one at a time, under the API lock.
+    static strix_emulator::DeviceImage before, forward;
+    strix_emulator::capture_device(before, reachable);
+    strix_emulator::floating_atomic_add = false;
+    strix_emulator::run_grid(grid, block, thread, seed);
+    if (strix_emulator::floating_atomic_add) {
+        return;
+    }
+    strix_emulator::capture_device(forward, reachable);
+    strix_emulator::restore_device(before);
+    strix_emulator::run_grid(grid, block, thread, seed, true);
+    std::string difference = strix_emulator::compare_device(forward);
+    if (!difference.empty()) {
+        throw std::runtime_error("the result depends on the order in which blocks and threads run (a race): " +
+                                 difference);
+    }
 }
 }  // namespace
 
@@ -111,13 +151,14 @@ STRIX_API CUresult cuLaunchKernel(void* function, unsigned gridX, unsigned gridY
     dim3 block{blockX, blockY, blockZ};
     std::string name = f->name;
     unsigned seed = ++launches;
-    strix_emulator::enqueue(stream, [grid, block, thread = std::move(bound.thread), name, seed] {
+    strix_emulator::enqueue(stream, [grid, block, thread = std::move(bound.thread), pointers = std::move(bound.pointers),
+                                     name, seed] {
         if (trace()) {
             std::fprintf(stderr, "[strix emulator] launch %s grid %u x %u x %u, block %u x %u x %u\n", name.c_str(),
                          grid.x, grid.y, grid.z, block.x, block.y, block.z);
         }
         try {
-            strix_emulator::run_grid(grid, block, thread, seed);
+            run_checked(grid, block, thread, seed, pointers);
         } catch (const std::exception& e) {
             throw std::runtime_error(name + ": " + e.what());
         }

@@ -4,7 +4,9 @@
 // shuffle-heavy kernels a hundred times slower.
 //
 // Threads start in a scrambled order (a different one per block, fixed per launch), so a kernel
-// whose result depends on which thread of a block runs first shows it here too. A barrier opens when every thread that has not
+// whose result depends on which thread of a block runs first shows it here too. A launch can also
+// be run in exactly the reverse order (blocks, thread starts and barrier releases): any two
+// accesses of a race then come in the other order, which the order check (driver_kernels.cpp) uses. A barrier opens when every thread that has not
 // yet returned is waiting at it, as on Volta and later; threads left waiting when nothing else can
 // run are a deadlock (a barrier inside divergent code), reported as a failed launch.
 #include "grid.h"
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
@@ -20,8 +23,16 @@
 #include "context_switch.h"
 #include "device.h"
 
+// Where the linker put the kernels' __shared__ variables (device.h); weak, as a build whose kernels
+// had none would have no such section.
+extern "C" {
+extern char __start_strix_shared[] __attribute__((weak));
+extern char __stop_strix_shared[] __attribute__((weak));
+}
+
 namespace strix_emulator {
 
+bool floating_atomic_add = false;
 dim3 thread_index;
 dim3 block_index;
 dim3 block_size;
@@ -75,6 +86,7 @@ struct Block {
     std::vector<unsigned> warp_waiting;
     unsigned current = 0;
     void* scheduler_sp = nullptr;
+    bool reversed = false;  // threads start, and leave barriers, in the reverse order
 } block;
 
 void set_thread_index(unsigned t) {
@@ -95,27 +107,24 @@ void set_thread_index(unsigned t) {
 // Opens the barriers that thread t's last step may have completed (the block's, and t's warp's)
 // when every live thread they concern waits at them, queueing their threads to run.
 void open_barriers(unsigned t) {
-    if (block.block_waiting > 0 && block.block_waiting == block.live) {
-        for (unsigned t = 0; t < block.fibers.size(); t++) {
-            if (block.fibers[t].waiting == Waiting::BLOCK) {
-                block.fibers[t].waiting = Waiting::NONE;
-                block.runnable.push_back(t);
+    // Queues the threads of [begin, end) that wait at `kind`, in ascending order or (reversed) descending.
+    auto release = [](unsigned begin, unsigned end, Waiting kind) {
+        for (unsigned i = 0; i < end - begin; i++) {
+            unsigned u = block.reversed ? end - 1 - i : begin + i;
+            if (block.fibers[u].waiting == kind) {
+                block.fibers[u].waiting = Waiting::NONE;
+                block.runnable.push_back(u);
             }
         }
+    };
+    if (block.block_waiting > 0 && block.block_waiting == block.live) {
+        release(0, (unsigned)block.fibers.size(), Waiting::BLOCK);
         block.block_waiting = 0;
     }
-    {
-        unsigned w = t / 32;
-        if (block.warp_waiting[w] > 0 && block.warp_waiting[w] == block.warp_live[w]) {
-            unsigned end = std::min<unsigned>((w + 1) * 32, block.fibers.size());
-            for (unsigned t = w * 32; t < end; t++) {
-                if (block.fibers[t].waiting == Waiting::WARP) {
-                    block.fibers[t].waiting = Waiting::NONE;
-                    block.runnable.push_back(t);
-                }
-            }
-            block.warp_waiting[w] = 0;
-        }
+    unsigned w = t / 32;
+    if (block.warp_waiting[w] > 0 && block.warp_waiting[w] == block.warp_live[w]) {
+        release(w * 32, std::min<unsigned>((w + 1) * 32, block.fibers.size()), Waiting::WARP);
+        block.warp_waiting[w] = 0;
     }
 }
 
@@ -157,7 +166,10 @@ struct Permutation {
     }
 };
 
-void run_block(const std::function<void()>& body, unsigned threads, std::uint64_t& random) {
+void run_block(const std::function<void()>& body, unsigned threads, std::uint64_t random, bool reversed) {
+    if (__start_strix_shared != nullptr) {
+        std::memset(__start_strix_shared, 0xFF, __stop_strix_shared - __start_strix_shared);
+    }
     block.body = &body;
     block.fibers.assign(threads, Fiber{});
     block.slots.assign(threads, 0);
@@ -170,9 +182,10 @@ void run_block(const std::function<void()>& body, unsigned threads, std::uint64_
         block.warp_live[t / 32]++;
     }
     Permutation start(threads, random);
+    block.reversed = reversed;
     block.runnable.resize(threads);
     for (unsigned i = 0; i < threads; i++) {
-        block.runnable[i] = (unsigned)start.at(i);
+        block.runnable[i] = (unsigned)start.at(reversed ? threads - 1 - i : i);
     }
     block.next = 0;
 
@@ -238,7 +251,7 @@ void* exchange_slot(unsigned thread) {
 
 unsigned linear_thread() { return block.current; }
 
-void run_grid(dim3 grid, dim3 threads, const std::function<void()>& body, unsigned seed) {
+void run_grid(dim3 grid, dim3 threads, const std::function<void()>& body, unsigned seed, bool reversed) {
     launch_number = seed;
     grid_size = grid;
     block_size = threads;
@@ -248,9 +261,13 @@ void run_grid(dim3 grid, dim3 threads, const std::function<void()>& body, unsign
     unsigned long long blocks = (unsigned long long)grid.x * grid.y * grid.z;
     Permutation order(blocks, random);
     for (unsigned long long i = 0; i < blocks; i++) {
-        unsigned long long b = order.at(i);
+        unsigned long long b = order.at(reversed ? blocks - 1 - i : i);
         block_index = dim3{(unsigned)(b % grid.x), (unsigned)(b / grid.x % grid.y), (unsigned)(b / grid.x / grid.y)};
-        run_block(body, count, random);
+        // Each block's thread order comes from the launch and the block, not from the blocks run
+        // before it, so the reversed run reverses the same order.
+        std::uint64_t block_random = random ^ ((b + 1) * 0xD1B54A32D192ED03ULL);
+        next_random(block_random);
+        run_block(body, count, block_random, reversed);
     }
 }
 

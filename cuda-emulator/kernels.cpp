@@ -1,6 +1,7 @@
 // cuda-src compiled for the host (through device.h), and the table that cuModuleGetFunction reads.
 // The list of kernels, kernel_list.inc, is made by build.sh from the extern "C" __global__
-// declarations, so a new kernel needs no change here.
+// declarations, so a new kernel needs no change here. selftest_kernels.cu adds a few that break the
+// rules on purpose, for the emulator's own self-test.
 #include "kernels.h"
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "device.h"
 #include "runtime.h"
 #include "strix_kernels.cu"
+#include "selftest_kernels.cu"
 
 namespace strix_emulator {
 namespace {
@@ -37,6 +39,14 @@ BoundKernel bind_values(void (*kernel)(A...), void** params, std::index_sequence
             bound.error = problem;
         }
     }
+    auto note_pointer = [&bound](const auto& value) {
+        if constexpr (std::is_pointer_v<std::decay_t<decltype(value)>>) {
+            if (value != nullptr) {
+                bound.pointers.push_back(reinterpret_cast<std::uintptr_t>(value));
+            }
+        }
+    };
+    (note_pointer(std::get<I>(values)), ...);
     bound.thread = [kernel, values] { std::apply(kernel, values); };
     return bound;
 }

@@ -1,15 +1,18 @@
 // The table of our kernels, compiled for the host, by their extern "C" names; see kernels.cpp.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace strix_emulator {
 
 // One kernel bound to its arguments: `thread` is one CUDA thread's work.
 struct BoundKernel {
     std::function<void()> thread;
-    std::string error;  // non-empty when the arguments were refused
+    std::string error;                      // non-empty when the arguments were refused
+    std::vector<std::uintptr_t> pointers;  // the pointer arguments, for the order check
 };
 
 // Binds cuLaunchKernel's `params` (one pointer per parameter, to the parameter's bytes) to the

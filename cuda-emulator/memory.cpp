@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <map>
 
 namespace strix_emulator {
@@ -82,6 +83,88 @@ std::string check_canaries() {
                        hex(address) + " (byte " + std::to_string(p - data) + ")";
             }
         }
+    }
+    return "";
+}
+
+namespace {
+// The allocation holding `address`, or allocations.end().
+std::map<std::uintptr_t, Allocation>::const_iterator allocation_holding(std::uintptr_t address) {
+    auto it = allocations.upper_bound(address);
+    if (it == allocations.begin()) {
+        return allocations.end();
+    }
+    --it;
+    return address < it->first + it->second.bytes ? it : allocations.end();
+}
+}  // namespace
+
+std::vector<std::uintptr_t> reachable_allocations(const std::vector<std::uintptr_t>& pointers) {
+    std::vector<std::uintptr_t> found;
+    auto add = [&found](std::uintptr_t address) {
+        auto it = allocation_holding(address);
+        if (it != allocations.end() && std::find(found.begin(), found.end(), it->first) == found.end()) {
+            found.push_back(it->first);
+        }
+    };
+    for (std::uintptr_t p : pointers) {
+        add(p);
+    }
+    if (allocations.empty()) {
+        return found;
+    }
+    std::uintptr_t lowest = allocations.begin()->first;
+    std::uintptr_t highest = allocations.rbegin()->first + allocations.rbegin()->second.bytes;
+    for (std::size_t i = 0; i < found.size(); i++) {  // grows as it goes
+        const Allocation& a = allocations.at(found[i]);
+        for (std::size_t at = 0; at + 8 <= a.bytes; at += 8) {
+            std::uintptr_t word;
+            std::memcpy(&word, reinterpret_cast<const unsigned char*>(found[i]) + at, 8);
+            if (word >= lowest && word < highest) {
+                add(word);
+            }
+        }
+    }
+    return found;
+}
+
+void capture_device(DeviceImage& image, const std::vector<std::uintptr_t>& starts) {
+    image.parts.resize(starts.size());
+    for (std::size_t i = 0; i < starts.size(); i++) {
+        const unsigned char* data = reinterpret_cast<const unsigned char*>(starts[i]);
+        image.parts[i].address = starts[i];
+        image.parts[i].bytes.assign(data, data + allocations.at(starts[i]).bytes);
+    }
+}
+
+void restore_device(const DeviceImage& image) {
+    for (const DeviceImage::Part& part : image.parts) {
+        std::memcpy(reinterpret_cast<void*>(part.address), part.bytes.data(), part.bytes.size());
+    }
+}
+
+std::string compare_device(const DeviceImage& image) {
+    for (const DeviceImage::Part& part : image.parts) {
+        const unsigned char* now = reinterpret_cast<const unsigned char*>(part.address);
+        if (std::memcmp(now, part.bytes.data(), part.bytes.size()) == 0) {
+            continue;
+        }
+        std::size_t at = 0;
+        while (now[at] == part.bytes[at]) {
+            at++;
+        }
+        std::size_t word = at / 4 * 4;
+        std::string values;
+        if (word + 4 <= part.bytes.size()) {
+            float first, second;
+            std::memcpy(&first, part.bytes.data() + word, 4);
+            std::memcpy(&second, now + word, 4);
+            char text[96];
+            std::snprintf(text, sizeof text, " (as float32: %.9g one way, %.9g the other)", first, second);
+            values = text;
+        }
+        return "byte " + std::to_string(at) + " of the allocation of " + std::to_string(part.bytes.size()) +
+               " bytes at " + hex(part.address) + values;
     }
     return "";
 }
