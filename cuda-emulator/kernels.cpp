@@ -17,13 +17,33 @@
 namespace strix_emulator {
 namespace {
 
+// What a pointer to P must be aligned to on a GPU (a void* names no type: the kernel casts it).
+template <typename P>
+constexpr std::size_t alignment_of() {
+    if constexpr (std::is_void_v<P>) {
+        return 1;
+    } else {
+        return alignof(P);
+    }
+}
+
+// A pointer argument must point into a live device allocation, aligned for what it points to: on a
+// GPU a float* or double* off its natural alignment faults (CUDA_ERROR_MISALIGNED_ADDRESS) at the
+// first access, where the host would read it without complaint.
 template <typename T>
 std::string check_argument(const T& value, std::size_t index) {
     if constexpr (std::is_pointer_v<T>) {
         if (value != nullptr) {
-            std::string problem = check_device_range(reinterpret_cast<std::uintptr_t>(value), 1);
+            std::uintptr_t address = reinterpret_cast<std::uintptr_t>(value);
+            std::string problem = check_device_range(address, 1);
             if (!problem.empty()) {
                 return "parameter " + std::to_string(index) + " (a pointer): " + problem;
+            }
+            constexpr std::size_t alignment = alignment_of<std::remove_cv_t<std::remove_pointer_t<T>>>();
+            if (address % alignment != 0) {
+                return "parameter " + std::to_string(index) + " (a pointer to " + std::to_string(alignment) +
+                       "-byte values) is not aligned to " + std::to_string(alignment) +
+                       " bytes (a GPU faults with CUDA_ERROR_MISALIGNED_ADDRESS)";
             }
         }
     }

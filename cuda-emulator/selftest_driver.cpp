@@ -1,7 +1,7 @@
 // A self-test of the emulated driver's rules, which the Java suite relies on without provoking them:
 // queued work runs only when the host waits (pinned copies read and write then, pageable ones at the
 // call), stream capture refuses allocation and invalidates itself, a kernel is refused a pointer
-// outside device memory, and a write past the end of an allocation is reported at the next wait.
+// outside device memory or off its alignment, and a write past the end of an allocation is reported at the next wait.
 // build.sh runs it after building the libraries; it ends with "OK (0 failures)".
 #include <cstdio>
 #include <cstring>
@@ -99,6 +99,21 @@ int main() {
     CHECK(cuModuleGetFunction(&fill, module, "fill_strided") == 0);
     unsigned long long host = reinterpret_cast<unsigned long long>(back);
     CHECK(fill_bytes(fill, stream, host, 4, 3) == 1);
+
+    // A double* four bytes off its alignment is refused at the launch (a GPU faults at the access).
+    void* partials_sum = nullptr;
+    CHECK(cuModuleGetFunction(&partials_sum, module, "channel_partials_sum") == 0);
+    unsigned long long doubles = 0;
+    unsigned long long floats = 0;
+    CHECK(cuMemAlloc_v2(&doubles, 64) == 0 && cuMemAlloc_v2(&floats, 8) == 0);
+    int channels = 1;
+    int slices = 2;
+    unsigned long long off = doubles + 4;
+    void* misaligned[] = {&off, &channels, &slices, &floats};
+    CHECK(cuLaunchKernel(partials_sum, 1, 1, 1, 32, 1, 1, 0, stream, misaligned, nullptr) == 1);
+    void* aligned[] = {&doubles, &channels, &slices, &floats};
+    CHECK(cuLaunchKernel(partials_sum, 1, 1, 1, 32, 1, 1, 0, stream, aligned, nullptr) == 0);
+    CHECK(cuStreamSynchronize(stream) == 0);
 
     // A fill of 101 bytes into 100: the byte past the end is found at the next wait, and the error
     // then sticks, as a device fault does (so this comes last).
