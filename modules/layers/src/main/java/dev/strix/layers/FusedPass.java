@@ -31,7 +31,8 @@ interface FusedPass extends AutoCloseable {
      * The fused pass that starts at {@code layers.get(i)}, or null: conv + ReLU + 2x2 pool through
      * the implicit-GEMM convolution ({@link ConvReluMaxPool}) or through any convolution followed by
      * the bias-ReLU-pool epilogue ({@link ConvBiasReluMaxPool}); dense + ReLU ({@link DenseRelu});
-     * batch norm + ReLU ({@link BatchNormReluPass}).
+     * ReLU + 2x2 pool ({@link ReluMaxPool}, what follows a batch norm); batch norm + ReLU
+     * ({@link BatchNormReluPass}).
      * None when {@link Sequential#FUSION_PROPERTY} is {@code false}.
      */
     static FusedPass startingAt(List<Layer> layers, int i) {
@@ -52,6 +53,9 @@ interface FusedPass extends AutoCloseable {
         }
         if (i + 1 < layers.size()) {
             FusedPass pass = DenseRelu.of(layers.get(i), layers.get(i + 1));
+            if (pass == null) {
+                pass = ReluMaxPool.of(layers.get(i), layers.get(i + 1));
+            }
             // A ReLU followed by max pooling already runs after the pooling, on a quarter of the values
             // (see Sequential); folded into the batch norm it would cost two reads of the full-size
             // output in the backward pass instead.

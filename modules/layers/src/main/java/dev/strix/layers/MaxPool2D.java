@@ -1,6 +1,7 @@
 package dev.strix.layers;
 
 import dev.strix.tensor.Backend;
+import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.DirectPooling;
 import dev.strix.tensor.Shape;
@@ -124,6 +125,32 @@ public final class MaxPool2D implements Layer {
         } else {
             backend.pooling().maxPoolBackward(dy, indices, dx);
         }
+        return dx;
+    }
+
+    /**
+     * {@code max(0, pooling of x)} with the argmax kept, for a {@link ReLU} just before this 2x2
+     * stride-2 argmax pooling ({@link #isTwoByTwoArgmaxPooling}): one bias-free pass of the
+     * epilogue. The same numbers as the ReLU and the pooling, in either order.
+     */
+    Tensor forwardRelu(Tensor x, BiasReluEpilogue epilogue) {
+        Shape out = outputShape(x.shape());
+        Tensor y = output.get(out);
+        indices = argmax.get(out);
+        epilogue.biasReluMaxPool(x, null, y, indices);
+        inputShape = x.shape();
+        // Read by the backward pass (which passes no gradient where it is 0): the layers after
+        // this one write it only in their forward passes.
+        lastOutput = y;
+        return y;
+    }
+
+    /** dL/dx for {@link #forwardRelu}'s output gradient {@code dy}: {@code dy} at each argmax where the output is positive. */
+    Tensor backwardRelu(Tensor dy, BiasReluEpilogue epilogue) {
+        ShapeCheck.forwardDone(this, inputShape);
+        ShapeCheck.gradient(this, outputShape(inputShape), dy.shape());
+        Tensor dx = inputGradient.get(inputShape);
+        epilogue.biasReluMaxPoolBackward(dy, lastOutput, indices, dx, null);
         return dx;
     }
 

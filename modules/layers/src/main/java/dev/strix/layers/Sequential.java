@@ -18,18 +18,19 @@ import java.util.Map;
  * with the layer's index as in PyTorch's {@code nn.Sequential} ({@code "0.weight"},
  * {@code "3.running_mean"}). Closing the model closes its layers.
  *
- * <p>A {@link ReLU} directly followed by a {@link MaxPool2D} runs pooling first: the maximum of a
- * window commutes with ReLU (a non-decreasing function), so the outputs are the same, and so are
- * the gradients (a window's gradient reaches the same element, or is zero either way when the
- * window holds no positive value); the ReLU then touches a quarter of the values, forward and
- * backward. (With NaN in the input the two orders may differ: pooling propagates a NaN, ReLU
+ * <p>A {@link ReLU} directly followed by a {@link MaxPool2D} that no fused pass (below) takes runs
+ * pooling first: the maximum of a window commutes with ReLU (a non-decreasing function), so the
+ * outputs are the same, and so are the gradients (a window's gradient reaches the same element, or
+ * is zero either way when the window holds no positive value); the ReLU then touches a quarter of
+ * the values, forward and backward. (With NaN in the input the two orders may differ: pooling propagates a NaN, ReLU
  * turns it into 0; training has failed by then anyway.)
  *
  * <p>Where the backend has the fused ops, some runs of layers go as one {@link FusedPass}: a
  * {@link Conv2D} followed by a ReLU and a 2x2 stride-2 max pooling ({@link ConvReluMaxPool} through
  * the implicit-GEMM convolution, else {@link ConvBiasReluMaxPool}: the convolution, then bias, ReLU
- * and pooling in one pass), a {@link Dense} followed by a ReLU ({@link DenseRelu}), and a
- * {@link BatchNorm} followed by a ReLU ({@link BatchNormReluPass}). Same outputs
+ * and pooling in one pass), a {@link Dense} followed by a ReLU ({@link DenseRelu}), a ReLU followed
+ * by a 2x2 max pooling ({@link ReluMaxPool}), and a {@link BatchNorm} followed by a ReLU
+ * ({@link BatchNormReluPass}). Same outputs
  * and gradients up to the order of bias additions and sums, without the trips through memory (and
  * the launches on a device) between the layers.
  */

@@ -211,12 +211,14 @@ class SequentialTest {
     }
 
     @Test
-    void batchNormReluRunsFusedExceptBeforeAPoolingWithTheLayerByLayerNumbers() {
+    void batchNormReluRunsFusedExceptBeforeAPoolingWhereReluAndPoolingFuseWithTheLayerByLayerNumbers() {
         try (Sequential model = normalized(new SplittableRandom(61)); Sequential layers = normalized(new SplittableRandom(61));
              Tensor x = TestData.uniform(CPU, new SplittableRandom(62), 4, 1, 10, 10);
              Tensor dy = TestData.uniform(CPU, new SplittableRandom(63), 4, 3)) {
-            // conv BN ReLU (fused), conv BN ReLU pool (the ReLU runs after the pooling instead), dense BN ReLU (fused).
-            assertEquals(List.of(BatchNormReluPass.class, BatchNormReluPass.class), passTypes(model));
+            // conv BN ReLU (fused), conv BN ReLU pool (ReLU and pooling fused), dense BN ReLU (fused).
+            assertEquals(List.of(BatchNormReluPass.class, ReluMaxPool.class, BatchNormReluPass.class), passTypes(model));
+            assertEquals("fused: layers 1-2 batch norm + ReLU; layers 5-6 ReLU + 2x2 max pool; layers 9-10 batch norm"
+                    + " + ReLU", model.fusion());
             // Evaluation first, while both models hold the same running statistics.
             Tensor h = x;
             for (Layer layer : layers.layers()) {
@@ -232,6 +234,23 @@ class SequentialTest {
             }
             assertSameParameterGradients("batch norm + ReLU", model, x, dy);
         }
+    }
+
+    @Test
+    void aModelThatStartsWithReluAndPoolingFusesThemAndKeepsTheLayerByLayerNumbers() {
+        // Odd plane sizes: the pooling drops the last row and column, fused or not.
+        try (Sequential model = reluPoolFirst(new SplittableRandom(81)); Sequential layers = reluPoolFirst(new SplittableRandom(81));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(82), 3, 2, 7, 9);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(83), 3, 4)) {
+            assertEquals(List.of(ReluMaxPool.class), passTypes(model));
+            assertSameAsLayerByLayer(model, layers, x, dy);
+            assertSameParameterGradients("ReLU + pooling first", model, x, dy);
+        }
+    }
+
+    private static Sequential reluPoolFirst(SplittableRandom random) {
+        return new Sequential(Shape.of(2, 7, 9), new ReLU(CPU), new MaxPool2D(CPU, 2), new Flatten(CPU),
+                new Dense(CPU, 2 * 3 * 4, 4, random));
     }
 
     private static Sequential normalized(SplittableRandom random) {

@@ -4,6 +4,7 @@ import dev.strix.tensor.BiasReluEpilogue;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * Bias, ReLU and 2x2 max pooling in one pass on the CPU, one sample (its C planes) per unit of
@@ -78,6 +79,11 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         sumOverSamples(sums, n, c, dBias);
     }
 
+    /**
+     * Each plane is copied onto the heap with the bias added and pooled by {@link MaxPool2x2} (a
+     * vector of windows at a time, as {@link CpuPooling} does), then clamped at 0 on its way out. A
+     * NaN window pools to NaN there and clamps to 0, as the separate ops give.
+     */
     @Override
     public void biasReluMaxPool(Tensor z, Tensor bias, Tensor pooled, Tensor argmax) {
         BiasReluEpilogue.checkPooling("biasReluMaxPool", z, bias, pooled, argmax);
@@ -86,6 +92,8 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         int w = z.dim(3);
         int oh = h / 2;
         int ow = w / 2;
+        int pixels = h * w;
+        int outputs = oh * ow;
         MemorySegment zm = z.storage().segment();
         MemorySegment pm = pooled.storage().segment();
         MemorySegment am = argmax.storage().segment();
@@ -94,30 +102,26 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         long po = pooled.offset();
         long ao = argmax.offset();
         long bo = bias == null ? 0 : bias.offset();
-        CpuParallel.forRange(z.dim(0), samplesPerTask((long) c * h * w), (from, to) -> {
+        CpuParallel.forRange(z.dim(0), samplesPerTask((long) c * pixels), (from, to) -> {
+            float[] in = PlaneCopy.floats(0, pixels + MaxPool2x2.PADDING);
+            float[] best = PlaneCopy.floats(1, outputs + MaxPool2x2.PADDING);
+            int[] where = PlaneCopy.ints(outputs + MaxPool2x2.PADDING);
             for (long n = from; n < to; n++) {
                 for (int ch = 0; ch < c; ch++) {
-                    float b = bm == null ? 0f : bm.getAtIndex(FLOAT, bo + ch);
-                    long in = zo + (n * c + ch) * h * w;
-                    long out = (n * c + ch) * oh * ow;
-                    for (int y = 0; y < oh; y++) {
-                        for (int x = 0; x < ow; x++) {
-                            int at = 2 * y * w + 2 * x;
-                            float best = zm.getAtIndex(FLOAT, in + at) + b;
-                            int bestAt = at;
-                            for (int i = 1; i < 4; i++) {
-                                int k = at + (i >> 1) * w + (i & 1);
-                                float v = zm.getAtIndex(FLOAT, in + k) + b;
-                                if (v > best) {
-                                    best = v;
-                                    bestAt = k;
-                                }
-                            }
-                            long o = out + (long) y * ow + x;
-                            pm.setAtIndex(FLOAT, po + o, best > 0f ? best : 0f);
-                            am.setAtIndex(INT, ao + o, bestAt);
+                    long plane = n * c + ch;
+                    MemorySegment.copy(zm, FLOAT, (zo + plane * pixels) * Float.BYTES, in, 0, pixels);
+                    if (bm != null) {
+                        float b = bm.getAtIndex(FLOAT, bo + ch);
+                        for (int i = 0; i < pixels; i++) {
+                            in[i] += b;
                         }
                     }
+                    MaxPool2x2.plane(in, w, oh, ow, best, where);
+                    for (int k = 0; k < outputs; k++) {
+                        best[k] = best[k] > 0f ? best[k] : 0f;
+                    }
+                    MemorySegment.copy(best, 0, pm, FLOAT, (po + plane * outputs) * Float.BYTES, outputs);
+                    MemorySegment.copy(where, 0, am, INT, (ao + plane * outputs) * Integer.BYTES, outputs);
                 }
             }
         });
@@ -133,6 +137,8 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         int w = dz.dim(3);
         int oh = h / 2;
         int ow = w / 2;
+        int pixels = h * w;
+        int outputs = oh * ow;
         MemorySegment gm = dPooled.storage().segment();
         MemorySegment pm = pooled.storage().segment();
         MemorySegment am = argmax.storage().segment();
@@ -142,33 +148,38 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         long ao = argmax.offset();
         long zo = dz.offset();
         float[] sums = partials(n * c);
-        CpuParallel.forRange(n, samplesPerTask((long) c * h * w), (from, to) -> {
+        CpuParallel.forRange(n, samplesPerTask((long) c * pixels), (from, to) -> {
+            float[] grad = PlaneCopy.floats(0, outputs);
+            float[] kept = PlaneCopy.floats(1, outputs);
+            float[] plane = PlaneCopy.floats(2, pixels);
+            int[] where = PlaneCopy.ints(outputs);
             for (long s = from; s < to; s++) {
                 for (int ch = 0; ch < c; ch++) {
-                    long plane = zo + (s * c + ch) * h * w;
-                    zm.asSlice(plane * Float.BYTES, (long) h * w * Float.BYTES).fill((byte) 0);
-                    long first = (s * c + ch) * oh * ow;
+                    long index = s * c + ch;
+                    MemorySegment.copy(gm, FLOAT, (go + index * outputs) * Float.BYTES, grad, 0, outputs);
+                    MemorySegment.copy(pm, FLOAT, (po + index * outputs) * Float.BYTES, kept, 0, outputs);
+                    MemorySegment.copy(am, INT, (ao + index * outputs) * Integer.BYTES, where, 0, outputs);
+                    Arrays.fill(plane, 0, pixels, 0f);
                     float sum = 0f;
                     for (int y = 0; y < oh; y++) {
                         for (int x = 0; x < ow; x++) {
-                            long k = first + (long) y * ow + x;
-                            if (!(pm.getAtIndex(FLOAT, po + k) > 0f)) {
+                            int k = y * ow + x;
+                            if (!(kept[k] > 0f)) {
                                 continue;
                             }
-                            int at = am.getAtIndex(INT, ao + k);
-                            int dy = at / w - 2 * y;
-                            int dx = at % w - 2 * x;
-                            if (at < 0 || dy < 0 || dy > 1 || dx < 0 || dx > 1) {
+                            int at = where[k];
+                            int within = at - (2 * y * w + 2 * x);
+                            if (within != 0 && within != 1 && within != w && within != w + 1) {
                                 throw new IllegalArgumentException("biasReluMaxPoolBackward: argmax " + at + " at ["
                                         + s + ", " + ch + ", " + y + ", " + x + "] lies outside its 2x2 window of the "
                                         + h + "x" + w + " plane");
                             }
-                            float g = gm.getAtIndex(FLOAT, go + k);
-                            zm.setAtIndex(FLOAT, plane + at, g);
-                            sum += g;
+                            plane[at] = grad[k];
+                            sum += grad[k];
                         }
                     }
-                    sums[(int) (s * c + ch)] = sum;
+                    MemorySegment.copy(plane, 0, zm, FLOAT, (zo + index * pixels) * Float.BYTES, pixels);
+                    sums[(int) index] = sum;
                 }
             }
         });
