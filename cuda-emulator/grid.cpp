@@ -6,9 +6,10 @@
 // Threads start in a scrambled order (a different one per block, fixed per launch), so a kernel
 // whose result depends on which thread of a block runs first shows it here too. A launch can also
 // be run in exactly the reverse order (blocks, thread starts and barrier releases): any two
-// accesses of a race then come in the other order, which the order check (driver_kernels.cpp) uses. A barrier opens when every thread that has not
-// yet returned is waiting at it, as on Volta and later; threads left waiting when nothing else can
-// run are a deadlock (a barrier inside divergent code), reported as a failed launch.
+// accesses of a race then come in the other order, which the order check (driver_kernels.cpp)
+// uses. A barrier opens when every thread that has not yet returned is waiting at it, as on Volta
+// and later; threads left waiting when nothing else can run are a deadlock (a barrier inside
+// divergent code), reported as a failed launch.
 #include "grid.h"
 
 #include <sys/mman.h>
