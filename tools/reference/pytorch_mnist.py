@@ -11,6 +11,7 @@ uint8; each batch is gathered by index and normalised there, so no host work sit
 Prints a last machine-readable line:
     pytorch: mode=... device=... batch=128 steps=468 epoch_seconds=... images_per_s=...
              steady_images_per_s=... first_steps_seconds=... test_accuracy_pct=... torch=...
+             tf32_conv=0|1 tf32_matmul=0|1   (PyTorch's defaults, which this script keeps: 1 and 0 on CUDA)
 epoch_seconds and images_per_s cover the whole epoch (for compile: compilation included);
 steady_images_per_s leaves out the first --warmup steps (where compilation and autotuning happen),
 first_steps_seconds is the time those took. Exit status 0, or 2 when the device is missing.
@@ -116,13 +117,18 @@ def main(argv=None):
     rate = steps * a.batch / first
     steady = (steps - warmup) * a.batch / steady_seconds if steady_seconds > 0 else float("nan")
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    # PyTorch's own defaults, left as they are: cuDNN convolutions may use TF32 (allow_tf32 is on by
+    # default), matrix products may not. strix's default is strict float32 for both (--tf32 to allow).
+    tf32_conv = int(device.type == "cuda" and torch.backends.cudnn.allow_tf32)
+    tf32_matmul = int(device.type == "cuda" and torch.backends.cuda.matmul.allow_tf32)
     print(f"PyTorch {torch.__version__} {a.mode}{' (' + a.compile_mode + ')' if a.mode == 'compile' else ''} on "
           f"{name}: epoch of {steps} steps x {a.batch} in {first:.2f} s ({rate:,.0f} images/s; "
           f"{steady:,.0f} images/s after {warmup} warm-up steps that took {first_steps_seconds:.2f} s); "
           f"last loss {float(loss):.4f}; test accuracy {accuracy:.2f}%")
     print(f"pytorch: mode={a.mode} device={device.type} batch={a.batch} steps={steps} epoch_seconds={first:.3f} "
           f"images_per_s={rate:.0f} steady_images_per_s={steady:.0f} first_steps_seconds={first_steps_seconds:.3f} "
-          f"test_accuracy_pct={accuracy:.2f} torch={torch.__version__}")
+          f"test_accuracy_pct={accuracy:.2f} torch={torch.__version__} tf32_conv={tf32_conv} "
+          f"tf32_matmul={tf32_matmul}")
     return 0
 
 
