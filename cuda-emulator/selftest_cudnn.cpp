@@ -12,7 +12,9 @@
 #include <vector>
 #include <random>
 #include <cstring>
+
 #include "cudnn_api.h"
+#include "selftest.h"
 extern "C" {
 int cuInit(unsigned); int cuDevicePrimaryCtxRetain(void**, int); int cuCtxSetCurrent(void*); int cuMemAlloc_v2(unsigned long long*, size_t);
 int cudnnCreate(cudnnHandle_t*); int cudnnDestroy(cudnnHandle_t);
@@ -35,8 +37,6 @@ int cudnnDeriveBNTensorDescriptor(cudnnTensorDescriptor_t,cudnnTensorDescriptor_
 int cudnnAddTensor(cudnnHandle_t,const void*,cudnnTensorDescriptor_t,const void*,const void*,cudnnTensorDescriptor_t,void*);
 int cudnnConvolutionBackwardBias(cudnnHandle_t,const void*,cudnnTensorDescriptor_t,const void*,const void*,cudnnTensorDescriptor_t,void*);
 }
-static int failures = 0;
-#define CHECK(c) do { if (!(c)) { std::printf("FAIL line %d: %s\n", __LINE__, #c); failures++; } } while (0)
 static float* dev(size_t n) { unsigned long long p = 0; if (cuMemAlloc_v2(&p, n * 4) != 0) std::abort(); return reinterpret_cast<float*>(p); }
 static std::mt19937 rng(7);
 static void fill(float* p, size_t n) { std::uniform_real_distribution<float> d(-1, 1); for (size_t i = 0; i < n; i++) p[i] = d(rng); }
@@ -150,6 +150,5 @@ int main() {
   // bad parameters
   { cudnnTensorDescriptor_t d; cudnnCreateTensorDescriptor(&d); CHECK(cudnnSetTensor4dDescriptorEx(d,0,1,2,3,4,-1,1,1,1)==2000); CHECK(cudnnSetTensor4dDescriptorEx(d,99,1,2,3,4,1,1,1,1)==2000); }
   CHECK(cudnnDestroy(h)==0); CHECK(cudnnDestroy(h)==2000);
-  std::printf("%s (%d failures)\n", failures ? "FAILED" : "OK", failures);
-  return failures != 0;
+  return selftest_result();
 }

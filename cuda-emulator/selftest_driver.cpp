@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "selftest.h"
+
 extern "C" {
 int cuInit(unsigned);
 int cuDevicePrimaryCtxRetain(void**, int);
@@ -35,14 +37,6 @@ struct StridedView {
     long long strides[8];
 };
 
-static int failures = 0;
-#define CHECK(c)                                                  \
-    do {                                                          \
-        if (!(c)) {                                               \
-            std::printf("FAIL line %d: %s\n", __LINE__, #c);      \
-            failures++;                                           \
-        }                                                         \
-    } while (0)
 
 // Launches fill_strided over `count` bytes of uint8 at `dst` with `value`; returns cuLaunchKernel's result.
 static int fill_bytes(void* function, void* stream, unsigned long long dst, int count, float value) {
@@ -125,6 +119,5 @@ int main() {
     CHECK(cuStreamSynchronize(stream) == 700);
     CHECK(cuMemFree_v2(device) == 700);
 
-    std::printf("%s (%d failures)\n", failures ? "FAILED" : "OK", failures);
-    return failures != 0;
+    return selftest_result();
 }

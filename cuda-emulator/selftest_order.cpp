@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <functional>
 
+#include "selftest.h"
+
 extern "C" {
 int cuInit(unsigned);
 int cuDevicePrimaryCtxRetain(void**, int);
@@ -27,14 +29,6 @@ int cuLaunchKernel(void*, unsigned, unsigned, unsigned, unsigned, unsigned, unsi
 
 constexpr int LAUNCH_FAILED = 719;
 
-static int failures = 0;
-#define CHECK(c)                                                  \
-    do {                                                          \
-        if (!(c)) {                                               \
-            std::printf("FAIL line %d: %s\n", __LINE__, #c);      \
-            failures++;                                           \
-        }                                                         \
-    } while (0)
 
 static void* module = nullptr;
 static void* stream = nullptr;
@@ -118,6 +112,5 @@ int main() {
         return std::isnan(host[0]) && std::isnan(host[1]) && std::isnan(host[2]) && std::isnan(host[3]);
     }));
 
-    std::printf("%s (%d failures)\n", failures ? "FAILED" : "OK", failures);
-    return failures != 0;
+    return selftest_result();
 }

@@ -3,12 +3,9 @@ package dev.strix.mnist;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code bench}'s line of device launches per training step, beside its host waits. */
 class BenchCommandTest {
@@ -22,15 +19,10 @@ class BenchCommandTest {
 
     @Test
     void onTheCpuTheBenchReportsNoLaunchesRightAfterItsHostWaits() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = StrixMnist.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute("bench", "--device", "cpu", "--batch-size", "4", "--steps", "2", "--warmup", "1",
+        CliRun r = CliRun.of("bench", "--device", "cpu", "--batch-size", "4", "--steps", "2", "--warmup", "1",
                 "--inference-batch-size", "4");
-        assertEquals(0, status, out + err.toString());
-        List<String> lines = Arrays.asList(out.toString().split("\\R"));
+        assertEquals(0, r.status(), r.out() + r.err());
+        List<String> lines = Arrays.asList(r.out().split("\\R"));
         int waits = -1;
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).startsWith("host waits: ")) {
@@ -44,15 +36,10 @@ class BenchCommandTest {
 
     @Test
     void cudnnPoolingIsNamedAndKeepsTheConvolutionBlocksUnfused() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = StrixMnist.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute("bench", "--device", "cpu", "--pool-algo", "CUDNN", "--batch-size", "4", "--steps",
+        CliRun r = CliRun.of("bench", "--device", "cpu", "--pool-algo", "CUDNN", "--batch-size", "4", "--steps",
                 "2", "--warmup", "1", "--inference-batch-size", "4");
-        assertEquals(0, status, out + err.toString());
-        List<String> lines = Arrays.asList(out.toString().split("\\R"));
+        assertEquals(0, r.status(), r.out() + r.err());
+        List<String> lines = Arrays.asList(r.out().split("\\R"));
         assertTrue(lines.contains("bench: model 'reference', cpu, batch 4, conv IM2COL_GEMM, pool CUDNN, float32,"
                 + " eager steps"), lines.toString());
         assertTrue(lines.contains("fused: layers 7-8 dense + ReLU"), lines.toString());

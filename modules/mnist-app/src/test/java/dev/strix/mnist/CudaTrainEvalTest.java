@@ -16,8 +16,6 @@ import dev.strix.tensor.spi.BackendProvider;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The app end to end on CUDA: a short seeded {@code train --device cuda} writes a checkpoint, and
@@ -59,23 +56,7 @@ class CudaTrainEvalTest {
     /** What the CLI prints first on CUDA: the backend and the device it runs on (a GPU, or the emulator). */
     private String usingCuda;
 
-    private record Run(int status, String out, String err) {
-        List<String> lines() {
-            return out.lines().toList();
-        }
-    }
-
     private record TestLine(int correct, double loss) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = StrixMnist.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute(args);
-        return new Run(status, out.toString(), err.toString());
     }
 
     /** Why the tests cannot run here, or null: found once, before any training. */
@@ -102,7 +83,7 @@ class CudaTrainEvalTest {
         data = firstImagesOf(shared, dir.resolve("mnist-small"));
         checkpoints = dir.resolve("ck");
         // Augmented, with the step as a CUDA graph (both defaults): the first step runs op by op, the rest replay it.
-        Run r = train("cuda", checkpoints);
+        CliRun r = train("cuda", checkpoints);
         assertEquals(0, r.status(), r.out() + r.err());
         trainOutput = r.out();
     }
@@ -112,8 +93,9 @@ class CudaTrainEvalTest {
         assumeTrue(skipReason == null, skipReason);
     }
 
-    private Run train(String device, Path checkpointDir) {
-        return run("train", "--data-dir", data.toString(), "--device", device, "--model", "reference", "--epochs", "1",
+    private CliRun train(String device, Path checkpointDir) {
+        return CliRun.of("train", "--data-dir", data.toString(), "--device", device, "--model", "reference",
+                "--epochs", "1",
                 "--batch-size", Integer.toString(BATCH), "--limit", Integer.toString(STEPS), "--lr", "2e-3", "--seed", "3",
                 "--checkpoint-dir", checkpointDir.toString());
     }
@@ -182,7 +164,8 @@ class CudaTrainEvalTest {
     void evalOfTheCheckpointOnCpuAndOnCudaReportsTheAccuracyTrainReported() {
         TestLine trained = testLine(trainOutput);
         for (String device : List.of("cpu", "cuda")) {
-            Run r = run("eval", "--data-dir", data.toString(), "--device", device, "--checkpoint", checkpoints.toString());
+            CliRun r = CliRun.of("eval", "--data-dir", data.toString(), "--device", device, "--checkpoint",
+                    checkpoints.toString());
             assertEquals(0, r.status(), r.out() + r.err());
             assertEquals(device.equals("cuda") ? usingCuda : "device: using cpu", r.lines().get(0), r.out());
             assertTrue(r.out().contains("checkpoint " + checkpoints.resolve("model.safetensors")
@@ -199,7 +182,7 @@ class CudaTrainEvalTest {
         // The same initial weights, shuffle and augmentation draws on both devices; only the order of float32
         // additions differs, which Adam can amplify where a gradient is near zero. On the emulator both agree
         // to the printed digits; a GPU's own summation order is allowed an image or two.
-        Run r = train("cpu", dir.resolve("ck-cpu"));
+        CliRun r = train("cpu", dir.resolve("ck-cpu"));
         assertEquals(0, r.status(), r.out() + r.err());
         assertEquals("device: using cpu", r.lines().get(0), r.out());
         TestLine onCpu = testLine(r.out());
@@ -214,7 +197,7 @@ class CudaTrainEvalTest {
         Path onCuda = dir.resolve("logits-cuda.safetensors");
         for (Path file : List.of(onCpu, onCuda)) {
             String device = file == onCpu ? "cpu" : "cuda";
-            Run r = run("eval", "--data-dir", data.toString(), "--device", device, "--checkpoint",
+            CliRun r = CliRun.of("eval", "--data-dir", data.toString(), "--device", device, "--checkpoint",
                     checkpoints.toString(), "--export-logits", file.toString());
             assertEquals(0, r.status(), r.out() + r.err());
         }
@@ -237,7 +220,8 @@ class CudaTrainEvalTest {
 
     @Test
     void autoPicksCuda() {
-        Run r = run("train", "--data-dir", data.toString(), "--device", "auto", "--model", "reference", "--epochs", "1",
+        CliRun r = CliRun.of("train", "--data-dir", data.toString(), "--device", "auto", "--model", "reference",
+                "--epochs", "1",
                 "--batch-size", "20", "--limit", "2", "--seed", "5", "--no-test-each-epoch", "--checkpoint-dir",
                 dir.resolve("auto").toString());
         assertEquals(0, r.status(), r.out() + r.err());
@@ -249,8 +233,8 @@ class CudaTrainEvalTest {
     @Test
     void benchRunsAsCudaGraphsAndOpByOp() {
         for (boolean graph : new boolean[] {true, false}) {
-            Run r = run("bench", "--device", "cuda", graph ? "--cuda-graph" : "--no-cuda-graph", "--batch-size", "4",
-                    "--steps", "2", "--warmup", "1", "--inference-batch-size", "4");
+            CliRun r = CliRun.of("bench", "--device", "cuda", graph ? "--cuda-graph" : "--no-cuda-graph",
+                    "--batch-size", "4", "--steps", "2", "--warmup", "1", "--inference-batch-size", "4");
             assertEquals(0, r.status(), r.out() + r.err());
             List<String> lines = r.lines();
             assertEquals(usingCuda, lines.get(0), r.out());

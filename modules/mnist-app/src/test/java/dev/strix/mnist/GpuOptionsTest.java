@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -35,15 +33,10 @@ class GpuOptionsTest {
 
     @Test
     void onTheCpuTf32SaysInOneLineThatItHasNoEffectAndStepsRunEagerly() {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = StrixMnist.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute("bench", "--device", "cpu", "--tf32", "--batch-size", "4", "--steps", "2", "--warmup",
+        CliRun r = CliRun.of("bench", "--device", "cpu", "--tf32", "--batch-size", "4", "--steps", "2", "--warmup",
                 "1", "--inference-batch-size", "4");
-        assertEquals(0, status, out + err.toString());
-        String[] lines = out.toString().split("\\R");
+        assertEquals(0, r.status(), r.out() + r.err());
+        String[] lines = r.out().split("\\R");
         assertEquals("device: using cpu", lines[0]);
         assertEquals("--tf32: no effect on the cpu backend, which computes in strict float32", lines[1]);
         assertEquals("bench: model 'reference', cpu, batch 4, conv IM2COL_GEMM, TF32 allowed, eager steps", lines[2]);

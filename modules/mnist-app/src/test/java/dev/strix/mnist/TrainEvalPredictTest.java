@@ -17,8 +17,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +29,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The app end to end on real MNIST (the shared copy beside the repository): a short seeded
@@ -57,27 +54,14 @@ class TrainEvalPredictTest {
         return null;
     }
 
-    private record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = StrixMnist.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int status = cl.execute(args);
-        return new Run(status, out.toString(), err.toString());
-    }
-
     @BeforeAll
     void trainOnce() {
         data = sharedMnist();
         assumeTrue(data != null, "shared/data/mnist is not present next to the repository");
         checkpoints = dir.resolve("ck");
         // 120 batches of 100: about 12,000 images of one epoch of the reference network, no augmentation.
-        Run r = run("train", "--data-dir", data.toString(), "--device", "cpu", "--model", "reference", "--epochs", "1",
-                "--batch-size", "100", "--limit", "120", "--no-augment", "--lr", "2e-3", "--seed", "3",
+        CliRun r = CliRun.of("train", "--data-dir", data.toString(), "--device", "cpu", "--model", "reference",
+                "--epochs", "1", "--batch-size", "100", "--limit", "120", "--no-augment", "--lr", "2e-3", "--seed", "3",
                 "--checkpoint-dir", checkpoints.toString(), "--report", dir.resolve("report").toString());
         assertEquals(0, r.status(), r.out() + r.err());
         trainOutput = r.out();
@@ -101,7 +85,8 @@ class TrainEvalPredictTest {
 
     @Test
     void evalReproducesTheReportedTestAccuracy() {
-        Run r = run("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint", checkpoints.toString());
+        CliRun r = CliRun.of("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint",
+                checkpoints.toString());
         assertEquals(0, r.status(), r.out() + r.err());
         assertEquals(accuracy(trainOutput), accuracy(r.out()), r.out());
         assertTrue(r.out().contains("model 'reference' after epoch 1"), r.out());
@@ -122,7 +107,7 @@ class TrainEvalPredictTest {
             Files.write(png, PngWriter.gray8(28, 28, gray));
             args.add(png.toString());
         }
-        Run r = run(args.toArray(String[]::new));
+        CliRun r = CliRun.of(args.toArray(String[]::new));
         assertEquals(0, r.status(), r.out() + r.err());
         List<String> lines = r.out().lines().toList();
         assertEquals(count, lines.size(), r.out());
@@ -152,7 +137,7 @@ class TrainEvalPredictTest {
         Path empty = dir.resolve("blank.png");
         ImageIO.write(blank, "png", empty.toFile());
 
-        Run r = run("predict", "--device", "cpu", "--checkpoint", checkpoints.toString(), one.toString(),
+        CliRun r = CliRun.of("predict", "--device", "cpu", "--checkpoint", checkpoints.toString(), one.toString(),
                 seven.toString(), zero.toString(), empty.toString());
         assertEquals(1, r.status(), "a blank image makes the exit status 1");
         List<String> lines = r.out().lines().toList();
@@ -179,8 +164,8 @@ class TrainEvalPredictTest {
     @Test
     void evalExportsTheLogitsItJudgedBy() throws Exception {
         Path file = dir.resolve("logits.safetensors");
-        Run r = run("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint", checkpoints.toString(),
-                "--export-logits", file.toString());
+        CliRun r = CliRun.of("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint",
+                checkpoints.toString(), "--export-logits", file.toString());
         assertEquals(0, r.status(), r.out() + r.err());
         MnistData mnist = new MnistLoader(DatasetSource.MNIST).loadFrom(data);
         Map<String, Tensor> tensors = SafeTensorsReader.read(file, Backends.cpu());
@@ -205,8 +190,8 @@ class TrainEvalPredictTest {
 
     @Test
     void trainingStopsAtTheTargetAccuracyAndSaysWhen() throws Exception {
-        Run r = run("train", "--data-dir", data.toString(), "--device", "cpu", "--model", "reference", "--epochs", "3",
-                "--batch-size", "100", "--limit", "30", "--no-augment", "--lr", "2e-3", "--seed", "3",
+        CliRun r = CliRun.of("train", "--data-dir", data.toString(), "--device", "cpu", "--model", "reference",
+                "--epochs", "3", "--batch-size", "100", "--limit", "30", "--no-augment", "--lr", "2e-3", "--seed", "3",
                 "--target-accuracy", "0.5", "--no-test-each-epoch", "--checkpoint-dir", dir.resolve("target").toString());
         assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(r.out().contains("target accuracy 50.00% reached after epoch 1: "), r.out());
@@ -215,7 +200,7 @@ class TrainEvalPredictTest {
 
     @Test
     void aTargetAccuracyOutOfRangeIsRefused() {
-        Run r = run("train", "--data-dir", data.toString(), "--device", "cpu", "--target-accuracy", "99");
+        CliRun r = CliRun.of("train", "--data-dir", data.toString(), "--device", "cpu", "--target-accuracy", "99");
         assertEquals(1, r.status());
         assertTrue(r.err().contains("--target-accuracy must be a fraction in [0, 1]"), r.err());
     }
@@ -226,15 +211,17 @@ class TrainEvalPredictTest {
             "--limit", "8", "--seed", "9", "--no-test-each-epoch"};
         Path straight = dir.resolve("straight");
         Path resumed = dir.resolve("resumed");
-        assertEquals(0, run(concat(common, "train", "--epochs", "2", "--checkpoint-dir", straight.toString())).status());
+        assertEquals(0, CliRun.of(concat(common, "train", "--epochs", "2", "--checkpoint-dir",
+                straight.toString())).status());
         // The same run cut after epoch 1 (a separate process would do the same: nothing is shared but the files).
         Path firstHalf = dir.resolve("first-half");
-        assertEquals(0, run(concat(common, "train", "--epochs", "2", "--stop-after-epoch", "1", "--checkpoint-dir",
-                firstHalf.toString())).status());
+        assertEquals(0, CliRun.of(concat(common, "train", "--epochs", "2", "--stop-after-epoch", "1",
+                "--checkpoint-dir", firstHalf.toString())).status());
         Files.createDirectories(resumed);
         Files.copy(firstHalf.resolve("model.safetensors"), resumed.resolve("model.safetensors"));
         Files.copy(firstHalf.resolve("optimizer.safetensors"), resumed.resolve("optimizer.safetensors"));
-        Run r = run(concat(common, "train", "--epochs", "2", "--resume", "--checkpoint-dir", resumed.toString()));
+        CliRun r = CliRun.of(concat(common, "train", "--epochs", "2", "--resume", "--checkpoint-dir",
+                resumed.toString()));
         assertEquals(0, r.status(), r.out() + r.err());
         assertTrue(r.out().contains("resumed from"), r.out());
         assertTrue(java.util.Arrays.equals(Files.readAllBytes(straight.resolve("model.safetensors")),
@@ -255,7 +242,8 @@ class TrainEvalPredictTest {
     void evalRefusesAFileThatIsNotACheckpoint() throws Exception {
         Path bogus = dir.resolve("bogus.safetensors");
         Files.writeString(bogus, "definitely not safetensors");
-        Run r = run("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint", bogus.toString());
+        CliRun r = CliRun.of("eval", "--data-dir", data.toString(), "--device", "cpu", "--checkpoint",
+                bogus.toString());
         assertEquals(1, r.status());
         assertTrue(r.err().startsWith("strix-mnist: error: " + bogus), r.err());
     }
