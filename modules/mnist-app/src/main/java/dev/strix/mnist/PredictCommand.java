@@ -58,7 +58,7 @@ final class PredictCommand implements Callable<Integer> {
                 try {
                     p = preprocessor.process(ImageFiles.read(file));
                 } catch (java.io.IOException | RuntimeException e) {
-                    err.println(file + ": " + e.getMessage());
+                    err.println(ErrorMessages.describe(file, e));
                     status = 1;
                     continue;
                 }

@@ -29,7 +29,7 @@ public final class StrixMnist implements Runnable {
         CommandLine cl = new CommandLine(new StrixMnist());
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             PrintWriter err = line.getErr();
-            err.println("strix-mnist: error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            err.println("strix-mnist: error: " + ErrorMessages.describe(e));
             err.flush();
             return 1;
         });

@@ -13,8 +13,10 @@ import dev.strix.mnist.train.Evaluator;
 import dev.strix.mnist.train.Trainer;
 import dev.strix.mnist.train.TrainingOptions;
 import dev.strix.tensor.Backend;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -131,6 +133,11 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = new TrainingOptions(Architectures.byId(model), epochs, batchSize, optimizer,
                 learningRate, schedule, weightDecay, augment, convAlgorithm, poolingAlgorithm, seed, validation, limit, checkpointDir,
                 resume, reportDir, targetAccuracy, stopAfterEpoch, tf32, cudaGraph);
+        // Found out now, not after the first epoch's training.
+        requireWritableDirectory("--checkpoint-dir", checkpointDir);
+        if (reportDir != null) {
+            requireWritableDirectory("--report", reportDir);
+        }
         Backend backend = device.resolve(out);
         MnistData mnist = data.load(out);
         // The progress bar writes to the process's standard output, where a terminal can show it.
@@ -182,5 +189,15 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Creates {@code dir} if needed and proves that a file can be made in it. */
+    static void requireWritableDirectory(String option, Path dir) throws IOException {
+        try {
+            Files.createDirectories(dir);
+            Files.delete(Files.createTempFile(dir, ".strix-write-check", ".tmp"));
+        } catch (IOException e) {
+            throw new IOException(option + " " + dir + ": cannot write there (" + ErrorMessages.describe(e) + ")", e);
+        }
     }
 }

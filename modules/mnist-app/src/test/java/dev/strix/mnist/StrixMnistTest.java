@@ -121,4 +121,32 @@ class StrixMnistTest {
         assertEquals(2, run("inspect-image"));
         assertTrue(err.toString().contains("Missing required parameter: 'FILE'"), err.toString());
     }
+
+    @Test
+    void aMissingImageIsNamed() {
+        Path missing = dir.resolve("missing.png");
+        assertEquals(1, run("inspect-image", missing.toString()));
+        assertEquals("strix-mnist: error: " + missing + ": no such image file", err.toString().strip());
+    }
+
+    @Test
+    void predictWithoutACheckpointSaysHowToGetOne() throws Exception {
+        Path png = Files.write(dir.resolve("blank.png"), PngWriter.gray8(4, 4, new byte[16]));
+        Path none = dir.resolve("no-checkpoints");
+        assertEquals(1, run("predict", "--device", "cpu", "--checkpoint", none.toString(), png.toString()));
+        assertEquals("strix-mnist: error: " + none + ": no such checkpoint (train one with 'strix-mnist train', or name"
+                + " a model.safetensors or its directory with --checkpoint)", err.toString().strip());
+    }
+
+    @Test
+    void anUnwritableCheckpointDirectoryIsRefusedBeforeTraining() throws Exception {
+        // A directory cannot be made inside a regular file, whoever runs the test (root included).
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        Path target = file.resolve("checkpoints");
+        assertEquals(1, run("train", "--device", "cpu", "--data-dir", dir.resolve("no-data").toString(),
+                "--checkpoint-dir", target.toString()));
+        assertTrue(err.toString().startsWith("strix-mnist: error: --checkpoint-dir " + target + ": cannot write there ("
+                + file), err.toString());
+        assertEquals("", out.toString(), "nothing loaded or trained before the refusal");
+    }
 }

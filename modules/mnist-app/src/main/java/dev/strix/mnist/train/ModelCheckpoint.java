@@ -74,6 +74,10 @@ public final class ModelCheckpoint {
     /** Reads a model file's metadata; {@code path} is the file or the directory holding it. */
     public static Info info(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(MODEL_FILE) : path;
+        if (!Files.exists(file)) {
+            throw new IOException(file + ": no such checkpoint (train one with 'strix-mnist train', or name a"
+                    + " model.safetensors or its directory with --checkpoint)");
+        }
         try (SafeTensorsReader reader = SafeTensorsReader.open(file)) {
             Map<String, String> m = reader.metadata();
             String architecture = m.get("architecture");
