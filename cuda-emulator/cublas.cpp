@@ -34,6 +34,7 @@ struct Handle {
     void* stream = nullptr;
     int math_mode = DEFAULT_MATH;
     int pointer_mode = POINTER_MODE_HOST;
+    std::size_t workspace_bytes = 0;  // what cublasSetWorkspace_v2 gave; 0: cuBLAS manages its own
     bool alive = true;
 };
 
@@ -145,6 +146,13 @@ Status check(const Handle* h, int opA, int opB, int m, int n, int k, const float
     if (h->pointer_mode != POINTER_MODE_HOST) {
         return fail(NOT_SUPPORTED, where + "the emulator reads alpha and beta from host memory only");
     }
+    if (h->workspace_bytes == 0 && strix_emulator::is_capturing(h->stream)) {
+        // A strix rule rather than cuBLAS's: without a workspace of the caller's, cuBLAS allocates one
+        // with cudaMallocAsync inside the capture, and strix's graphs hold no memory nodes.
+        return fail(NOT_SUPPORTED, where + "called while its stream captures a graph, on a handle without"
+                                           " cublasSetWorkspace_v2: cuBLAS would allocate its workspace inside"
+                                           " the capture");
+    }
     return SUCCESS;
 }
 
@@ -225,6 +233,7 @@ STRIX_API Status cublasSetWorkspace_v2(Handle* handle, void* workspace, std::siz
             return fail(INVALID_VALUE, "cublasSetWorkspace_v2: " + problem);
         }
     }
+    handle->workspace_bytes = bytes;
     return SUCCESS;
 }
 

@@ -167,6 +167,11 @@ void enqueue(void* handle, std::function<void()> work) {
     // Work issued on an invalidated capture is dropped; cuStreamEndCapture reports it.
 }
 
+bool is_capturing(void* handle) {
+    Stream* s = stream_of(handle);
+    return s != nullptr && s->capture_status != CAPTURE_STATUS_NONE;
+}
+
 void run_queued_work() {
     // Swapped out first: work never issues work, but a failure must not leave half a queue behind.
     std::vector<std::function<void()>> work;

@@ -28,6 +28,9 @@ namespace strix_emulator {
 // must own what it reads from the host at the time of the call.
 STRIX_EXPORT void enqueue(void* stream, std::function<void()> work);
 
+// Whether `stream` (a CUstream handle; null is the legacy default stream) is capturing a graph.
+STRIX_EXPORT bool is_capturing(void* stream);
+
 // Runs every queued piece of work, in issue order (what a wait on the device amounts to here).
 STRIX_EXPORT void run_queued_work();
 

@@ -21,6 +21,12 @@ import java.lang.foreign.ValueLayout;
  * {@code CUBLAS_TF32_TENSOR_OP_MATH}, where SGEMM may round its inputs to TF32 on tensor cores.
  * ({@code NVIDIA_TF32_OVERRIDE=0} in the environment disables TF32 even then.)
  *
+ * <p>The handle works in a device workspace of its own, allocated with the backend ({@link
+ * #workspaceBytes}: the sizes cuBLAS's documentation recommends for {@code cublasSetWorkspace}), so
+ * cuBLAS never allocates while the training step is captured as a CUDA graph (left to itself it
+ * would allocate inside the capture, putting memory nodes into the graph) and every replay uses the
+ * same memory.
+ *
  * <p>{@link #gemmBatchSum} (a convolution's weight gradient over the batch) is two launches, not one
  * GEMM per sample: one strided-batched GEMM into a reused buffer of per-sample products, then one
  * kernel that sums them in sample order ({@code gemm_batch_sum} in cuda-src/reduce.cu).
@@ -35,6 +41,7 @@ final class CudaBlas implements Blas, AutoCloseable {
     private final MemorySegment alpha;
     private final MemorySegment beta;
     private final MemorySegment batchSumKernel;
+    private final Tensor workspace;
     /** The per-sample products of {@link #gemmBatchSum}: sized on first use, grown when needed, reused. */
     private Tensor products;
 
@@ -45,11 +52,20 @@ final class CudaBlas implements Blas, AutoCloseable {
         checkCublas(Cublas.cublasCreate_v2(out), "cublasCreate_v2");
         this.handle = out.get(ValueLayout.ADDRESS, 0);
         checkCublas(Cublas.cublasSetStream_v2(handle, backend.context().stream()), "cublasSetStream_v2");
+        long bytes = workspaceBytes(backend.context().computeMajor());
+        this.workspace = backend.allocate(DType.U8, Shape.of(Math.toIntExact(bytes)));
+        checkCublas(Cublas.cublasSetWorkspace_v2(handle, MemorySegment.ofAddress(CudaBackend.address(workspace)), bytes),
+                "cublasSetWorkspace_v2");
         tensorFloat32(false);
         checkCublas(Cublas.cublasSetPointerMode_v2(handle, Cublas.CUBLAS_POINTER_MODE_HOST()), "cublasSetPointerMode_v2");
         this.alpha = arena.allocate(ValueLayout.JAVA_FLOAT);
         this.beta = arena.allocate(ValueLayout.JAVA_FLOAT);
         this.batchSumKernel = backend.kernels().function("gemm_batch_sum");
+    }
+
+    /** cuBLAS's recommended workspace: 32 MiB on Hopper (compute 9.x) and later, 4 MiB before. */
+    static long workspaceBytes(int computeMajor) {
+        return computeMajor >= 9 ? 32L << 20 : 4L << 20;
     }
 
     /** Strict float32 products ({@code false}) or TF32 tensor-core products ({@code true}). */
@@ -221,6 +237,8 @@ final class CudaBlas implements Blas, AutoCloseable {
         }
         backend.context().makeCurrent();
         checkCublas(Cublas.cublasDestroy_v2(handle), "cublasDestroy_v2");
+        // Only now: the handle may use its workspace until it is destroyed.
+        workspace.close();
         arena.close();
     }
 }

@@ -92,6 +92,48 @@ class CudaGraphTest {
     }
 
     @Test
+    void cublasProductsReplayOnNewInputsLikeTheCpu() {
+        // cuBLAS runs in the workspace the backend gave its handle; without one it would allocate
+        // inside the capture (the emulator refuses that), and the step could not be recorded.
+        Backend cpu = dev.strix.tensor.Backends.cpu();
+        java.util.Random random = new java.util.Random(5);
+        try (Tensor a = cuda.allocate(DType.F32, Shape.of(3, 20, 30)); Tensor b = cuda.allocate(DType.F32, Shape.of(3, 30, 10));
+             Tensor product = cuda.allocate(DType.F32, Shape.of(20, 10));
+             Tensor summed = cuda.allocate(DType.F32, Shape.of(20, 10))) {
+            Runnable ops = () -> {
+                cuda.blas().gemm(false, false, 1f, a.slice(0, 0, 1).reshape(20, 30), b.slice(0, 0, 1).reshape(30, 10), 0f,
+                        product);
+                cuda.blas().gemmBatchSum(false, false, 1f, a, b, 0f, summed);
+            };
+            ops.run(); // sizes gemmBatchSum's buffer of per-sample products, which a capture cannot allocate
+            try (CapturedGraph graph = cuda.graphCapture().orElseThrow().capture(ops)) {
+                for (int launch = 0; launch < 2; launch++) {
+                    float[] av = new float[3 * 20 * 30];
+                    float[] bv = new float[3 * 30 * 10];
+                    for (int i = 0; i < av.length; i++) {
+                        av[i] = random.nextFloat() - 0.5f;
+                    }
+                    for (int i = 0; i < bv.length; i++) {
+                        bv[i] = random.nextFloat() - 0.5f;
+                    }
+                    a.copyFrom(av);
+                    b.copyFrom(bv);
+                    graph.launch();
+                    try (Tensor ca = Tensor.of(cpu, av, 3, 20, 30); Tensor cb = Tensor.of(cpu, bv, 3, 30, 10);
+                         Tensor cp = cpu.allocate(DType.F32, Shape.of(20, 10));
+                         Tensor cs = cpu.allocate(DType.F32, Shape.of(20, 10))) {
+                        cpu.blas().gemm(false, false, 1f, ca.slice(0, 0, 1).reshape(20, 30),
+                                cb.slice(0, 0, 1).reshape(30, 10), 0f, cp);
+                        cpu.blas().gemmBatchSum(false, false, 1f, ca, cb, 0f, cs);
+                        assertArrayEquals(cp.toFloatArray(), product.toFloatArray(), 1e-4f, "gemm, launch " + launch);
+                        assertArrayEquals(cs.toFloatArray(), summed.toFloatArray(), 1e-4f, "gemmBatchSum, launch " + launch);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void allocationHostCopiesAndWaitsAreRefusedAndTheBackendStillWorks() {
         try (Tensor x = Tensor.of(cuda, new float[] {1, 2, 3}, 3); Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, 3);
