@@ -15,6 +15,7 @@ import dev.strix.tensor.conformance.NormalizationConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
+import dev.strix.tensor.conformance.StridedWalkConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -35,6 +36,14 @@ class CudaConformanceTest {
 
     @Nested
     class Views extends ViewConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class StridedWalks extends StridedWalkConformance {
         @Override
         protected Backend backend() {
             return cuda;

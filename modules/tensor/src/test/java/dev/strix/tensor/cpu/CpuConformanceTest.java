@@ -17,6 +17,7 @@ import dev.strix.tensor.conformance.NormalizationConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
+import dev.strix.tensor.conformance.StridedWalkConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.Nested;
 
@@ -24,6 +25,14 @@ import org.junit.jupiter.api.Nested;
 class CpuConformanceTest {
     @Nested
     class Views extends ViewConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class StridedWalks extends StridedWalkConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
