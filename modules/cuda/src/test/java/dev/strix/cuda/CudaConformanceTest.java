@@ -5,6 +5,7 @@ import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.BatchNormReluConformance;
 import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
+import dev.strix.tensor.conformance.ConvolutionSweepConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.DirectPoolingConformance;
@@ -36,6 +37,14 @@ class CudaConformanceTest {
 
     @Nested
     class Views extends ViewConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class ConvolutionSweeps extends ConvolutionSweepConformance {
         @Override
         protected Backend backend() {
             return cuda;

@@ -1,7 +1,8 @@
 package dev.strix.tensor.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
+import static dev.strix.tensor.conformance.RandomViews.assertView;
+import static dev.strix.tensor.conformance.RandomViews.unravel;
 
 import dev.strix.tensor.BinaryOp;
 import dev.strix.tensor.DType;
@@ -9,6 +10,7 @@ import dev.strix.tensor.ReduceOp;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import dev.strix.tensor.UnaryOp;
+import dev.strix.tensor.conformance.RandomViews.Layout;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -25,68 +27,19 @@ public abstract class StridedWalkConformance extends BackendConformance {
     /** Most elements of one view: small, so a hundred cases of eight-axis walks stay quick on the emulator. */
     private static final int MOST_ELEMENTS = 600;
 
-    /** A view over a flat buffer of {@code bufferSize} elements; strides may be negative, views never overlap. */
-    record Layout(int[] dims, long[] strides, long offset, int bufferSize) {
-        long at(int[] index) {
-            long at = offset;
-            for (int i = 0; i < dims.length; i++) {
-                at += index[i] * strides[i];
-            }
-            return at;
-        }
+    private final RandomViews views = new RandomViews(random);
 
-        int size() {
-            return Arrays.stream(dims).reduce(1, Math::multiplyExact);
-        }
-
-        @Override
-        public String toString() {
-            return "dims " + Arrays.toString(dims) + " strides " + Arrays.toString(strides) + " offset " + offset
-                    + " in " + bufferSize;
-        }
-    }
-
-    /** Random dims of rank {@code minRank} to 8, at most {@link #MOST_ELEMENTS} elements. */
+    /** Random dims of rank {@code minRank} to 8. */
     private int[] randomDims(int minRank) {
-        int[] dims = new int[minRank + random.nextInt(9 - minRank)];
-        int size = 1;
-        for (int i = 0; i < dims.length; i++) {
-            dims[i] = 1 + random.nextInt(Math.max(1, Math.min(4, MOST_ELEMENTS / size)));
-            size *= dims[i];
-        }
-        return dims;
+        return views.dims(minRank, 8, MOST_ELEMENTS);
     }
 
-    /** A random non-overlapping layout of {@code dims}: memory order, steps, padding, flips, offset. */
     private Layout randomLayout(int[] dims) {
-        int rank = dims.length;
-        int[] order = new int[rank];
-        for (int i = 0; i < rank; i++) {
-            int j = random.nextInt(i + 1);
-            order[i] = order[j];
-            order[j] = i;
-        }
-        long[] strides = new long[rank];
-        long stride = 1 + random.nextInt(2);
-        for (int k = 0; k < rank; k++) {
-            strides[order[k]] = stride;
-            stride = stride * dims[order[k]] + random.nextInt(3);
-        }
-        long offset = random.nextInt(4);
-        long reach = 0;
-        for (int i = 0; i < rank; i++) {
-            if (dims[i] > 1 && random.nextInt(4) == 0) {
-                offset += (dims[i] - 1) * strides[i];
-                strides[i] = -strides[i];
-            } else {
-                reach += (dims[i] - 1) * strides[i];
-            }
-        }
-        return new Layout(dims, strides, offset, Math.toIntExact(offset + reach + 1 + random.nextInt(3)));
+        return views.layout(dims);
     }
 
     private static Tensor view(Tensor buffer, Layout l) {
-        return buffer.asStrided(Shape.of(l.dims()), l.strides(), l.offset());
+        return l.of(buffer);
     }
 
     private Tensor buffer(Layout l, float[] values) {
@@ -99,55 +52,8 @@ public abstract class StridedWalkConformance extends BackendConformance {
         return t;
     }
 
-    /** Row-major index of element {@code linear} of {@code dims}. */
-    private static int[] unravel(int linear, int[] dims) {
-        int[] index = new int[dims.length];
-        for (int i = dims.length - 1; i >= 0; i--) {
-            index[i] = linear % dims[i];
-            linear /= dims[i];
-        }
-        return index;
-    }
-
-    /**
-     * Checks the view's elements against {@code expected} (row-major, within {@code tolerance} of
-     * max(1, |expected|)) and that every other element of {@code buffer} still holds {@code untouched}.
-     */
-    private static void assertView(float[] buffer, Layout l, double[] expected, double tolerance, float untouched,
-                                   String what) {
-        double[] allowed = new double[expected.length];
-        for (int e = 0; e < expected.length; e++) {
-            allowed[e] = tolerance * Math.max(1, Math.abs(expected[e]));
-        }
-        assertView(buffer, l, expected, allowed, untouched, what);
-    }
-
-    /** {@link #assertView(float[], Layout, double[], double, float, String)} with an allowed error per element. */
-    private static void assertView(float[] buffer, Layout l, double[] expected, double[] allowed, float untouched,
-                                   String what) {
-        boolean[] inView = new boolean[buffer.length];
-        for (int e = 0; e < expected.length; e++) {
-            int at = Math.toIntExact(l.at(unravel(e, l.dims())));
-            inView[at] = true;
-            if (!(Math.abs(buffer[at] - expected[e]) <= allowed[e])) {
-                fail(what + ": element " + Arrays.toString(unravel(e, l.dims())) + " is " + buffer[at] + ", expected "
-                        + expected[e] + " (output " + l + ")");
-            }
-        }
-        for (int i = 0; i < buffer.length; i++) {
-            if (!inView[i] && buffer[i] != untouched) {
-                fail(what + ": element " + i + " of the output buffer lies outside the view but was changed to "
-                        + buffer[i] + " (output " + l + ")");
-            }
-        }
-    }
-
     private static float[] read(float[] buffer, Layout l) {
-        float[] values = new float[l.size()];
-        for (int e = 0; e < values.length; e++) {
-            values[e] = buffer[Math.toIntExact(l.at(unravel(e, l.dims())))];
-        }
-        return values;
+        return l.read(buffer);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
+import dev.strix.tensor.conformance.ConvolutionSweepConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.DirectPoolingConformance;
@@ -25,6 +26,14 @@ import org.junit.jupiter.api.Nested;
 class CpuConformanceTest {
     @Nested
     class Views extends ViewConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class ConvolutionSweeps extends ConvolutionSweepConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
