@@ -15,6 +15,7 @@ import dev.strix.tensor.conformance.LossesConformance;
 import dev.strix.tensor.conformance.NormalizationConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
+import dev.strix.tensor.conformance.PoolingSweepConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.StridedWalkConformance;
 import dev.strix.tensor.conformance.ViewConformance;
@@ -45,6 +46,14 @@ class CudaConformanceTest {
 
     @Nested
     class ConvolutionSweeps extends ConvolutionSweepConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class PoolingSweeps extends PoolingSweepConformance {
         @Override
         protected Backend backend() {
             return cuda;

@@ -16,6 +16,7 @@ import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.LossesConformance;
 import dev.strix.tensor.conformance.NormalizationConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
+import dev.strix.tensor.conformance.PoolingSweepConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
 import dev.strix.tensor.conformance.StridedWalkConformance;
@@ -34,6 +35,14 @@ class CpuConformanceTest {
 
     @Nested
     class ConvolutionSweeps extends ConvolutionSweepConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class PoolingSweeps extends PoolingSweepConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
