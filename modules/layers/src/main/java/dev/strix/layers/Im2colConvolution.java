@@ -18,8 +18,14 @@ import dev.strix.tensor.Tensor;
  * when the whole batch fits, backward reuses the forward columns instead of recomputing them.
  */
 final class Im2colConvolution implements ConvolutionPath {
-    /** Largest column buffer in floats (32 MiB). */
-    static final long COLUMN_BUDGET = Long.getLong("strix.conv.columnBudget", 1L << 23);
+    /**
+     * Largest column buffer in floats (256 MiB; {@code -Dstrix.conv.columnBudget=FLOATS}). Only a
+     * device without the implicit GEMM materialises columns, and there a batch that fits in one
+     * chunk is cheaper: backward reuses the forward's columns instead of recomputing them, and each
+     * pass is one GEMM launch rather than one per chunk. 256 MiB holds the reference network's
+     * second convolution at batch 1024 (143 MB) and the default model's at batch 128 (85 MB).
+     */
+    static final long COLUMN_BUDGET = Long.getLong("strix.conv.columnBudget", 1L << 26);
 
     private final Backend backend;
     private final ImplicitGemmConvolution implicit;
