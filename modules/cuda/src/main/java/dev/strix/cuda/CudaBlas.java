@@ -32,8 +32,12 @@ import java.lang.foreign.ValueLayout;
  * kernel that sums them in sample order ({@code gemm_batch_sum} in cuda-src/reduce.cu).
  */
 final class CudaBlas implements Blas, AutoCloseable {
-    /** Most floats of per-sample products that {@link #gemmBatchSum} keeps at once (32 MiB). */
-    static final long BATCH_SUM_BUDGET = 1L << 23;
+    /**
+     * Most floats of per-sample products that {@link #gemmBatchSum} keeps at once (256 MiB, as the
+     * im2col column budget): a convolution's weight gradient at batch 1024 is then one group, two
+     * launches.
+     */
+    static final long BATCH_SUM_BUDGET = 1L << 26;
 
     private final CudaBackend backend;
     private final Arena arena = Arena.ofShared();
@@ -42,6 +46,7 @@ final class CudaBlas implements Blas, AutoCloseable {
     private final MemorySegment beta;
     private final MemorySegment batchSumKernel;
     private final Tensor workspace;
+    private long batchSumBudget = BATCH_SUM_BUDGET;
     /** The per-sample products of {@link #gemmBatchSum}: sized on first use, grown when needed, reused. */
     private Tensor products;
 
@@ -144,7 +149,7 @@ final class CudaBlas implements Blas, AutoCloseable {
      * {@code C = alpha * sum_b op(A[b]) op(B[b]) + beta * C} as one strided-batched GEMM of the
      * samples into a buffer of per-sample products and one summing kernel: two launches for the whole
      * batch (for more samples than {@link #BATCH_SUM_BUDGET} floats of products hold, two per group of
-     * samples that fit).
+     * samples that fit; beta applies to the first group, later ones add to it).
      */
     @Override
     public synchronized void gemmBatchSum(boolean transposeA, boolean transposeB, float alphaValue, Tensor a,
@@ -160,7 +165,7 @@ final class CudaBlas implements Blas, AutoCloseable {
         int m = c.dim(0);
         int n = c.dim(1);
         long perSample = (long) m * n;
-        int group = (int) Math.max(1, Math.min(batch, BATCH_SUM_BUDGET / perSample));
+        int group = (int) Math.max(1, Math.min(batch, batchSumBudget / perSample));
         long needed = group * perSample;
         if (products == null || products.size() < needed) {
             if (products != null) {
@@ -181,6 +186,11 @@ final class CudaBlas implements Blas, AutoCloseable {
                 kernels.launch(batchSumKernel, perSample, "gemm_batch_sum");
             }
         }
+    }
+
+    /** Sets the products budget of {@link #gemmBatchSum} in floats (tests use a small one to make several groups). */
+    synchronized void batchSumBudget(long floats) {
+        batchSumBudget = floats;
     }
 
     private synchronized void run(GemmPlan.Call call, int batch, float alphaValue, Tensor first, Tensor second,

@@ -1,0 +1,62 @@
+package dev.strix.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.Backends;
+import dev.strix.tensor.Tensor;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link CudaBlas#gemmBatchSum} when its per-sample products do not fit its budget at once: groups
+ * of samples, beta applied by the first group only, against the CPU's sum over the whole batch.
+ * Skipped, with the reason, where there is no GPU.
+ */
+class CudaBlasTest {
+    private Backend cuda;
+
+    @BeforeEach
+    void requireGpu() {
+        cuda = CudaTestSupport.cudaOrSkip("cuBLAS batch-sum tests");
+    }
+
+    private static float[] random(SplittableRandom r, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        return v;
+    }
+
+    @Test
+    void aBatchSumInGroupsEqualsTheWholeBatchSum() {
+        CudaBlas blas = (CudaBlas) cuda.blas();
+        Backend cpu = Backends.cpu();
+        SplittableRandom r = new SplittableRandom(9);
+        int batch = 7;
+        int m = 5;
+        int n = 6;
+        int k = 4;
+        float[] a = random(r, batch * k * m);   // [batch, k, m], used transposed
+        float[] b = random(r, batch * k * n);   // [batch, k, n]
+        float[] c = random(r, m * n);
+        for (int perGroup : new int[] {1, 2, 3, batch}) {
+            blas.batchSumBudget((long) perGroup * m * n);
+            try (Tensor ga = Tensor.of(cuda, a, batch, k, m); Tensor gb = Tensor.of(cuda, b, batch, k, n);
+                 Tensor gc = Tensor.of(cuda, c, m, n); Tensor ca = Tensor.of(cpu, a, batch, k, m);
+                 Tensor cb = Tensor.of(cpu, b, batch, k, n); Tensor cc = Tensor.of(cpu, c, m, n)) {
+                blas.gemmBatchSum(true, false, 0.5f, ga, gb, 0.25f, gc);
+                cpu.blas().gemmBatchSum(true, false, 0.5f, ca, cb, 0.25f, cc);
+                float[] expected = cc.toFloatArray();
+                float[] actual = gc.toFloatArray();
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(expected[i], actual[i], 1e-5f, perGroup + " samples a group, element " + i);
+                }
+            } finally {
+                blas.batchSumBudget(CudaBlas.BATCH_SUM_BUDGET);
+            }
+        }
+    }
+}
