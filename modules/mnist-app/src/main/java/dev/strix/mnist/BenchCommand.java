@@ -122,9 +122,12 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "training:  %,.0f images/s (%d steps of %d in %.2f s, %.2f ms/step, %d as CUDA"
                     + " graph launches)%n", trainRate, steps, batchSize, trainSeconds, 1000 * trainSeconds / steps,
                     graphs.replays() - replaysBefore);
-            out.printf(Locale.ROOT, "host waits: %d in %d training steps (%.2f per step; 0 means the device never"
-                    + " idles for the host)%n", waitsInSteps, steps, (double) waitsInSteps / steps);
-            out.println(launchesLine(stepOps, uploads, launchesInSteps, steps));
+            // Only a backend that launches work on a device counts launches; the CPU has nothing to say here.
+            if (stepOps + uploads > 0) {
+                out.printf(Locale.ROOT, "host waits: %d in %d training steps (%.2f per step; 0 means the device"
+                        + " never idles for the host)%n", waitsInSteps, steps, (double) waitsInSteps / steps);
+                out.println(launchesLine(stepOps, uploads, launchesInSteps, steps));
+            }
             out.flush();
             try (Tensor big = randomImages(backend, inferenceBatchSize, random)) {
                 int rounds = Math.max(3, steps * batchSize / inferenceBatchSize);

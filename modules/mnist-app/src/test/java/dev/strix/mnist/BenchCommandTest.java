@@ -18,20 +18,15 @@ class BenchCommandTest {
     }
 
     @Test
-    void onTheCpuTheBenchReportsNoLaunchesRightAfterItsHostWaits() {
+    void onTheCpuTheBenchPrintsNoDeviceLaunchesOrHostWaits() {
         CliRun r = CliRun.of("bench", "--device", "cpu", "--batch-size", "4", "--steps", "2", "--warmup", "1",
                 "--inference-batch-size", "4");
         assertEquals(0, r.status(), r.out() + r.err());
         List<String> lines = Arrays.asList(r.out().split("\\R"));
-        int waits = -1;
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).startsWith("host waits: ")) {
-                waits = i;
-            }
-        }
-        assertTrue(waits >= 0 && waits + 1 < lines.size(), "no host waits line followed by another in " + lines);
-        assertEquals("launches: 0 per training step run op by op (0 device ops + 0 step-scalar upload), 0.00 per"
-                + " measured step", lines.get(waits + 1));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("training: ")), "a training line in " + lines);
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("inference: ")), "an inference line in " + lines);
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("host waits: ") || l.startsWith("launches: ")),
+                "device-only lines in " + lines);
     }
 
     @Test
