@@ -61,12 +61,13 @@ public abstract class ConvolutionSweepConformance extends BackendConformance {
     }
 
     private Tensor sentinelBuffer(Layout l) {
-        Tensor t = backend().allocate(DType.F32, Shape.of(l.bufferSize()));
-        t.fill(SENTINEL);
-        return t;
+        return RandomViews.filledBuffer(backend(), l, DType.F32, SENTINEL);
     }
 
-    /** A buffer of random values for layout {@code l} (views never free: close this); {@code values[0]} gets the view's elements. */
+    /**
+     * A buffer of random values for layout {@code l} (close it: views never free their storage);
+     * {@code values[0]} receives the view's elements, row-major.
+     */
     private Tensor randomBuffer(Layout l, float[][] values) {
         float[] buffer = randomFloats(l.bufferSize());
         values[0] = l.read(buffer);
@@ -112,7 +113,8 @@ public abstract class ConvolutionSweepConformance extends BackendConformance {
                 for (int e = 0; e < expected.length; e++) {
                     int[] i = unravel(e, ld.dims());
                     boolean onGrid = i[2] % g.sh() == 0 && i[3] % g.sw() == 0;
-                    expected[e] = onGrid ? x[0][((i[0] * g.c() + i[1]) * g.h() + i[2] / g.sh()) * g.w() + i[3] / g.sw()] : 0;
+                    int at = ((i[0] * g.c() + i[1]) * g.h() + i[2] / g.sh()) * g.w() + i[3] / g.sw();
+                    expected[e] = onGrid ? x[0][at] : 0;
                 }
                 assertView(out.toFloatArray(), ld, expected, 0, SENTINEL, what + ", dilate");
             }

@@ -1,10 +1,10 @@
 package dev.strix.tensor.conformance;
 
+import static dev.strix.tensor.conformance.RandomViews.asFloats;
 import static dev.strix.tensor.conformance.RandomViews.assertView;
 import static dev.strix.tensor.conformance.RandomViews.unravel;
 
 import dev.strix.tensor.DType;
-import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import dev.strix.tensor.conformance.RandomViews.Layout;
 import org.junit.jupiter.api.Test;
@@ -20,20 +20,6 @@ public abstract class PoolingSweepConformance extends BackendConformance {
     private static final float SENTINEL = -7777f;
 
     private final RandomViews views = new RandomViews(random);
-
-    private Tensor filledBuffer(Layout l, DType dtype, float value) {
-        Tensor t = backend().allocate(dtype, Shape.of(l.bufferSize()));
-        t.fill(value);
-        return t;
-    }
-
-    private static float[] asFloats(int[] values) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            f[i] = values[i];
-        }
-        return f;
-    }
 
     @Test
     void maxPoolingForwardAndBackwardOverRandomGeometriesAndViews() {
@@ -92,9 +78,10 @@ public abstract class PoolingSweepConformance extends BackendConformance {
             for (int e = 0; e < allowed.length; e++) {
                 allowed[e] = FLOAT_TOLERANCE * magnitude[e];
             }
-            try (Tensor in = tensor(buffer, lx.bufferSize()); Tensor out = filledBuffer(lo, DType.F32, SENTINEL);
-                 Tensor argmax = filledBuffer(la, DType.I32, 77); Tensor gradient = tensor(dOutBuffer, ld.bufferSize());
-                 Tensor dInput = filledBuffer(lg, DType.F32, SENTINEL)) {
+            try (Tensor in = tensor(buffer, lx.bufferSize()); Tensor gradient = tensor(dOutBuffer, ld.bufferSize());
+                 Tensor out = RandomViews.filledBuffer(backend(), lo, DType.F32, SENTINEL);
+                 Tensor argmax = RandomViews.filledBuffer(backend(), la, DType.I32, 77);
+                 Tensor dInput = RandomViews.filledBuffer(backend(), lg, DType.F32, SENTINEL)) {
                 backend().pooling().maxPoolForward(lx.of(in), kh, kw, sh, sw, lo.of(out), la.of(argmax));
                 assertView(out.toFloatArray(), lo, maxima, 0, SENTINEL, what + ", maxima of " + lx);
                 assertView(asFloats(argmax.toIntArray()), la, where, 0, 77, what + ", argmax");

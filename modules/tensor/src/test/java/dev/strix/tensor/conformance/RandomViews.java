@@ -2,6 +2,8 @@ package dev.strix.tensor.conformance;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.strix.tensor.Backend;
+import dev.strix.tensor.DType;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.util.Arrays;
@@ -92,6 +94,22 @@ final class RandomViews {
             }
         }
         return new Layout(dims.clone(), strides, offset, Math.toIntExact(offset + reach + 1 + random.nextInt(3)));
+    }
+
+    /** A flat buffer for layout {@code l} on {@code backend}, every element {@code value} (the sentinel). */
+    static Tensor filledBuffer(Backend backend, Layout l, DType dtype, float value) {
+        Tensor t = backend.allocate(dtype, Shape.of(l.bufferSize()));
+        t.fill(value);
+        return t;
+    }
+
+    /** Int results as floats, for {@link #assertView}. */
+    static float[] asFloats(int[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            f[i] = values[i];
+        }
+        return f;
     }
 
     /** Row-major index of element {@code linear} of {@code dims}. */

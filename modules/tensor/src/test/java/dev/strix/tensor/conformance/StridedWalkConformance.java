@@ -1,6 +1,7 @@
 package dev.strix.tensor.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.strix.tensor.conformance.RandomViews.asFloats;
 import static dev.strix.tensor.conformance.RandomViews.assertView;
 import static dev.strix.tensor.conformance.RandomViews.unravel;
 
@@ -47,9 +48,7 @@ public abstract class StridedWalkConformance extends BackendConformance {
     }
 
     private Tensor sentinelBuffer(Layout l, DType dtype) {
-        Tensor t = backend().allocate(dtype, Shape.of(l.bufferSize()));
-        t.fill(dtype == DType.F32 ? SENTINEL : 77);
-        return t;
+        return RandomViews.filledBuffer(backend(), l, dtype, dtype == DType.F32 ? SENTINEL : 77);
     }
 
     private static float[] read(float[] buffer, Layout l) {
@@ -95,7 +94,8 @@ public abstract class StridedWalkConformance extends BackendConformance {
             }
             try (Tensor in = buffer(src, values); Tensor out = sentinelBuffer(dst, target)) {
                 backend().copy(view(in, src), view(out, dst));
-                assertView(asFloats(out.toIntArray()), dst, expected, 0, 77, "case " + c + ", copy to " + target + " from " + src);
+                assertView(asFloats(out.toIntArray()), dst, expected, 0, 77,
+                        "case " + c + ", copy to " + target + " from " + src);
             }
         }
     }
@@ -205,7 +205,8 @@ public abstract class StridedWalkConformance extends BackendConformance {
                     int at = Math.toIntExact(ly.at(unravel(e, dims)));
                     outside[at] = after[at];
                 }
-                assertEquals(Arrays.toString(outside), Arrays.toString(after), "case " + c + ", axpby outside the view");
+                assertEquals(Arrays.toString(outside), Arrays.toString(after),
+                        "case " + c + ", axpby outside the view");
                 assertClose(updated, read(after, ly), 2 * FLOAT_TOLERANCE, "case " + c + ", axpby into " + ly);
             }
         }
@@ -295,17 +296,10 @@ public abstract class StridedWalkConformance extends BackendConformance {
             }
             try (Tensor tx = buffer(lx, x); Tensor out = sentinelBuffer(la, DType.I32)) {
                 backend().reductions().argmax(view(tx, lx), axis, view(out, la));
-                assertView(asFloats(out.toIntArray()), la, best, 0, 77, "case " + c + ", argmax along " + axis + " of " + lx);
+                assertView(asFloats(out.toIntArray()), la, best, 0, 77,
+                        "case " + c + ", argmax along " + axis + " of " + lx);
             }
         }
-    }
-
-    private static float[] asFloats(int[] values) {
-        float[] f = new float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            f[i] = values[i];
-        }
-        return f;
     }
 
     private static double[] toDouble(float[] values) {
