@@ -17,6 +17,7 @@ import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.PoolingSweepConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
+import dev.strix.tensor.conformance.RowOpsSweepConformance;
 import dev.strix.tensor.conformance.StridedWalkConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,6 +55,14 @@ class CudaConformanceTest {
 
     @Nested
     class PoolingSweeps extends PoolingSweepConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class RowOpsSweeps extends RowOpsSweepConformance {
         @Override
         protected Backend backend() {
             return cuda;

@@ -19,6 +19,7 @@ import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.PoolingSweepConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
+import dev.strix.tensor.conformance.RowOpsSweepConformance;
 import dev.strix.tensor.conformance.StridedWalkConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.Nested;
@@ -43,6 +44,14 @@ class CpuConformanceTest {
 
     @Nested
     class PoolingSweeps extends PoolingSweepConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class RowOpsSweeps extends RowOpsSweepConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
