@@ -191,13 +191,30 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Creates {@code dir} if needed and proves that a file can be made in it. */
+    /**
+     * Proves that a file can be made in {@code dir} by making one, creating the directory for the
+     * test and removing what it created, so that a run refused later (say, for missing data) leaves
+     * no empty directories behind; training creates them again when it first writes.
+     */
     static void requireWritableDirectory(String option, Path dir) throws IOException {
+        Path target = dir.toAbsolutePath();
+        Path existing = target;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
         try {
-            Files.createDirectories(dir);
-            Files.delete(Files.createTempFile(dir, ".strix-write-check", ".tmp"));
+            Files.createDirectories(target);
+            Files.delete(Files.createTempFile(target, ".strix-write-check", ".tmp"));
         } catch (IOException e) {
             throw new IOException(option + " " + dir + ": cannot write there (" + ErrorMessages.describe(e) + ")", e);
+        } finally {
+            for (Path p = target; p != null && !p.equals(existing); p = p.getParent()) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException notEmptyOrGone) {
+                    break;
+                }
+            }
         }
     }
 }

@@ -149,4 +149,13 @@ class StrixMnistTest {
                 + file), err.toString());
         assertEquals("", out.toString(), "nothing loaded or trained before the refusal");
     }
+
+    @Test
+    void aRunRefusedBeforeTrainingLeavesNoCheckpointDirectory() {
+        Path checkpoints = dir.resolve("runs/first/checkpoints");
+        assertEquals(1, run("train", "--device", "cpu", "--data-dir", dir.resolve("no-data").toString(),
+                "--checkpoint-dir", checkpoints.toString()));
+        assertTrue(err.toString().contains("no-data"), err.toString());
+        assertFalse(Files.exists(dir.resolve("runs")), "the directories made to test writing are gone");
+    }
 }
