@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 
 /**
  * The one line a user sees for a failed command.
@@ -35,7 +36,7 @@ final class ErrorMessages {
     }
 
     /** {@link #describe(Throwable)}, starting with {@code file} when the message does not already. */
-    static String describe(java.nio.file.Path file, Throwable e) {
+    static String describe(Path file, Throwable e) {
         String message = describe(e);
         return message.startsWith(file.toString()) ? message : file + ": " + message;
     }
