@@ -13,6 +13,7 @@ import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.LossesConformance;
 import dev.strix.tensor.conformance.NormalizationConformance;
+import dev.strix.tensor.conformance.NormalizationSweepConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.PoolingSweepConformance;
@@ -66,6 +67,38 @@ class CudaConformanceTest {
         @Override
         protected Backend backend() {
             return cuda;
+        }
+    }
+
+    @Nested
+    class NormalizationSweeps extends NormalizationSweepConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+    }
+
+    @Nested
+    class CudnnNormalizationSweeps extends NormalizationSweepConformance {
+        @BeforeEach
+        void requireCudnn() {
+            CudnnTestSupport.requireCudnn();
+        }
+
+        @Override
+        protected Backend backend() {
+            return cuda;
+        }
+
+        @Override
+        protected dev.strix.tensor.Normalization normalization() {
+            return ((CudaBackend) cuda).cudnnNormalization();
+        }
+
+        /** As for {@link CudnnNormalization}: cuDNN may sum its statistics in float32. */
+        @Override
+        protected double statisticsTolerance() {
+            return 1e-5;
         }
     }
 

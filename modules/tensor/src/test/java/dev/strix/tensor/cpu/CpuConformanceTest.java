@@ -15,6 +15,7 @@ import dev.strix.tensor.conformance.ImplicitGemmConvolutionConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.LossesConformance;
 import dev.strix.tensor.conformance.NormalizationConformance;
+import dev.strix.tensor.conformance.NormalizationSweepConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
 import dev.strix.tensor.conformance.PoolingSweepConformance;
 import dev.strix.tensor.conformance.GemmConformance;
@@ -52,6 +53,14 @@ class CpuConformanceTest {
 
     @Nested
     class RowOpsSweeps extends RowOpsSweepConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class NormalizationSweeps extends NormalizationSweepConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
