@@ -149,9 +149,10 @@ Status check(const Handle* h, int opA, int opB, int m, int n, int k, const float
     if (h->workspace_bytes == 0 && strix_emulator::is_capturing(h->stream)) {
         // A strix rule rather than cuBLAS's: without a workspace of the caller's, cuBLAS allocates one
         // with cudaMallocAsync inside the capture, and strix's graphs hold no memory nodes.
-        return fail(NOT_SUPPORTED, where + "called while its stream captures a graph, on a handle without"
-                                           " cublasSetWorkspace_v2: cuBLAS would allocate its workspace inside"
-                                           " the capture");
+        return fail(NOT_SUPPORTED, where + "called while its stream captures a graph, on a handle without a"
+                                           " workspace of the caller's (cublasSetWorkspace_v2, after the last"
+                                           " cublasSetStream_v2, which resets it): cuBLAS would allocate its"
+                                           " workspace inside the capture");
     }
     return SUCCESS;
 }
@@ -204,6 +205,7 @@ STRIX_API Status cublasSetStream_v2(Handle* handle, void* stream) {
         return NOT_INITIALIZED;
     }
     handle->stream = stream;
+    handle->workspace_bytes = 0;  // as cuBLAS documents: setting a stream resets the workspace to its default pool
     return SUCCESS;
 }
 

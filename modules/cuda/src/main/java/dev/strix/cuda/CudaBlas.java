@@ -57,6 +57,7 @@ final class CudaBlas implements Blas, AutoCloseable {
         checkCublas(Cublas.cublasCreate_v2(out), "cublasCreate_v2");
         this.handle = out.get(ValueLayout.ADDRESS, 0);
         checkCublas(Cublas.cublasSetStream_v2(handle, backend.context().stream()), "cublasSetStream_v2");
+        // After the stream: cublasSetStream resets a handle's workspace to cuBLAS's own pool.
         long bytes = workspaceBytes(backend.context().computeMajor());
         this.workspace = backend.allocate(DType.U8, Shape.of(Math.toIntExact(bytes)));
         checkCublas(Cublas.cublasSetWorkspace_v2(handle, MemorySegment.ofAddress(CudaBackend.address(workspace)), bytes),
