@@ -7,6 +7,7 @@ import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ConvolutionSweepConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
+import dev.strix.tensor.conformance.DataOpsSweepConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.DirectPoolingConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
@@ -99,6 +100,14 @@ class CudaConformanceTest {
         @Override
         protected double statisticsTolerance() {
             return 1e-5;
+        }
+    }
+
+    @Nested
+    class DataOpsSweeps extends DataOpsSweepConformance {
+        @Override
+        protected Backend backend() {
+            return cuda;
         }
     }
 

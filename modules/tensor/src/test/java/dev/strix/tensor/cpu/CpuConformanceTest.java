@@ -6,6 +6,7 @@ import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ConvolutionSweepConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
+import dev.strix.tensor.conformance.DataOpsSweepConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.DirectPoolingConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
@@ -61,6 +62,14 @@ class CpuConformanceTest {
 
     @Nested
     class NormalizationSweeps extends NormalizationSweepConformance {
+        @Override
+        protected Backend backend() {
+            return Backends.cpu();
+        }
+    }
+
+    @Nested
+    class DataOpsSweeps extends DataOpsSweepConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
