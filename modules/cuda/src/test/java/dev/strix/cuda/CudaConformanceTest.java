@@ -7,19 +7,15 @@ import dev.strix.tensor.conformance.BiasReluEpilogueConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ConvolutionSweepConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
-import dev.strix.tensor.conformance.DataOpsSweepConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.DirectPoolingConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.LossesConformance;
 import dev.strix.tensor.conformance.NormalizationConformance;
-import dev.strix.tensor.conformance.NormalizationSweepConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
-import dev.strix.tensor.conformance.PoolingSweepConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
-import dev.strix.tensor.conformance.RowOpsSweepConformance;
 import dev.strix.tensor.conformance.StridedWalkConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,62 +45,6 @@ class CudaConformanceTest {
 
     @Nested
     class ConvolutionSweeps extends ConvolutionSweepConformance {
-        @Override
-        protected Backend backend() {
-            return cuda;
-        }
-    }
-
-    @Nested
-    class PoolingSweeps extends PoolingSweepConformance {
-        @Override
-        protected Backend backend() {
-            return cuda;
-        }
-    }
-
-    @Nested
-    class RowOpsSweeps extends RowOpsSweepConformance {
-        @Override
-        protected Backend backend() {
-            return cuda;
-        }
-    }
-
-    @Nested
-    class NormalizationSweeps extends NormalizationSweepConformance {
-        @Override
-        protected Backend backend() {
-            return cuda;
-        }
-    }
-
-    @Nested
-    class CudnnNormalizationSweeps extends NormalizationSweepConformance {
-        @BeforeEach
-        void requireCudnn() {
-            CudnnTestSupport.requireCudnn();
-        }
-
-        @Override
-        protected Backend backend() {
-            return cuda;
-        }
-
-        @Override
-        protected dev.strix.tensor.Normalization normalization() {
-            return ((CudaBackend) cuda).cudnnNormalization();
-        }
-
-        /** As for {@link CudnnNormalization}: cuDNN may sum its statistics in float32. */
-        @Override
-        protected double statisticsTolerance() {
-            return 1e-5;
-        }
-    }
-
-    @Nested
-    class DataOpsSweeps extends DataOpsSweepConformance {
         @Override
         protected Backend backend() {
             return cuda;

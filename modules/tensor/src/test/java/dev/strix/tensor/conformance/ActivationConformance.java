@@ -1,5 +1,7 @@
 package dev.strix.tensor.conformance;
 
+import dev.strix.tensor.DType;
+import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +23,11 @@ public abstract class ActivationConformance extends BackendConformance {
         }
     }
 
-    private static double[] referenceSoftmax(float[] x, int n, int k) {
+    /** Cases of the seeded sweep over random batch shapes. */
+    private static final int SWEEP_CASES = 25;
+
+    /** Row-wise softmax of {@code x} [n, k] in double, with the row maximum shifted out. */
+    static double[] referenceSoftmax(float[] x, int n, int k) {
         double[] y = new double[n * k];
         for (int r = 0; r < n; r++) {
             double max = Double.NEGATIVE_INFINITY;
@@ -77,6 +83,42 @@ public abstract class ActivationConformance extends BackendConformance {
         try (Tensor ty = tensor(yf, n, k); Tensor tg = tensor(g, n, k); Tensor dx = tensor(new float[n * k], n, k)) {
             backend().activation().softmaxBackward(ty, tg, dx);
             assertClose(expected, dx.toFloatArray(), 1e-6, "softmax backward");
+        }
+    }
+
+    /** Seeded random batch shapes: rows beyond one block's threads, classes across a warp's width. */
+    @Test
+    void softmaxForwardAndBackwardOverRandomRowsAndClasses() {
+        for (int c = 0; c < SWEEP_CASES; c++) {
+            int[] rk = randomRowsAndClasses();
+            int n = rk[0];
+            int k = rk[1];
+            String what = "case " + c + ", [" + n + ", " + k + "]";
+            float[] x = largeLogits(n, k);
+            double[] y = referenceSoftmax(x, n, k);
+            float[] yf = new float[y.length];
+            for (int i = 0; i < y.length; i++) {
+                yf[i] = (float) y[i];
+            }
+            float[] g = randomFloats(n * k);
+            double[] dx = new double[n * k];
+            for (int r = 0; r < n; r++) {
+                double dot = 0;
+                for (int j = 0; j < k; j++) {
+                    dot += (double) yf[r * k + j] * g[r * k + j];
+                }
+                for (int j = 0; j < k; j++) {
+                    dx[r * k + j] = yf[r * k + j] * (g[r * k + j] - dot);
+                }
+            }
+            try (Tensor tx = tensor(x, n, k); Tensor ty = backend().allocate(DType.F32, Shape.of(n, k));
+                 Tensor tyf = tensor(yf, n, k); Tensor tg = tensor(g, n, k);
+                 Tensor tdx = backend().allocate(DType.F32, Shape.of(n, k))) {
+                backend().activation().softmax(tx, ty);
+                assertClose(y, ty.toFloatArray(), 1e-6, what + ", softmax");
+                backend().activation().softmaxBackward(tyf, tg, tdx);
+                assertClose(dx, tdx.toFloatArray(), 1e-5, what + ", softmax backward");
+            }
         }
     }
 }

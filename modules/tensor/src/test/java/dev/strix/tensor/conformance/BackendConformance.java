@@ -27,6 +27,23 @@ public abstract class BackendConformance {
         return a;
     }
 
+    /** For sweeps of row ops: 1 to 700 rows (beyond one block's threads) and 1 to 70 classes (across a warp's width). */
+    protected int[] randomRowsAndClasses() {
+        int rows = random.nextInt(4) == 0 ? 1 + random.nextInt(700) : 1 + random.nextInt(40);
+        int classes = random.nextInt(3) == 0 ? 1 + random.nextInt(70) : 1 + random.nextInt(12);
+        return new int[] {rows, classes};
+    }
+
+    /** Logits of [n, k] scaled up, one of them 300: exp() overflows unless the row maximum is shifted out. */
+    protected float[] largeLogits(int n, int k) {
+        float[] x = randomFloats(n * k);
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= 8;
+        }
+        x[random.nextInt(x.length)] = 300f;
+        return x;
+    }
+
     protected Tensor tensor(float[] data, int... dims) {
         return Tensor.of(backend(), data, dims);
     }

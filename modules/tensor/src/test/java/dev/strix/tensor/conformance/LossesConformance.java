@@ -12,6 +12,8 @@ public abstract class LossesConformance extends BackendConformance {
     private static final int N = 5;
     private static final int K = 7;
     private static final int[] LABELS = {3, 0, 6, 6, 2};
+    /** Cases of the seeded sweep over random batch shapes. */
+    private static final int SWEEP_CASES = 25;
 
     private Tensor scalar() {
         return backend().allocate(DType.F32, Shape.of());
@@ -125,6 +127,43 @@ public abstract class LossesConformance extends BackendConformance {
                 backend().losses().softmaxCrossEntropy(tz, t, tp, l);
                 backend().synchronize();
             });
+        }
+    }
+
+    /** Seeded random batch shapes: rows beyond one block's threads, classes across a warp's width. */
+    @Test
+    void softmaxCrossEntropyOverRandomRowsAndClasses() {
+        for (int c = 0; c < SWEEP_CASES; c++) {
+            int[] rk = randomRowsAndClasses();
+            int n = rk[0];
+            int k = rk[1];
+            String what = "case " + c + ", [" + n + ", " + k + "]";
+            float[] z = largeLogits(n, k);
+            int[] labels = new int[n];
+            for (int r = 0; r < n; r++) {
+                labels[r] = random.nextInt(k);
+            }
+            double[] p = ActivationConformance.referenceSoftmax(z, n, k);
+            double loss = 0;
+            double[] grad = new double[n * k];
+            for (int r = 0; r < n; r++) {
+                loss -= Math.log(Math.max(Double.MIN_NORMAL, p[r * k + labels[r]])) / n;
+                for (int j = 0; j < k; j++) {
+                    grad[r * k + j] = (p[r * k + j] - (j == labels[r] ? 1 : 0)) / n;
+                }
+            }
+            try (Tensor tz = tensor(z, n, k); Tensor tl = Tensor.ofInts(backend(), labels, n);
+                 Tensor tp = backend().allocate(DType.F32, Shape.of(n, k));
+                 Tensor tloss = backend().allocate(DType.F32, Shape.of());
+                 Tensor dz = backend().allocate(DType.F32, Shape.of(n, k))) {
+                backend().losses().softmaxCrossEntropy(tz, tl, tp, tloss);
+                // The loss sums n terms of up to a few hundred: its error scales with their sum.
+                double scale = Math.max(1, Math.abs(loss));
+                assertClose(new double[] {loss}, new double[] {scale}, tloss.toFloatArray(), 1e-5, what + ", loss");
+                assertClose(p, tp.toFloatArray(), 1e-6, what + ", probabilities");
+                backend().losses().softmaxCrossEntropyBackward(tp, tl, dz);
+                assertClose(grad, dz.toFloatArray(), 1e-6, what + ", gradient (p - t) / N");
+            }
         }
     }
 }

@@ -6,7 +6,6 @@ import dev.strix.tensor.conformance.ActivationConformance;
 import dev.strix.tensor.conformance.ConvolutionConformance;
 import dev.strix.tensor.conformance.ConvolutionSweepConformance;
 import dev.strix.tensor.conformance.DataOpsConformance;
-import dev.strix.tensor.conformance.DataOpsSweepConformance;
 import dev.strix.tensor.conformance.DirectConvolutionConformance;
 import dev.strix.tensor.conformance.DirectPoolingConformance;
 import dev.strix.tensor.conformance.ElementwiseConformance;
@@ -16,12 +15,9 @@ import dev.strix.tensor.conformance.ImplicitGemmConvolutionConformance;
 import dev.strix.tensor.conformance.OptimizerStepsConformance;
 import dev.strix.tensor.conformance.LossesConformance;
 import dev.strix.tensor.conformance.NormalizationConformance;
-import dev.strix.tensor.conformance.NormalizationSweepConformance;
 import dev.strix.tensor.conformance.PoolingConformance;
-import dev.strix.tensor.conformance.PoolingSweepConformance;
 import dev.strix.tensor.conformance.GemmConformance;
 import dev.strix.tensor.conformance.ReductionConformance;
-import dev.strix.tensor.conformance.RowOpsSweepConformance;
 import dev.strix.tensor.conformance.StridedWalkConformance;
 import dev.strix.tensor.conformance.ViewConformance;
 import org.junit.jupiter.api.Nested;
@@ -38,38 +34,6 @@ class CpuConformanceTest {
 
     @Nested
     class ConvolutionSweeps extends ConvolutionSweepConformance {
-        @Override
-        protected Backend backend() {
-            return Backends.cpu();
-        }
-    }
-
-    @Nested
-    class PoolingSweeps extends PoolingSweepConformance {
-        @Override
-        protected Backend backend() {
-            return Backends.cpu();
-        }
-    }
-
-    @Nested
-    class RowOpsSweeps extends RowOpsSweepConformance {
-        @Override
-        protected Backend backend() {
-            return Backends.cpu();
-        }
-    }
-
-    @Nested
-    class NormalizationSweeps extends NormalizationSweepConformance {
-        @Override
-        protected Backend backend() {
-            return Backends.cpu();
-        }
-    }
-
-    @Nested
-    class DataOpsSweeps extends DataOpsSweepConformance {
         @Override
         protected Backend backend() {
             return Backends.cpu();
