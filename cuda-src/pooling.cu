@@ -40,29 +40,47 @@ extern "C" __global__ void maxpool_forward(Pool g, const float* x, StridedView v
     }
 }
 
-// maxpool_backward_scatter: dx[n, c, argmax[n, c, y, x]] += dOut[n, c, y, x] for every output
-// position (dx zeroed beforehand). The backward pass is not told the window geometry, so it
-// scatters, with atomic adds where windows overlap (their order, hence the last bits of such sums,
-// may vary between runs; without overlap every pixel receives at most one gradient and the result is
-// exact). An index outside the H x W plane is not followed but reported in `status` (position =
-// flat output index). OH and OW in g are dOut's; KH, KW, sh, sw are unused.
-extern "C" __global__ void maxpool_backward_scatter(Pool g, const float* dOut, StridedView vg, const int* argmax,
-                                                    StridedView va, float* dx, StridedView vx,
-                                                    unsigned long long* status) {
-    long long total = (long long)g.N * g.C * g.OH * g.OW;
-    int planeSize = g.H * g.W;
+// maxpool_backward: dx[n, c, r, s] = the sum of dOut[n, c, y, x] over the outputs (y, x) whose
+// window holds (r, s) and whose argmax is r * W + s, taken in row-major (y, x) order from 0: the CPU
+// backend's order, so the sums agree to the bit, and no atomics where windows overlap. One thread per
+// dx element, so every element is written (no memset first). The thread at a window's top-left
+// corner also checks that window's argmax: one outside the window is reported in `status`
+// (position = flat output index, value = the argmax) and, since no window looks outside itself,
+// adds to no element.
+extern "C" __global__ void maxpool_backward(Pool g, const float* dOut, StridedView vg, const int* argmax,
+                                            StridedView va, float* dx, StridedView vx, unsigned long long* status) {
+    long long total = (long long)g.N * g.C * g.H * g.W;
     STRIX_FOR_EACH(idx, total) {
-        int ox = (int)(idx % g.OW);
-        int oy = (int)((idx / g.OW) % g.OH);
-        int c = (int)((idx / ((long long)g.OH * g.OW)) % g.C);
-        long long n = idx / ((long long)g.C * g.OH * g.OW);
-        int at = argmax[va.offset + n * va.strides[0] + c * va.strides[1] + oy * va.strides[2] + ox * va.strides[3]];
-        if (at < 0 || at >= planeSize) {
-            strix_report_bad(status, idx, at);
-            continue;
+        int s = (int)(idx % g.W);
+        int r = (int)((idx / g.W) % g.H);
+        int c = (int)((idx / ((long long)g.H * g.W)) % g.C);
+        long long n = idx / ((long long)g.C * g.H * g.W);
+        long long gradPlane = vg.offset + n * vg.strides[0] + c * vg.strides[1];
+        long long argPlane = va.offset + n * va.strides[0] + c * va.strides[1];
+        // Output rows y with y*sh <= r <= y*sh + KH - 1, and the same for columns.
+        int y0 = r < g.KH ? 0 : (r - g.KH + g.sh) / g.sh;
+        int y1 = min(r / g.sh, g.OH - 1);
+        int x0 = s < g.KW ? 0 : (s - g.KW + g.sw) / g.sw;
+        int x1 = min(s / g.sw, g.OW - 1);
+        int here = r * g.W + s;
+        float sum = 0.0f;
+        for (int y = y0; y <= y1; y++) {
+            for (int x = x0; x <= x1; x++) {
+                if (argmax[argPlane + y * va.strides[2] + x * va.strides[3]] == here) {
+                    sum += dOut[gradPlane + y * vg.strides[2] + x * vg.strides[3]];
+                }
+            }
         }
-        float v = dOut[vg.offset + n * vg.strides[0] + c * vg.strides[1] + oy * vg.strides[2] + ox * vg.strides[3]];
-        atomicAdd(dx + vx.offset + n * vx.strides[0] + c * vx.strides[1] + (long long)(at / g.W) * vx.strides[2]
-                  + (long long)(at % g.W) * vx.strides[3], v);
+        if (r % g.sh == 0 && s % g.sw == 0 && r / g.sh < g.OH && s / g.sw < g.OW) {
+            int y = r / g.sh;
+            int x = s / g.sw;
+            int at = argmax[argPlane + y * va.strides[2] + x * va.strides[3]];
+            int ar = at / g.W;
+            int as = at % g.W;
+            if (at < 0 || at >= g.H * g.W || ar < r || ar >= r + g.KH || as < s || as >= s + g.KW) {
+                strix_report_bad(status, ((n * g.C + c) * g.OH + y) * g.OW + x, at);
+            }
+        }
+        dx[vx.offset + n * vx.strides[0] + c * vx.strides[1] + r * vx.strides[2] + s * vx.strides[3]] = sum;
     }
 }

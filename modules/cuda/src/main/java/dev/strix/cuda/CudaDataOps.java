@@ -43,7 +43,7 @@ final class CudaDataOps implements DataOps {
             p.pointer(checks.pointer(DeviceChecks.Kind.INDEX));
             kernels.launch(gatherImagesKernel, out.size(), "gather_images_u8");
         }
-        checks.pending(DeviceChecks.Kind.INDEX, "gatherImages", count, 0, 0, 0, 0);
+        checks.pending(DeviceChecks.Kind.INDEX, "gatherImages", count);
     }
 
     @Override
@@ -63,7 +63,7 @@ final class CudaDataOps implements DataOps {
             p.pointer(checks.pointer(DeviceChecks.Kind.INDEX));
             kernels.launch(gatherLabelsKernel, n, "gather_labels_u8");
         }
-        checks.pending(DeviceChecks.Kind.INDEX, "gatherLabels", labels.dim(0), 0, 0, 0, 0);
+        checks.pending(DeviceChecks.Kind.INDEX, "gatherLabels", labels.dim(0));
     }
 
     @Override
@@ -87,7 +87,7 @@ final class CudaDataOps implements DataOps {
             p.pointer(CudaBackend.address(out)).pointer(checks.pointer(DeviceChecks.Kind.INDEX));
             kernels.launch(affineKernel, out.size(), "affine_sample_u8");
         }
-        checks.pending(DeviceChecks.Kind.INDEX, "affineSample", count, 0, 0, 0, 0);
+        checks.pending(DeviceChecks.Kind.INDEX, "affineSample", count);
     }
 
     /** The CPU backend's message for dataset index {@code index} at batch position {@code position}. */

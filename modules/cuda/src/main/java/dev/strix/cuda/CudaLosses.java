@@ -121,7 +121,7 @@ final class CudaLosses implements Losses {
 
     /** A bad label is thrown at the next synchronisation point (see {@link DeviceChecks}). */
     private static void throwBadLabel(DeviceChecks checks, String op, int classes) {
-        checks.pending(DeviceChecks.Kind.LABEL, op, classes, 0, 0, 0, 0);
+        checks.pending(DeviceChecks.Kind.LABEL, op, classes);
     }
 
     /** A matrix as the address of element (0, 0) and the kernels' {@code Matrix} struct of two strides. */

@@ -9,10 +9,10 @@ import java.util.Arrays;
 
 /**
  * Max pooling as kernels (cuda-src/pooling.cu) on views of any strides. The forward pass gives one
- * thread per output; the backward pass zeroes dx and scatters each gradient to its argmax with
- * atomic adds (it is not told the window geometry, so it cannot gather). An argmax outside its plane
- * is reported by the kernel and thrown with the CPU backend's message at the next synchronisation
- * point (see {@link DeviceChecks}).
+ * thread per output; the backward pass one per input element, which gathers its gradient from the
+ * windows that hold it in the CPU's order (no atomics, no memset, the same bits as the CPU). An
+ * argmax outside its window is reported by the kernel and thrown with the CPU backend's message at
+ * the next synchronisation point (see {@link DeviceChecks}).
  */
 final class CudaPooling implements Pooling {
     private final CudaBackend backend;
@@ -24,7 +24,7 @@ final class CudaPooling implements Pooling {
         this.backend = backend;
         this.kernels = backend.kernels();
         this.forwardKernel = kernels.function("maxpool_forward");
-        this.backwardKernel = kernels.function("maxpool_backward_scatter");
+        this.backwardKernel = kernels.function("maxpool_backward");
     }
 
     @Override
@@ -58,44 +58,54 @@ final class CudaPooling implements Pooling {
     }
 
     @Override
-    public void maxPoolBackward(Tensor dOut, Tensor argmax, Tensor dx) {
+    public void maxPoolBackward(Tensor dOut, Tensor argmax, int kh, int kw, int sh, int sw, Tensor dx) {
         check(dOut, "maxPoolBackward output gradient");
         check(dx, "maxPoolBackward input gradient");
         argmax.requireDType(DType.I32, "maxPoolBackward argmax");
         backend.requireHere(argmax, "maxPoolBackward argmax");
-        if (dOut.rank() != 4 || dx.rank() != 4 || !argmax.shape().equals(dOut.shape())
-                || dx.dim(0) != dOut.dim(0) || dx.dim(1) != dOut.dim(1)) {
-            throw new IllegalArgumentException("maxPoolBackward: output gradient " + dOut.shape() + ", argmax "
-                    + argmax.shape() + " and input gradient " + dx.shape() + " must be [N, C, OH, OW] twice and"
-                    + " [N, C, H, W]");
-        }
-        backend.fill(dx, 0f);
-        if (dOut.size() == 0) {
-            return;
+        if (dx.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > dx.dim(2) || kw > dx.dim(3)) {
+            throw new IllegalArgumentException("maxPoolBackward: window " + kh + "x" + kw + " with stride " + sh + "x"
+                    + sw + " does not fit input gradient " + dx.shape() + " (needs [N, C, H, W])");
         }
         int c = dx.dim(1);
         int h = dx.dim(2);
         int w = dx.dim(3);
-        int oh = dOut.dim(2);
-        int ow = dOut.dim(3);
+        int oh = (h - kh) / sh + 1;
+        int ow = (w - kw) / sw + 1;
+        int[] expected = {dx.dim(0), c, oh, ow};
+        if (!dOut.shape().equals(Shape.of(expected)) || !argmax.shape().equals(dOut.shape())) {
+            throw new IllegalArgumentException("maxPoolBackward: input gradient " + dx.shape() + " with window " + kh
+                    + "x" + kw + " and stride " + sh + "x" + sw + " needs output gradient and argmax "
+                    + Arrays.toString(expected) + ", got " + dOut.shape() + " and " + argmax.shape());
+        }
+        if (dx.size() == 0) {
+            return;
+        }
         DeviceChecks checks = backend.checks();
         synchronized (kernels) {
-            KernelParams p = kernels.params().ints(dx.dim(0), c, h, w, 0, 0, 0, 0, oh, ow);
+            KernelParams p = kernels.params().ints(dx.dim(0), c, h, w, kh, kw, sh, sw, oh, ow);
             view(p, dOut);
             view(p, argmax);
             view(p, dx);
             p.pointer(checks.pointer(DeviceChecks.Kind.ARGMAX));
-            kernels.launch(backwardKernel, dOut.size(), "maxpool_backward_scatter");
+            kernels.launch(backwardKernel, dx.size(), "maxpool_backward");
         }
-        checks.pending(DeviceChecks.Kind.ARGMAX, "maxPoolBackward", c, oh, ow, h, w);
+        checks.pending(DeviceChecks.Kind.ARGMAX, "maxPoolBackward", c, oh, ow, h, w, kh, kw, sh, sw);
     }
 
-    /** The CPU backend's message for argmax {@code at} found at flat output index {@code position}. */
-    static String outsideThePlane(long position, int at, int channels, int oh, int ow, int h, int w) {
+    /**
+     * The CPU backend's message for argmax {@code at} found at flat output index {@code position},
+     * outside its {@code kh x kw} window.
+     */
+    static String outsideTheWindow(long position, int at, int channels, int oh, int ow, int h, int w, int kh, int kw,
+                                   int sh, int sw) {
         long plane = (long) oh * ow;
         long nc = position / plane;
-        return "maxPoolBackward: argmax " + at + " at [" + nc / channels + ", " + nc % channels + ", "
-                + position % plane / ow + ", " + position % ow + "] lies outside the " + h + "x" + w + " input plane";
+        int y = (int) (position % plane / ow);
+        int x = (int) (position % ow);
+        return "maxPoolBackward: argmax " + at + " at [" + nc / channels + ", " + nc % channels + ", " + y + ", " + x
+                + "] lies outside its " + kh + "x" + kw + " window at row " + y * sh + ", column " + x * sw + " of the "
+                + h + "x" + w + " input plane";
     }
 
     private static void view(KernelParams p, Tensor t) {

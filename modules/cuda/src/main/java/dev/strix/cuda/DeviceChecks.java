@@ -9,7 +9,7 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Checks of tensor contents that only the GPU can make without copying the tensors back: class
- * labels outside {@code [0, K)}, argmax indices outside the pooled plane, dataset indices outside
+ * labels outside {@code [0, K)}, argmax indices outside their pooling window, dataset indices outside
  * the dataset. A kernel that meets a bad value records it in its kind's 64-bit device word
  * ({@code strix_report_bad} in strix_common.cuh: position in the high half, value in the low half,
  * the smallest position winning) and leaves the affected results NaN or untouched, never writing
@@ -32,7 +32,7 @@ final class DeviceChecks implements AutoCloseable {
     enum Kind {
         /** A class label outside [0, classes): position = row. Details: classes. */
         LABEL,
-        /** An argmax outside its plane: position = flat output index. Details: channels, oh, ow, h, w. */
+        /** An argmax outside its window: position = flat output index. Details: channels, oh, ow, h, w, kh, kw, sh, sw. */
         ARGMAX,
         /** A dataset index outside [0, count): position = batch position. Details: count. */
         INDEX
@@ -40,6 +40,8 @@ final class DeviceChecks implements AutoCloseable {
 
     private static final int KINDS = Kind.values().length;
     private static final Kind[] ALL = Kind.values();
+    /** The most details a kind's message needs (see {@link Kind}). */
+    private static final int DETAILS = 9;
 
     private final CudaContext context;
     private final Arena arena = Arena.ofShared();
@@ -47,7 +49,7 @@ final class DeviceChecks implements AutoCloseable {
     private final MemorySegment captureStatus = arena.allocate(ValueLayout.JAVA_INT);
     private final long words;
     private final String[] pendingOp = new String[KINDS];
-    private final int[][] pendingDetails = new int[KINDS][5];
+    private final int[][] pendingDetails = new int[KINDS][DETAILS];
     private boolean anyPending;
 
     DeviceChecks(CudaContext context) {
@@ -65,12 +67,18 @@ final class DeviceChecks implements AutoCloseable {
         return words + 8L * kind.ordinal();
     }
 
+    /** {@link #pending(Kind, String, int, int, int, int, int, int, int, int, int)} for a kind with one detail. */
+    void pending(Kind kind, String op, int detail) {
+        pending(kind, op, detail, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
     /**
      * Notes that {@code op} has launched kernels that may report into {@code kind}'s word;
-     * {@code details} are what its message needs (see {@link Kind}). Allocates nothing and does not
-     * wait: the first op of each kind since the last read is remembered.
+     * {@code d0..d8} are what its message needs (see {@link Kind}; unused ones 0). Allocates nothing
+     * and does not wait: the first op of each kind since the last read is remembered.
      */
-    synchronized void pending(Kind kind, String op, int d0, int d1, int d2, int d3, int d4) {
+    synchronized void pending(Kind kind, String op, int d0, int d1, int d2, int d3, int d4, int d5, int d6, int d7,
+                              int d8) {
         int k = kind.ordinal();
         if (pendingOp[k] != null) {
             return;
@@ -82,6 +90,10 @@ final class DeviceChecks implements AutoCloseable {
         d[2] = d2;
         d[3] = d3;
         d[4] = d4;
+        d[5] = d5;
+        d[6] = d6;
+        d[7] = d7;
+        d[8] = d8;
         anyPending = true;
     }
 
@@ -107,7 +119,7 @@ final class DeviceChecks implements AutoCloseable {
             String op = recorded.ops[k];
             if (op != null) {
                 int[] d = recorded.details[k];
-                pending(ALL[k], op, d[0], d[1], d[2], d[3], d[4]);
+                pending(ALL[k], op, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8]);
             }
         }
     }
@@ -161,7 +173,8 @@ final class DeviceChecks implements AutoCloseable {
         }
         return switch (kind) {
             case LABEL -> CudaLosses.badLabel(position, value, d[0]);
-            case ARGMAX -> CudaPooling.outsideThePlane(position, value, d[0], d[1], d[2], d[3], d[4]);
+            case ARGMAX -> CudaPooling.outsideTheWindow(position, value, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
+                    d[8]);
             case INDEX -> CudaDataOps.outsideTheDataset(op, position, value, d[0]);
         };
     }

@@ -20,36 +20,49 @@ import org.junit.jupiter.api.Test;
 class CudaPoolingTest {
     private final SplittableRandom random = new SplittableRandom(3);
 
-    /** dOut [2, 3, 2, 2] with argmax 99 at [1, 2, 0, 1], for a 4x4 plane. */
-    private static IllegalArgumentException badArgmax(Backend b) {
+    /**
+     * The 2x2 stride-2 backward pass of a 4x4 plane, dOut [2, 3, 2, 2], with every argmax at its
+     * window's top-left corner but {@code bad} at [1, 2, 0, 1] (whose window is rows 0-1, columns 2-3).
+     */
+    private static IllegalArgumentException badArgmax(Backend b, int bad) {
         int[] arg = new int[2 * 3 * 2 * 2];
-        arg[((1 * 3 + 2) * 2 + 0) * 2 + 1] = 99;
+        for (int i = 0; i < arg.length; i++) {
+            arg[i] = (i / 2 % 2) * 2 * 4 + (i % 2) * 2;
+        }
+        arg[((1 * 3 + 2) * 2 + 0) * 2 + 1] = bad;
         try (Tensor dOut = Tensor.zeros(b, DType.F32, 2, 3, 2, 2); Tensor a = Tensor.ofInts(b, arg, 2, 3, 2, 2);
              Tensor dx = Tensor.zeros(b, DType.F32, 2, 3, 4, 4)) {
             // Thrown by the op on the CPU, at the next synchronisation on the GPU.
             return assertThrows(IllegalArgumentException.class, () -> {
-                b.pooling().maxPoolBackward(dOut, a, dx);
+                b.pooling().maxPoolBackward(dOut, a, 2, 2, 2, 2, dx);
                 b.synchronize();
             });
         }
     }
 
     @Test
-    void theOutOfPlaneMessageIsTheCpuBackends() {
-        String cpu = badArgmax(Backends.cpu()).getMessage();
+    void theOutOfWindowMessageIsTheCpuBackends() {
         long position = ((1 * 3 + 2) * 2 + 0) * 2 + 1;
-        assertEquals(cpu, CudaPooling.outsideThePlane(position, 99, 3, 2, 2, 4, 4));
+        // Outside the plane, before it, in the plane but left of the window, below it.
+        for (int bad : new int[] {99, -1, 1, 8 + 2}) {
+            String cpu = badArgmax(Backends.cpu(), bad).getMessage();
+            assertEquals("maxPoolBackward: argmax " + bad + " at [1, 2, 0, 1] lies outside its 2x2 window at row 0,"
+                    + " column 2 of the 4x4 input plane", cpu);
+            assertEquals(cpu, CudaPooling.outsideTheWindow(position, bad, 3, 2, 2, 4, 4, 2, 2, 2, 2));
+        }
     }
 
     @Test
-    void anArgmaxOutsideThePlaneIsRefusedAndTheNextCallIsClean() {
+    void anArgmaxOutsideItsWindowIsRefusedAndTheNextCallIsClean() {
         Backend cuda = CudaTestSupport.cudaOrSkip("CUDA pooling tests");
-        assertEquals(badArgmax(Backends.cpu()).getMessage(), badArgmax(cuda).getMessage());
+        for (int bad : new int[] {99, -1, 1, 8 + 2}) {
+            assertEquals(badArgmax(Backends.cpu(), bad).getMessage(), badArgmax(cuda, bad).getMessage());
+        }
         try (Tensor x = Tensor.of(cuda, new float[] {1, 2, 3, 4}, 1, 1, 2, 2);
              Tensor out = Tensor.zeros(cuda, DType.F32, 1, 1, 1, 1); Tensor a = Tensor.zeros(cuda, DType.I32, 1, 1, 1, 1);
              Tensor dOut = Tensor.of(cuda, new float[] {5}, 1, 1, 1, 1); Tensor dx = Tensor.zeros(cuda, DType.F32, 1, 1, 2, 2)) {
             cuda.pooling().maxPoolForward(x, 2, 2, 2, 2, out, a);
-            cuda.pooling().maxPoolBackward(dOut, a, dx);
+            cuda.pooling().maxPoolBackward(dOut, a, 2, 2, 2, 2, dx);
             assertArrayEquals(new float[] {0, 0, 0, 5}, dx.toFloatArray());
         }
     }
@@ -63,7 +76,7 @@ class CudaPoolingTest {
             b.pooling().maxPoolForward(x, 2, 2, 2, 2, out, arg);
             Tensor dx = dxBase.transpose(2, 3);                  // column 8 is in no window: zeroed
             b.fill(dxBase, 9f);
-            b.pooling().maxPoolBackward(dOut, arg, dx);
+            b.pooling().maxPoolBackward(dOut, arg, 2, 2, 2, 2, dx);
             return new Object[] {out.toFloatArray(), arg.toIntArray(), dxBase.toFloatArray()};
         }
     }

@@ -56,7 +56,7 @@ class CudnnPoolingTest {
              Tensor argmax = cpu.allocate(DType.I32, Shape.of(n, c, oh, ow)); Tensor tdy = Tensor.of(cpu, dOut, n, c, oh, ow);
              Tensor dx = cpu.allocate(DType.F32, Shape.of(n, c, h, w))) {
             cpu.pooling().maxPoolForward(tx, kh, kw, sh, sw, out, argmax);
-            cpu.pooling().maxPoolBackward(tdy, argmax, dx);
+            cpu.pooling().maxPoolBackward(tdy, argmax, kh, kw, sh, sw, dx);
             return new float[][] {out.toFloatArray(), dx.toFloatArray()};
         }
     }

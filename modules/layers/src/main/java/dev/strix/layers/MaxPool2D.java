@@ -123,7 +123,7 @@ public final class MaxPool2D implements Layer {
         if (direct != null) {
             direct.maxPoolBackward(input, lastOutput, dy, kh, kw, sh, sw, dx);
         } else {
-            backend.pooling().maxPoolBackward(dy, indices, dx);
+            backend.pooling().maxPoolBackward(dy, indices, kh, kw, sh, sw, dx);
         }
         return dx;
     }

@@ -6,7 +6,9 @@ package dev.strix.tensor;
  *   out[n, c, y, x] = max over i &lt; kh, j &lt; kw of x[n, c, y*sh + i, x*sw + j]
  * </pre>
  * with {@code OH = (H - kh) / sh + 1}, {@code OW = (W - kw) / sw + 1}. The forward pass records
- * where each maximum came from, so the backward pass routes each gradient to that one element.
+ * where each maximum came from, so the backward pass routes each gradient to that one element; it is
+ * told the window too, so that it can gather each input's gradient from the windows that hold it
+ * (no atomics, a fixed order) and check that every argmax lies in its window.
  */
 public interface Pooling {
     /**
@@ -17,8 +19,17 @@ public interface Pooling {
     void maxPoolForward(Tensor x, int kh, int kw, int sh, int sw, Tensor out, Tensor argmax);
 
     /**
-     * Overwrites {@code dx} {@code [N, C, H, W]} with zeros, then adds each {@code dOut[n, c, y, x]}
-     * to {@code dx[n, c, argmax[n, c, y, x]]} (overlapping windows accumulate).
+     * Overwrites {@code dx} {@code [N, C, H, W]} with the gradient routed back through the argmax of
+     * the pooling with this window and stride:
+     * <pre>
+     *   dx[n, c, p] = sum over (y, x) with argmax[n, c, y, x] = p of dOut[n, c, y, x]
+     * </pre>
+     * summed in row-major order of (y, x), from zero (so every backend gives the same bits, also where
+     * overlapping windows share a maximum); elements that are no window's maximum get 0.
+     *
+     * @throws IllegalArgumentException when the shapes do not belong to this window and stride, or an
+     *     argmax lies outside its own window (a backend that checks on the device throws at its next
+     *     synchronisation point)
      */
-    void maxPoolBackward(Tensor dOut, Tensor argmax, Tensor dx);
+    void maxPoolBackward(Tensor dOut, Tensor argmax, int kh, int kw, int sh, int sw, Tensor dx);
 }

@@ -94,21 +94,25 @@ final class CpuPooling implements Pooling {
     }
 
     @Override
-    public void maxPoolBackward(Tensor dOut, Tensor argmax, Tensor dx) {
+    public void maxPoolBackward(Tensor dOut, Tensor argmax, int kh, int kw, int sh, int sw, Tensor dx) {
         CpuElementwise.check(dOut, "maxPoolBackward output gradient");
         CpuElementwise.check(dx, "maxPoolBackward input gradient");
         argmax.requireDType(DType.I32, "maxPoolBackward argmax");
-        if (dOut.rank() != 4 || dx.rank() != 4 || !argmax.shape().equals(dOut.shape())
-                || dx.dim(0) != dOut.dim(0) || dx.dim(1) != dOut.dim(1)) {
-            throw new IllegalArgumentException("maxPoolBackward: output gradient " + dOut.shape() + ", argmax "
-                    + argmax.shape() + " and input gradient " + dx.shape() + " must be [N, C, OH, OW] twice and"
-                    + " [N, C, H, W]");
+        if (dx.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > dx.dim(2) || kw > dx.dim(3)) {
+            throw new IllegalArgumentException("maxPoolBackward: window " + kh + "x" + kw + " with stride " + sh + "x"
+                    + sw + " does not fit input gradient " + dx.shape() + " (needs [N, C, H, W])");
         }
         int c = dx.dim(1);
         int h = dx.dim(2);
         int w = dx.dim(3);
-        int oh = dOut.dim(2);
-        int ow = dOut.dim(3);
+        int oh = (h - kh) / sh + 1;
+        int ow = (w - kw) / sw + 1;
+        int[] expected = {dx.dim(0), c, oh, ow};
+        if (!dOut.shape().equals(Shape.of(expected)) || !argmax.shape().equals(dOut.shape())) {
+            throw new IllegalArgumentException("maxPoolBackward: input gradient " + dx.shape() + " with window " + kh
+                    + "x" + kw + " and stride " + sh + "x" + sw + " needs output gradient and argmax "
+                    + Arrays.toString(expected) + ", got " + dOut.shape() + " and " + argmax.shape());
+        }
         long[] gs = dOut.strides();
         long[] as = argmax.strides();
         long[] xs = dx.strides();
@@ -128,14 +132,32 @@ final class CpuPooling implements Pooling {
                 Arrays.fill(plane, 0, h * w, 0f);
                 for (int k = 0; k < oh * ow; k++) {
                     int at = where[k];
-                    if (at < 0 || at >= h * w) {
-                        throw new IllegalArgumentException("maxPoolBackward: argmax " + at + " at [" + n + ", " + ch
-                                + ", " + k / ow + ", " + k % ow + "] lies outside the " + h + "x" + w + " input plane");
+                    int y = k / ow;
+                    int col = k % ow;
+                    if (!inWindow(at, w, y * sh, col * sw, kh, kw, h)) {
+                        throw new IllegalArgumentException(outsideTheWindow(n, ch, y, col, at, kh, kw, sh, sw, h, w));
                     }
                     plane[at] += grad[k];
                 }
                 PlaneCopy.write(plane, xm, dx.offset() + n * xs[0] + ch * xs[1], xs[2], xs[3], h, w);
             }
         });
+    }
+
+    /** Whether plane position {@code at} lies in the {@code kh x kw} window with top-left corner (row, column). */
+    private static boolean inWindow(int at, int w, int row, int column, int kh, int kw, int h) {
+        if (at < 0 || at >= h * w) {
+            return false;
+        }
+        int r = at / w;
+        int s = at % w;
+        return r >= row && r < row + kh && s >= column && s < column + kw;
+    }
+
+    /** The message for an argmax {@code at} at output [n, c, y, x] that is not in its window. */
+    static String outsideTheWindow(long n, long c, int y, int x, int at, int kh, int kw, int sh, int sw, int h, int w) {
+        return "maxPoolBackward: argmax " + at + " at [" + n + ", " + c + ", " + y + ", " + x + "] lies outside its "
+                + kh + "x" + kw + " window at row " + y * sh + ", column " + x * sw + " of the " + h + "x" + w
+                + " input plane";
     }
 }

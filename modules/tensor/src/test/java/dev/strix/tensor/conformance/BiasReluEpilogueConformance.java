@@ -243,7 +243,7 @@ public abstract class BiasReluEpilogueConformance extends BackendConformance {
             backend().elementwise().binary(BinaryOp.ADD, zt, b.reshape(dims[1], 1, 1), y);
             backend().elementwise().unary(UnaryOp.RELU, y, y);
             backend().pooling().maxPoolForward(y, 2, 2, 2, 2, separatePooled, separateArgmax);
-            backend().pooling().maxPoolBackward(g, separateArgmax, dy);
+            backend().pooling().maxPoolBackward(g, separateArgmax, 2, 2, 2, 2, dy);
             backend().activation().reluBackward(y, dy, separateDz);
 
             op().biasReluMaxPool(zt, b, pooled, argmax);

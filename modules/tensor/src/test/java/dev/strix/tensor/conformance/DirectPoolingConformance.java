@@ -141,7 +141,7 @@ public abstract class DirectPoolingConformance extends BackendConformance {
             op().maxPoolForward(xt, 2, 2, 2, 2, out);
             op().maxPoolBackward(xt, out, g, 2, 2, 2, 2, dx);
             backend().pooling().maxPoolForward(xt, 2, 2, 2, 2, argmaxOut, argmax);
-            backend().pooling().maxPoolBackward(g, argmax, argmaxDx);
+            backend().pooling().maxPoolBackward(g, argmax, 2, 2, 2, 2, argmaxDx);
             assertArrayEquals(argmaxOut.toFloatArray(), out.toFloatArray(), 0f, "forward");
             assertArrayEquals(argmaxDx.toFloatArray(), dx.toFloatArray(), 0f, "backward");
         }

@@ -223,7 +223,7 @@ public abstract class ImplicitGemmConvolutionConformance extends BackendConforma
                         what + ": argmax");
 
                 backend().activation().reluBackward(expectedPooled, dPooled, routed);
-                backend().pooling().maxPoolBackward(routed, expectedArgmax, dz);
+                backend().pooling().maxPoolBackward(routed, expectedArgmax, 2, 2, 2, 2, dz);
                 op().backwardFilter(x, dz, k.sh, k.sw, k.top, k.left, expectedDw, expectedDb);
                 op().backwardData(dz, w, k.sh, k.sw, k.top, k.left, expectedDx);
                 backend().fill(dw, 7f);

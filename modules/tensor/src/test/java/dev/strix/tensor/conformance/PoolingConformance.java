@@ -158,8 +158,9 @@ public abstract class PoolingConformance extends BackendConformance {
         }
     }
 
+    /** Overlapping windows share maxima: their gradients add, in row-major output order, so exactly. */
     @Test
-    void backwardRoutesEachGradientToItsArgmaxAndOverlapsAccumulate() {
+    void backwardRoutesEachGradientToItsArgmaxAndOverlapsAccumulateInOutputOrder() {
         int[] xd = {2, 3, 5, 5};
         int[] od = {2, 3, 2, 2};
         float[] x = randomFloats(2 * 3 * 5 * 5);
@@ -168,7 +169,7 @@ public abstract class PoolingConformance extends BackendConformance {
              Tensor dOut = tensor(g, od); Tensor dx = alloc(DType.F32, xd)) {
             backend().pooling().maxPoolForward(in, 3, 3, 2, 2, out, arg);   // windows overlap on row/col 2
             int[] a = arg.toIntArray();
-            double[] expected = new double[x.length];
+            float[] expected = new float[x.length];
             for (int n = 0; n < 2; n++) {
                 for (int c = 0; c < 3; c++) {
                     for (int k = 0; k < 4; k++) {
@@ -178,8 +179,42 @@ public abstract class PoolingConformance extends BackendConformance {
                 }
             }
             dx.fill(8f);
-            backend().pooling().maxPoolBackward(dOut, arg, dx);
-            assertClose(expected, dx.toFloatArray(), FLOAT_TOLERANCE, "max pool backward");
+            backend().pooling().maxPoolBackward(dOut, arg, 3, 3, 2, 2, dx);
+            assertArrayEquals(expected, dx.toFloatArray(), "max pool backward");
+        }
+    }
+
+    @Test
+    void backwardRefusesAnArgmaxOutsideItsWindow() {
+        // One plane, 5x5, 3x3 windows with stride 2: window (0, 1) is rows 0-2, columns 2-4.
+        for (int bad : new int[] {25, -1, 1, 3 * 5 + 2}) {
+            int[] a = {0, 2, 10, 12};
+            a[1] = bad;
+            try (Tensor arg = Tensor.ofInts(backend(), a, 1, 1, 2, 2); Tensor dOut = alloc(DType.F32, 1, 1, 2, 2);
+                 Tensor dx = alloc(DType.F32, 1, 1, 5, 5)) {
+                dOut.fill(1f);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+                    backend().pooling().maxPoolBackward(dOut, arg, 3, 3, 2, 2, dx);
+                    backend().synchronize();
+                });
+                assertEquals("maxPoolBackward: argmax " + bad + " at [0, 0, 0, 1] lies outside its 3x3 window at row 0,"
+                        + " column 2 of the 5x5 input plane", e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void backwardRefusesShapesThatAreNotTheWindows() {
+        try (Tensor arg = alloc(DType.I32, 1, 2, 2, 2); Tensor dOut = alloc(DType.F32, 1, 2, 2, 2);
+             Tensor dx = alloc(DType.F32, 1, 2, 6, 6)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend().pooling().maxPoolBackward(dOut, arg, 2, 2, 2, 2, dx));
+            assertEquals("maxPoolBackward: input gradient [1, 2, 6, 6] with window 2x2 and stride 2x2 needs output"
+                    + " gradient and argmax [1, 2, 3, 3], got [1, 2, 2, 2] and [1, 2, 2, 2]", e.getMessage());
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> backend().pooling().maxPoolBackward(dOut, arg, 7, 2, 2, 2, dx));
+            assertEquals("maxPoolBackward: window 7x2 with stride 2x2 does not fit input gradient [1, 2, 6, 6]"
+                    + " (needs [N, C, H, W])", e.getMessage());
         }
     }
 
@@ -242,17 +277,15 @@ public abstract class PoolingConformance extends BackendConformance {
             Layout lg = views.layout(n, ch, h, w);
             float[] dOutBuffer = randomFloats(ld.bufferSize());
             float[] dOut = ld.read(dOutBuffer);
-            double[] dx = new double[lg.size()];
-            double[] magnitude = new double[lg.size()];
+            // Summed in float, in row-major output order: the order the contract fixes, so exactly.
+            float[] sums = new float[lg.size()];
             for (int e = 0; e < dOut.length; e++) {
                 int[] o = unravel(e, ld.dims());
-                int at = (o[0] * ch + o[1]) * h * w + (int) where[e];
-                dx[at] += dOut[e];
-                magnitude[at] += Math.abs(dOut[e]);
+                sums[(o[0] * ch + o[1]) * h * w + (int) where[e]] += dOut[e];
             }
-            double[] allowed = new double[magnitude.length];
-            for (int e = 0; e < allowed.length; e++) {
-                allowed[e] = FLOAT_TOLERANCE * magnitude[e];
+            double[] dx = new double[sums.length];
+            for (int e = 0; e < dx.length; e++) {
+                dx[e] = sums[e];
             }
             try (Tensor in = tensor(buffer, lx.bufferSize()); Tensor gradient = tensor(dOutBuffer, ld.bufferSize());
                  Tensor out = RandomViews.filledBuffer(backend(), lo, DType.F32, SENTINEL);
@@ -261,8 +294,8 @@ public abstract class PoolingConformance extends BackendConformance {
                 backend().pooling().maxPoolForward(lx.of(in), kh, kw, sh, sw, lo.of(out), la.of(argmax));
                 assertView(out.toFloatArray(), lo, maxima, 0, SENTINEL, what + ", maxima of " + lx);
                 assertView(asFloats(argmax.toIntArray()), la, where, 0, 77, what + ", argmax");
-                backend().pooling().maxPoolBackward(ld.of(gradient), la.of(argmax), lg.of(dInput));
-                assertView(dInput.toFloatArray(), lg, dx, allowed, SENTINEL, what + ", backward from " + ld);
+                backend().pooling().maxPoolBackward(ld.of(gradient), la.of(argmax), kh, kw, sh, sw, lg.of(dInput));
+                assertView(dInput.toFloatArray(), lg, dx, 0, SENTINEL, what + ", backward from " + ld);
             }
         }
     }
