@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime.h"
+#include "tf32.h"
 
 namespace {
 
@@ -44,21 +45,7 @@ Status fail(Status s, const std::string& why) {
     return s;
 }
 
-float to_tf32(float x) {
-    if (!std::isfinite(x)) {
-        return x;
-    }
-    unsigned bits;
-    std::memcpy(&bits, &x, 4);
-    unsigned dropped = 13;
-    unsigned half = 1u << (dropped - 1);
-    unsigned keep_odd = (bits >> dropped) & 1u;
-    bits += half - 1 + keep_odd;
-    bits &= ~((1u << dropped) - 1);
-    float r;
-    std::memcpy(&r, &bits, 4);
-    return r;
-}
+using strix_emulator::to_tf32;
 
 struct Gemm {
     int opA, opB, m, n, k;

@@ -96,7 +96,10 @@ constexpr int TENSOR_NCHW_VECT_C = 2;
 // cudnnConvolutionMode_t, cudnnMathType_t, cudnnDeterminism_t
 constexpr int CONVOLUTION = 0;
 constexpr int CROSS_CORRELATION = 1;
-constexpr int MATH_TYPE_LAST = 3;           // CUDNN_FMA_MATH
+constexpr int MATH_TENSOR_OP = 1;           // CUDNN_TENSOR_OP_MATH
+constexpr int MATH_TENSOR_OP_ALLOW_CONVERSION = 2;
+constexpr int MATH_FMA = 3;                 // CUDNN_FMA_MATH
+constexpr int MATH_TYPE_LAST = 3;
 constexpr int NON_DETERMINISTIC = 0;
 constexpr int DETERMINISTIC = 1;
 

@@ -18,7 +18,7 @@ bool intersects(const Range& a, const Range& b) {
 
 int launch(const char* function, Direction direction, cudnnHandle_t handle, const ConvolutionProblem& p,
            const void* x, const void* w, const void* y, float alpha, float beta, void* workspace,
-           std::size_t workspaceBytes, std::size_t scribbleBytes) {
+           std::size_t workspaceBytes, std::size_t scribbleBytes, bool tf32) {
     const bool forward = direction == Direction::FORWARD;
     const bool data = direction == Direction::BACKWARD_DATA;
     Range rx{data ? "dx" : "x", x, tensor_bytes(p.x)};
@@ -48,15 +48,15 @@ int launch(const char* function, Direction direction, cudnnHandle_t handle, cons
         switch (direction) {
             case Direction::FORWARD:
                 convolution_forward(p, static_cast<const float*>(x), static_cast<const float*>(w),
-                                    static_cast<float*>(const_cast<void*>(y)), alpha, beta);
+                                    static_cast<float*>(const_cast<void*>(y)), alpha, beta, tf32);
                 break;
             case Direction::BACKWARD_DATA:
                 convolution_backward_data(p, static_cast<const float*>(w), static_cast<const float*>(y),
-                                          static_cast<float*>(const_cast<void*>(x)), alpha, beta);
+                                          static_cast<float*>(const_cast<void*>(x)), alpha, beta, tf32);
                 break;
             case Direction::BACKWARD_FILTER:
                 convolution_backward_filter(p, static_cast<const float*>(x), static_cast<const float*>(y),
-                                            static_cast<float*>(const_cast<void*>(w)), alpha, beta);
+                                            static_cast<float*>(const_cast<void*>(w)), alpha, beta, tf32);
                 break;
         }
     });
@@ -96,7 +96,8 @@ int run(const char* function, Direction direction, cudnnHandle_t handle, const v
         return fail(STATUS_BAD_PARAM, function, "workSpace is null with workSpaceSizeInBytes "
                 + std::to_string(workspaceBytes));
     }
-    return launch(function, direction, handle, p, x, w, y, a, b, workspace, workspaceBytes, info.workspace);
+    return launch(function, direction, handle, p, x, w, y, a, b, workspace, workspaceBytes, info.workspace,
+                  runs_on_tensor_cores(direction, p, algo));
 }
 
 }  // namespace

@@ -40,11 +40,11 @@ inline long long filter_offset(const cudnnFilterStruct& w, long long k, long lon
 
 // The reference loops (double accumulation), each blending into its output.
 void convolution_forward(const ConvolutionProblem& p, const float* x, const float* w, float* y, float alpha,
-                         float beta);
+                         float beta, bool tf32);
 void convolution_backward_data(const ConvolutionProblem& p, const float* w, const float* dy, float* dx, float alpha,
-                               float beta);
+                               float beta, bool tf32);
 void convolution_backward_filter(const ConvolutionProblem& p, const float* x, const float* dy, float* dw, float alpha,
-                                 float beta);
+                                 float beta, bool tf32);
 
 // What one algorithm of a direction would be on a problem: CUDNN_STATUS_SUCCESS or
 // NOT_SUPPORTED, its workspace in bytes, a modelled time in milliseconds (not measured: the
@@ -57,14 +57,20 @@ struct Algorithm {
 };
 
 int algorithm_count(Direction direction);
+// Whether cuDNN lists a tensor-op variant of the algorithm under CUDNN_TENSOR_OP_MATH (emulated).
+bool has_tensor_op_variant(Direction direction, int algo);
+// Whether running `algo` on problem p reads its operands as TF32: a tensor-op variant under a
+// tensor-op math type (what the descriptor says when the call runs, whatever Find reported).
+bool runs_on_tensor_cores(Direction direction, const ConvolutionProblem& p, int algo);
 
 // Checks a call's data pointers (x, w, y as in ConvolutionProblem; the direction says which one
 // is written) and its workspace's first `workspaceBytes`, refuses an output that overlaps an input,
 // then queues the reference loop, which first fills `scribbleBytes` of the workspace with NaN
-// bytes, as a real algorithm leaves its scratch data there.
+// bytes, as a real algorithm leaves its scratch data there; with `tf32` the loop rounds both
+// operands to TF32 first (a tensor-op algorithm under CUDNN_TENSOR_OP_MATH).
 int launch(const char* function, Direction direction, cudnnHandle_t handle, const ConvolutionProblem& p,
            const void* x, const void* w, const void* y, float alpha, float beta, void* workspace,
-           std::size_t workspaceBytes, std::size_t scribbleBytes);
+           std::size_t workspaceBytes, std::size_t scribbleBytes, bool tf32);
 Algorithm algorithm(Direction direction, const ConvolutionProblem& p, int algo);
 
 }  // namespace cudnn_emulator

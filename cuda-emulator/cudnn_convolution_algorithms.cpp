@@ -51,6 +51,19 @@ Algorithm make(bool applies, double workspace, double factor, const Sizes& s, in
 
 }  // namespace
 
+bool tensor_op_math(const ConvolutionProblem& p) {
+    return p.conv.mathType == MATH_TENSOR_OP || p.conv.mathType == MATH_TENSOR_OP_ALLOW_CONVERSION;
+}
+
+bool runs_on_tensor_cores(Direction direction, const ConvolutionProblem& p, int algo) {
+    return tensor_op_math(p) && has_tensor_op_variant(direction, algo);
+}
+
+bool has_tensor_op_variant(Direction direction, int algo) {
+    // Forward IMPLICIT_GEMM and IMPLICIT_PRECOMP_GEMM, backward-data and backward-filter ALGO_1.
+    return direction == Direction::FORWARD ? algo == 0 || algo == 1 : algo == 1;
+}
+
 int algorithm_count(Direction direction) {
     switch (direction) {
         case Direction::FORWARD: return 8;           // CUDNN_CONVOLUTION_FWD_ALGO_COUNT
@@ -121,15 +134,14 @@ int find(const char* function, Direction direction, cudnnHandle_t handle, const 
     std::size_t available = workspace == nullptr ? 0 : workspaceBytes;
     std::vector<cudnnConvolutionAlgoPerf_t> all;
     std::size_t scribble = 0;
-    for (int a = 0; a < algorithm_count(direction); a++) {
-        Algorithm info = algorithm(direction, p, a);
+    auto add = [&](int a, const Algorithm& info, int mathType) {
         cudnnConvolutionAlgoPerf_t r{};
         r.algo = a;
         r.status = info.status;
         r.time = info.time;
         r.memory = info.workspace;
         r.determinism = info.determinism;
-        r.mathType = p.conv.mathType;
+        r.mathType = mathType;
         if (r.status == STATUS_SUCCESS && info.workspace > available) {
             r.status = STATUS_ALLOC_FAILED;
             r.time = -1.0f;
@@ -138,13 +150,32 @@ int find(const char* function, Direction direction, cudnnHandle_t handle, const 
             scribble = std::max(scribble, info.workspace);
         }
         all.push_back(r);
+    };
+    // Tensor-op maths: cuDNN reports algorithm + math type pairs, the caller has to set the chosen
+    // pair's math type (as PyTorch does). Here the GEMM-based algorithms also come as tensor-op
+    // variants, faster than the FMA ones with 8 or more channels on both sides, slower below (the
+    // MNIST model's first convolution, one input channel, gets an FMA algorithm).
+    const bool tensorOps = tensor_op_math(p);
+    const bool wideEnough = p.x.dims[1] >= 8 && p.w.dims[0] >= 8;
+    for (int a = 0; a < algorithm_count(direction); a++) {
+        Algorithm info = algorithm(direction, p, a);
+        if (!tensorOps) {
+            add(a, info, p.conv.mathType);
+            continue;
+        }
+        add(a, info, MATH_FMA);
+        if (has_tensor_op_variant(direction, a) && info.status == STATUS_SUCCESS) {
+            Algorithm faster = info;
+            faster.time = info.time * (wideEnough ? 0.5f : 1.3f);
+            add(a, faster, p.conv.mathType);
+        }
     }
     std::stable_sort(all.begin(), all.end(), [](const cudnnConvolutionAlgoPerf_t& a, const cudnnConvolutionAlgoPerf_t& b) {
         bool aok = a.status == STATUS_SUCCESS;
         bool bok = b.status == STATUS_SUCCESS;
         return aok != bok ? aok : aok && a.time < b.time;
     });
-    if (int s = launch(function, direction, handle, p, x, w, y, 1.0f, 0.0f, workspace, available, scribble)) {
+    if (int s = launch(function, direction, handle, p, x, w, y, 1.0f, 0.0f, workspace, available, scribble, false)) {
         return s;
     }
     int n = std::min(requested, static_cast<int>(all.size()));
@@ -177,7 +208,12 @@ int max_count(const char* function, cudnnHandle_t handle, Direction direction, i
     if (count == nullptr) {
         return fail(STATUS_BAD_PARAM, function, "count is null");
     }
-    *count = algorithm_count(direction);
+    // What Find can return: every algorithm, and under tensor-op maths its tensor-op variant too.
+    int variants = 0;
+    for (int a = 0; a < algorithm_count(direction); a++) {
+        variants += has_tensor_op_variant(direction, a);
+    }
+    *count = algorithm_count(direction) + variants;
     return STATUS_SUCCESS;
 }
 

@@ -6,11 +6,18 @@
 //
 // with positions outside the input reading zero, and (r', s') = (r, s) for CUDNN_CROSS_CORRELATION
 // or the flipped (R-1-r, S-1-s) for CUDNN_CONVOLUTION. Each result is blended into its output
-// (alpha * result + beta * old).
+// (alpha * result + beta * old). With tf32 both operands are read rounded to TF32, as tensor cores
+// read them.
 #include "cudnn_convolution.h"
+#include "tf32.h"
 
 namespace cudnn_emulator {
 namespace {
+
+// An operand as the algorithm reads it.
+inline float in(float v, bool tf32) {
+    return tf32 ? strix_emulator::to_tf32(v) : v;
+}
 
 struct Geometry {
     long long N, C, H, W, K, R, S, OH, OW;
@@ -31,7 +38,7 @@ struct Geometry {
 }  // namespace
 
 void convolution_forward(const ConvolutionProblem& p, const float* x, const float* w, float* y, float alpha,
-                         float beta) {
+                         float beta, bool tf32) {
     const Geometry g(p);
     for (long long n = 0; n < g.N; n++) {
         for (long long k = 0; k < g.K; k++) {
@@ -49,8 +56,8 @@ void convolution_forward(const ConvolutionProblem& p, const float* x, const floa
                                 if (b < 0 || b >= g.W) {
                                     continue;
                                 }
-                                sum += static_cast<double>(x[offset(p.x, n, c, a, b)])
-                                        * w[filter_offset(p.w, k, c, g.tap_r(r), g.tap_s(s))];
+                                sum += static_cast<double>(in(x[offset(p.x, n, c, a, b)], tf32))
+                                        * in(w[filter_offset(p.w, k, c, g.tap_r(r), g.tap_s(s))], tf32);
                             }
                         }
                     }
@@ -62,7 +69,7 @@ void convolution_forward(const ConvolutionProblem& p, const float* x, const floa
 }
 
 void convolution_backward_data(const ConvolutionProblem& p, const float* w, const float* dy, float* dx, float alpha,
-                               float beta) {
+                               float beta, bool tf32) {
     const Geometry g(p);
     for (long long n = 0; n < g.N; n++) {
         for (long long c = 0; c < g.C; c++) {
@@ -80,8 +87,8 @@ void convolution_backward_data(const ConvolutionProblem& p, const float* w, cons
                                 continue;
                             }
                             for (long long k = 0; k < g.K; k++) {
-                                sum += static_cast<double>(dy[offset(p.y, n, k, ti / g.sh, tj / g.sw)])
-                                        * w[filter_offset(p.w, k, c, g.tap_r(r), g.tap_s(s))];
+                                sum += static_cast<double>(in(dy[offset(p.y, n, k, ti / g.sh, tj / g.sw)], tf32))
+                                        * in(w[filter_offset(p.w, k, c, g.tap_r(r), g.tap_s(s))], tf32);
                             }
                         }
                     }
@@ -93,7 +100,7 @@ void convolution_backward_data(const ConvolutionProblem& p, const float* w, cons
 }
 
 void convolution_backward_filter(const ConvolutionProblem& p, const float* x, const float* dy, float* dw, float alpha,
-                                 float beta) {
+                                 float beta, bool tf32) {
     const Geometry g(p);
     for (long long k = 0; k < g.K; k++) {
         for (long long c = 0; c < g.C; c++) {
@@ -111,7 +118,8 @@ void convolution_backward_filter(const ConvolutionProblem& p, const float* x, co
                                 if (b < 0 || b >= g.W) {
                                     continue;
                                 }
-                                sum += static_cast<double>(dy[offset(p.y, n, k, i, j)]) * x[offset(p.x, n, c, a, b)];
+                                sum += static_cast<double>(in(dy[offset(p.y, n, k, i, j)], tf32))
+                                        * in(x[offset(p.x, n, c, a, b)], tf32);
                             }
                         }
                     }

@@ -100,6 +100,22 @@ int main() {
     cudnnTensorDescriptor_t dyd = yd; float* dw = dev(108);
     CHECK(cudnnFindConvolutionBackwardFilterAlgorithmEx(h,xd,x,dyd,y,cd,wd,dw,7,&n,perf,ws,64)==0);
     for (int i=0;i<n;i++) std::printf("bwf algo %d status %d time %.4f mem %zu det %d\n", perf[i].algo, perf[i].status, perf[i].time, perf[i].memory, perf[i].determinism);
+    // Tensor-op maths: algorithm + math type pairs; with 3 input channels the FMA ones are faster.
+    cudnnSetConvolutionMathType(cd,1);
+    CHECK(cudnnFindConvolutionForwardAlgorithmEx(h,xd,x,wd,w,cd,yd,y,8,&n,perf,ws,1<<20)==0);
+    CHECK(n==8 && perf[0].mathType==3 && perf[0].status==0);
+    int tensorOps=0; for (int i=0;i<n;i++) { tensorOps += perf[i].mathType==1; CHECK(perf[i].mathType==1 || perf[i].mathType==3); }
+    CHECK(tensorOps>0);
+    // What runs follows the descriptor: algorithm 1 under tensor-op maths reads TF32, under FMA float32.
+    float xv=1.0f+0x1p-12f; for (int i=0;i<384;i++) x[i]=xv; for (int i=0;i<108;i++) w[i]=1.0f;
+    CHECK(cudnnConvolutionForward(h,&one,xd,x,wd,w,cd,1,ws,1<<18,&zero,yd,y)==0);
+    CHECK(y[0]==27.0f);
+    cudnnSetConvolutionMathType(cd,3);
+    CHECK(cudnnConvolutionForward(h,&one,xd,x,wd,w,cd,1,ws,1<<18,&zero,yd,y)==0);
+    CHECK(y[0]==27.0f*xv);
+    cudnnSetConvolutionMathType(cd,1);
+    CHECK(cudnnConvolutionForward(h,&one,xd,x,wd,w,cd,6,ws,1<<18,&zero,yd,y)==0);   // Winograd: no tensor-op variant
+    CHECK(y[0]==27.0f*xv);
   }
   // pooling with ties
   {

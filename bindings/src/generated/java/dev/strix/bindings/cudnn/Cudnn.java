@@ -2889,6 +2889,67 @@ public class Cudnn extends Cudnn$shared {
         }
     }
 
+    private static class cudnnGetConvolutionMathType {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Cudnn.C_INT,
+            Cudnn.C_POINTER,
+            Cudnn.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cudnnGetConvolutionMathType");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t convDesc, cudnnMathType_t *mathType)
+     * }
+     */
+    public static FunctionDescriptor cudnnGetConvolutionMathType$descriptor() {
+        return cudnnGetConvolutionMathType.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t convDesc, cudnnMathType_t *mathType)
+     * }
+     */
+    public static MethodHandle cudnnGetConvolutionMathType$handle() {
+        return cudnnGetConvolutionMathType.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t convDesc, cudnnMathType_t *mathType)
+     * }
+     */
+    public static MemorySegment cudnnGetConvolutionMathType$address() {
+        return cudnnGetConvolutionMathType.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * cudnnStatus_t cudnnGetConvolutionMathType(cudnnConvolutionDescriptor_t convDesc, cudnnMathType_t *mathType)
+     * }
+     */
+    public static int cudnnGetConvolutionMathType(MemorySegment convDesc, MemorySegment mathType) {
+        var mh$ = cudnnGetConvolutionMathType.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cudnnGetConvolutionMathType", convDesc, mathType);
+            }
+            return (int)mh$.invokeExact(convDesc, mathType);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class cudnnSetConvolutionGroupCount {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Cudnn.C_INT,

@@ -61,6 +61,11 @@ final class CudaDirectConvolution implements DirectConvolution, AutoCloseable {
         this.tf32 = enabled;
     }
 
+    /** The plans made so far, in the order they were made (for tests). */
+    List<CudnnPlan> plans() {
+        return List.copyOf(plans);
+    }
+
     /** Whether only deterministic algorithms are chosen. */
     boolean deterministic() {
         return deterministic;

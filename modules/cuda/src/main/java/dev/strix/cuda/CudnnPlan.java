@@ -22,8 +22,9 @@ import java.util.Arrays;
  *
  * <p>The convolution's math type is {@code CUDNN_FMA_MATH} (float32 fused multiply-adds, no tensor
  * cores) unless TF32 was asked for ({@code CUDNN_TENSOR_OP_MATH}, which lets float32 convolutions
- * round their inputs to TF32 on tensor cores). Never {@code CUDNN_DEFAULT_MATH}: on Ampere and later
- * it lets cuDNN pick TF32 kernels for float32 data on its own.
+ * round their inputs to TF32 on tensor cores; once measured, the math type of the chosen algorithm
+ * and math type pair). Never {@code CUDNN_DEFAULT_MATH}: on Ampere and later it lets cuDNN pick TF32
+ * kernels for float32 data on its own.
  */
 final class CudnnPlan implements AutoCloseable {
     static final int FORWARD = 0;
@@ -47,6 +48,10 @@ final class CudnnPlan implements AutoCloseable {
     private final Arena arena;
     int algorithm;
     long workspaceBytes;
+    /** The math type cudnnFind reported with the chosen algorithm (what it was measured with). */
+    int measuredMathType;
+    /** The descriptor's math type: FMA, or under TF32 tensor-op until {@link #choose} sets the chosen pair's. */
+    private int mathType;
 
     private CudnnPlan(int[] key, int direction, int outChannels, MemorySegment a, MemorySegment b, MemorySegment filter,
                       MemorySegment conv, Arena arena) {
@@ -92,6 +97,11 @@ final class CudnnPlan implements AutoCloseable {
         return (int) s;
     }
 
+    /** {@link #FORWARD}, {@link #BACKWARD_DATA}, {@link #BACKWARD_FILTER} or {@link #BIAS}. */
+    int direction() {
+        return direction;
+    }
+
     boolean matches(int[] candidate) {
         return Arrays.equals(key, candidate);
     }
@@ -99,6 +109,7 @@ final class CudnnPlan implements AutoCloseable {
     /** Descriptors for the call whose key was just written; the algorithm is chosen by {@link #choose}. */
     static CudnnPlan create(int[] key, int direction, Sizes s, int sh, int sw,
                             int ph, int pw, Tensor a, Tensor b) {
+        int math = key[20] == 1 ? Cudnn.CUDNN_TENSOR_OP_MATH() : Cudnn.CUDNN_FMA_MATH();
         Arena arena = Arena.ofShared();
         MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
         MemorySegment da = tensorDescriptor(out, a);
@@ -117,10 +128,11 @@ final class CudnnPlan implements AutoCloseable {
             checkCudnn(Cudnn.cudnnSetConvolution2dDescriptor(conv, ph, pw, sh, sw, 1, 1, Cudnn.CUDNN_CROSS_CORRELATION(),
                     Cudnn.CUDNN_DATA_FLOAT()), "cudnnSetConvolution2dDescriptor");
             // FMA: plain float32 kernels, so results match the other algorithms; TF32 only when asked for.
-            int math = key[20] == 1 ? Cudnn.CUDNN_TENSOR_OP_MATH() : Cudnn.CUDNN_FMA_MATH();
             checkCudnn(Cudnn.cudnnSetConvolutionMathType(conv, math), "cudnnSetConvolutionMathType");
         }
-        return new CudnnPlan(key.clone(), direction, s.o(), da, db, filter, conv, arena);
+        CudnnPlan plan = new CudnnPlan(key.clone(), direction, s.o(), da, db, filter, conv, arena);
+        plan.mathType = math;
+        return plan;
     }
 
     private static MemorySegment tensorDescriptor(MemorySegment out, Tensor t) {
@@ -151,13 +163,20 @@ final class CudnnPlan implements AutoCloseable {
      */
     void choose(MemorySegment handle, MemorySegment pa, MemorySegment pw, MemorySegment pb, MemorySegment workspace,
                 long workspaceLimit, boolean deterministic) {
-        int count = switch (direction) {
-            case FORWARD -> Cudnn.CUDNN_CONVOLUTION_FWD_ALGO_COUNT();
-            case BACKWARD_DATA -> Cudnn.CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT();
-            default -> Cudnn.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT();
-        };
         try (Arena temp = Arena.ofConfined()) {
             MemorySegment returned = temp.allocate(ValueLayout.JAVA_INT);
+            // Room for every result cudnnFind may give: under tensor-op maths that is algorithm and
+            // math type pairs, more than the algorithm count.
+            int count = switch (direction) {
+                case FORWARD -> resultCount(Cudnn.cudnnGetConvolutionForwardAlgorithmMaxCount(handle, returned),
+                        "cudnnGetConvolutionForwardAlgorithmMaxCount", returned, Cudnn.CUDNN_CONVOLUTION_FWD_ALGO_COUNT());
+                case BACKWARD_DATA -> resultCount(Cudnn.cudnnGetConvolutionBackwardDataAlgorithmMaxCount(handle, returned),
+                        "cudnnGetConvolutionBackwardDataAlgorithmMaxCount", returned,
+                        Cudnn.CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT());
+                default -> resultCount(Cudnn.cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(handle, returned),
+                        "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount", returned,
+                        Cudnn.CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT());
+            };
             MemorySegment results;
             switch (direction) {
                 case FORWARD -> {
@@ -182,11 +201,13 @@ final class CudnnPlan implements AutoCloseable {
             for (int i = 0; i < returned.get(ValueLayout.JAVA_INT, 0); i++) {
                 Perf p = perf(results, i);
                 seen.append(seen.isEmpty() ? "" : ", ").append("algo ").append(p.algorithm).append(" status ")
-                        .append(p.status).append(" memory ").append(p.memory).append(" determinism ").append(p.determinism);
+                        .append(p.status).append(" memory ").append(p.memory).append(" determinism ").append(p.determinism)
+                        .append(" math ").append(p.mathType);
                 if (p.status == Cudnn.CUDNN_STATUS_SUCCESS() && p.memory <= workspaceLimit
                         && (!deterministic || p.determinism == CudaDirectConvolution.CUDNN_DETERMINISTIC)) {
                     algorithm = p.algorithm;
                     workspaceBytes = p.memory;
+                    useMathType(p.mathType);
                     return;
                 }
             }
@@ -196,7 +217,27 @@ final class CudnnPlan implements AutoCloseable {
         }
     }
 
-    private record Perf(int algorithm, int status, long memory, int determinism) {
+    /** The larger of the count a MaxCount call wrote and the algorithm count. */
+    private static int resultCount(int status, String function, MemorySegment count, int algorithms) {
+        checkCudnn(status, function);
+        return Math.max(count.get(ValueLayout.JAVA_INT, 0), algorithms);
+    }
+
+    /**
+     * Under tensor-op maths cudnnFind reports algorithm and math type pairs (an algorithm may be
+     * timed with tensor cores and without), and the descriptor's math type decides which of them a
+     * call runs: the chosen pair's is set, as PyTorch does, so the call runs what was measured.
+     * FMA plans keep FMA whatever is reported: strict float32 is the promise.
+     */
+    private void useMathType(int reported) {
+        measuredMathType = reported;
+        if (key[20] == 1 && reported != mathType) {
+            checkCudnn(Cudnn.cudnnSetConvolutionMathType(conv, reported), "cudnnSetConvolutionMathType");
+            mathType = reported;
+        }
+    }
+
+    private record Perf(int algorithm, int status, long memory, int determinism, int mathType) {
     }
 
     private Perf perf(MemorySegment results, int i) {
@@ -204,20 +245,23 @@ final class CudnnPlan implements AutoCloseable {
             case FORWARD -> {
                 MemorySegment r = cudnnConvolutionFwdAlgoPerfStruct.asSlice(results, i);
                 yield new Perf(cudnnConvolutionFwdAlgoPerfStruct.algo(r), cudnnConvolutionFwdAlgoPerfStruct.status(r),
-                        cudnnConvolutionFwdAlgoPerfStruct.memory(r), cudnnConvolutionFwdAlgoPerfStruct.determinism(r));
+                        cudnnConvolutionFwdAlgoPerfStruct.memory(r), cudnnConvolutionFwdAlgoPerfStruct.determinism(r),
+                        cudnnConvolutionFwdAlgoPerfStruct.mathType(r));
             }
             case BACKWARD_DATA -> {
                 MemorySegment r = cudnnConvolutionBwdDataAlgoPerfStruct.asSlice(results, i);
                 yield new Perf(cudnnConvolutionBwdDataAlgoPerfStruct.algo(r),
                         cudnnConvolutionBwdDataAlgoPerfStruct.status(r), cudnnConvolutionBwdDataAlgoPerfStruct.memory(r),
-                        cudnnConvolutionBwdDataAlgoPerfStruct.determinism(r));
+                        cudnnConvolutionBwdDataAlgoPerfStruct.determinism(r),
+                        cudnnConvolutionBwdDataAlgoPerfStruct.mathType(r));
             }
             default -> {
                 MemorySegment r = cudnnConvolutionBwdFilterAlgoPerfStruct.asSlice(results, i);
                 yield new Perf(cudnnConvolutionBwdFilterAlgoPerfStruct.algo(r),
                         cudnnConvolutionBwdFilterAlgoPerfStruct.status(r),
                         cudnnConvolutionBwdFilterAlgoPerfStruct.memory(r),
-                        cudnnConvolutionBwdFilterAlgoPerfStruct.determinism(r));
+                        cudnnConvolutionBwdFilterAlgoPerfStruct.determinism(r),
+                        cudnnConvolutionBwdFilterAlgoPerfStruct.mathType(r));
             }
         };
     }

@@ -3,10 +3,14 @@ package dev.strix.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strix.bindings.cudnn.Cudnn;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -106,5 +110,55 @@ class CudaTensorFloat32Test {
                 + ", neither the TF32 sum 576 nor the float32 sum " + strict);
         System.out.println("[strix] cuDNN with TF32 allowed chose " + (rounded ? "a TF32" : "a float32")
                 + " kernel for a 64-channel 3x3 convolution");
+    }
+    /**
+     * Under tensor-op maths cudnnFind reports algorithm and math type pairs; the descriptor's math
+     * type decides which one runs, so each plan must carry its chosen pair's. A 3x3 convolution of
+     * one input channel (K = 9 terms of 1 + 2^-12), where an FMA algorithm may well be the fastest
+     * (the emulator's model says so): when it is, the sum must be float32's, which it is not when the
+     * descriptor still says tensor ops and the algorithm has a tensor-op variant.
+     */
+    @Test
+    void cudnnRunsTheChosenAlgorithmWithTheMathTypeItWasMeasuredWith() {
+        CudnnTestSupport.cudnnOrSkip("CUDA TF32 tests");
+        float strict = 9 * NOT_IN_TF32;
+        float halfGap = (strict - 9f) / 2;
+        float[] x = new float[8 * 16 * 16];
+        Arrays.fill(x, NOT_IN_TF32);
+        float[] w = new float[64 * 9];
+        Arrays.fill(w, 1f);
+        cuda.setTensorFloat32(true);
+        float sum;
+        try (Tensor tx = Tensor.of(cuda, x, 8, 1, 16, 16); Tensor tw = Tensor.of(cuda, w, 64, 1, 3, 3);
+             Tensor y = cuda.allocate(DType.F32, Shape.of(8, 64, 14, 14))) {
+            cuda.directConvolution().forward(tx, tw, null, 1, 1, 0, 0, y);
+            sum = y.toFloatArray()[7];
+        }
+        CudaDirectConvolution convolutions = (CudaDirectConvolution) cuda.directConvolution();
+        CudnnPlan forward = null;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment math = arena.allocate(ValueLayout.JAVA_INT);
+            for (CudnnPlan p : convolutions.plans()) {
+                if (p.direction() == CudnnPlan.BIAS) {
+                    continue;
+                }
+                CudaErrors.checkCudnn(Cudnn.cudnnGetConvolutionMathType(p.conv, math),
+                        "cudnnGetConvolutionMathType");
+                assertEquals(p.measuredMathType, math.get(ValueLayout.JAVA_INT, 0),
+                        "the descriptor runs the math type the algorithm was measured with: " + p.describe());
+                if (p.direction() == CudnnPlan.FORWARD && p.describe().startsWith("input [8, 1, 16, 16]")) {
+                    forward = p;
+                }
+            }
+        }
+        assertTrue(forward != null, "the forward plan was made");
+        boolean fma = forward.measuredMathType == Cudnn.CUDNN_FMA_MATH();
+        System.out.println("[strix] cuDNN with TF32 allowed chose algorithm " + forward.algorithm + " with "
+                + (fma ? "FMA" : "math type " + forward.measuredMathType) + " for a 1-channel 3x3 convolution");
+        if (fma) {
+            assertEquals(strict, sum, halfGap, "an FMA algorithm runs in float32");
+        } else {
+            assertTrue(Math.abs(sum - 9f) < halfGap || Math.abs(sum - strict) < halfGap, "gave " + sum);
+        }
     }
 }
