@@ -5,7 +5,6 @@ import dev.strix.tensor.Pooling;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /**
  * Max pooling as kernels (cuda-src/pooling.cu) on views of any strides. The forward pass gives one
@@ -33,18 +32,10 @@ final class CudaPooling implements Pooling {
         check(out, "maxPoolForward output");
         argmax.requireDType(DType.I32, "maxPoolForward argmax");
         backend.requireHere(argmax, "maxPoolForward argmax");
-        if (x.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > x.dim(2) || kw > x.dim(3)) {
-            throw new IllegalArgumentException("maxPoolForward: window " + kh + "x" + kw + " with stride " + sh + "x"
-                    + sw + " does not fit input " + x.shape() + " (needs [N, C, H, W])");
-        }
-        int oh = (x.dim(2) - kh) / sh + 1;
-        int ow = (x.dim(3) - kw) / sw + 1;
-        int[] expected = {x.dim(0), x.dim(1), oh, ow};
-        if (!out.shape().equals(Shape.of(expected)) || !argmax.shape().equals(out.shape())) {
-            throw new IllegalArgumentException("maxPoolForward: input " + x.shape() + " with window " + kh + "x" + kw
-                    + " and stride " + sh + "x" + sw + " needs output and argmax " + Arrays.toString(expected)
-                    + ", got " + out.shape() + " and " + argmax.shape());
-        }
+        Shape pooled = Pooling.requireOutputShapes("maxPoolForward", "input", x.shape(), kh, kw, sh, sw,
+                "output and argmax", out.shape(), argmax.shape());
+        int oh = pooled.dim(2);
+        int ow = pooled.dim(3);
         if (out.size() == 0) {
             return;
         }
@@ -63,21 +54,13 @@ final class CudaPooling implements Pooling {
         check(dx, "maxPoolBackward input gradient");
         argmax.requireDType(DType.I32, "maxPoolBackward argmax");
         backend.requireHere(argmax, "maxPoolBackward argmax");
-        if (dx.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > dx.dim(2) || kw > dx.dim(3)) {
-            throw new IllegalArgumentException("maxPoolBackward: window " + kh + "x" + kw + " with stride " + sh + "x"
-                    + sw + " does not fit input gradient " + dx.shape() + " (needs [N, C, H, W])");
-        }
+        Shape pooled = Pooling.requireOutputShapes("maxPoolBackward", "input gradient", dx.shape(), kh, kw, sh, sw,
+                "output gradient and argmax", dOut.shape(), argmax.shape());
         int c = dx.dim(1);
         int h = dx.dim(2);
         int w = dx.dim(3);
-        int oh = (h - kh) / sh + 1;
-        int ow = (w - kw) / sw + 1;
-        int[] expected = {dx.dim(0), c, oh, ow};
-        if (!dOut.shape().equals(Shape.of(expected)) || !argmax.shape().equals(dOut.shape())) {
-            throw new IllegalArgumentException("maxPoolBackward: input gradient " + dx.shape() + " with window " + kh
-                    + "x" + kw + " and stride " + sh + "x" + sw + " needs output gradient and argmax "
-                    + Arrays.toString(expected) + ", got " + dOut.shape() + " and " + argmax.shape());
-        }
+        int oh = pooled.dim(2);
+        int ow = pooled.dim(3);
         if (dx.size() == 0) {
             return;
         }

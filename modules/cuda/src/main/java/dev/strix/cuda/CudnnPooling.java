@@ -5,7 +5,7 @@ import static dev.strix.cuda.CudaErrors.checkCudnn;
 import dev.strix.bindings.cudnn.Cudnn;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.DirectPooling;
-import dev.strix.tensor.Shape;
+import dev.strix.tensor.Pooling;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -103,15 +103,7 @@ final class CudnnPooling implements DirectPooling, AutoCloseable {
      * fits, and {@code out} (as {@code role}) is {@code [N, C, (H - kh) / sh + 1, (W - kw) / sw + 1]}.
      */
     static void checkGeometry(String op, Tensor x, int kh, int kw, int sh, int sw, Tensor out, String role) {
-        if (x.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > x.dim(2) || kw > x.dim(3)) {
-            throw new IllegalArgumentException(op + ": window " + kh + "x" + kw + " with stride " + sh + "x" + sw
-                    + " does not fit input " + x.shape() + " (needs [N, C, H, W])");
-        }
-        Shape expected = Shape.of(x.dim(0), x.dim(1), (x.dim(2) - kh) / sh + 1, (x.dim(3) - kw) / sw + 1);
-        if (!out.shape().equals(expected)) {
-            throw new IllegalArgumentException(op + ": input " + x.shape() + " with window " + kh + "x" + kw
-                    + " and stride " + sh + "x" + sw + " needs " + role + " " + expected + ", got " + out.shape());
-        }
+        Pooling.requireOutputShapes(op, "input", x.shape(), kh, kw, sh, sw, role, out.shape());
     }
 
     /** The pooling descriptor of this window and stride, made on first use. */

@@ -32,4 +32,42 @@ public interface Pooling {
      *     synchronisation point)
      */
     void maxPoolBackward(Tensor dOut, Tensor argmax, int kh, int kw, int sh, int sw, Tensor dx);
+
+    /**
+     * The output shape {@code [N, C, (H - kh) / sh + 1, (W - kw) / sw + 1]} of pooling an
+     * {@code [N, C, H, W]} input with this window and stride, which backends check their operands
+     * against.
+     *
+     * @param op the op a refusal names ("maxPoolForward")
+     * @param role what {@code input} is to that op ("input", "input gradient")
+     * @throws IllegalArgumentException when the input is not rank 4, the window or stride is below 1,
+     *     or the window does not fit the plane
+     */
+    static Shape outputShape(String op, String role, Shape input, int kh, int kw, int sh, int sw) {
+        if (input.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > input.dim(2) || kw > input.dim(3)) {
+            throw new IllegalArgumentException(op + ": window " + kh + "x" + kw + " with stride " + sh + "x" + sw
+                    + " does not fit " + role + " " + input + " (needs [N, C, H, W])");
+        }
+        return Shape.of(input.dim(0), input.dim(1), (input.dim(2) - kh) / sh + 1, (input.dim(3) - kw) / sw + 1);
+    }
+
+    /**
+     * {@link #outputShape}, and a refusal unless every one of {@code outputs} has it, which names
+     * them ({@code names}, e.g. "output and argmax") and what they are.
+     */
+    static Shape requireOutputShapes(String op, String role, Shape input, int kh, int kw, int sh, int sw, String names,
+                                     Shape... outputs) {
+        Shape expected = outputShape(op, role, input, kh, kw, sh, sw);
+        for (Shape output : outputs) {
+            if (!output.equals(expected)) {
+                StringBuilder got = new StringBuilder();
+                for (int i = 0; i < outputs.length; i++) {
+                    got.append(i == 0 ? "" : i == outputs.length - 1 ? " and " : ", ").append(outputs[i]);
+                }
+                throw new IllegalArgumentException(op + ": " + role + " " + input + " with window " + kh + "x" + kw
+                        + " and stride " + sh + "x" + sw + " needs " + names + " " + expected + ", got " + got);
+            }
+        }
+        return expected;
+    }
 }

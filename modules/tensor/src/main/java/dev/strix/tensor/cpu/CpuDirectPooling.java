@@ -1,6 +1,7 @@
 package dev.strix.tensor.cpu;
 
 import dev.strix.tensor.DirectPooling;
+import dev.strix.tensor.Pooling;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -19,7 +20,7 @@ final class CpuDirectPooling implements DirectPooling {
     public void maxPoolForward(Tensor x, int kh, int kw, int sh, int sw, Tensor out) {
         CpuElementwise.check(x, "maxPoolForward input");
         CpuElementwise.check(out, "maxPoolForward output");
-        Shape expected = outputShape("maxPoolForward", x.shape(), kh, kw, sh, sw);
+        Shape expected = Pooling.outputShape("maxPoolForward", "input", x.shape(), kh, kw, sh, sw);
         if (!out.shape().equals(expected)) {
             throw new IllegalArgumentException("maxPoolForward: input " + x.shape() + " with window " + kh + "x" + kw
                     + " and stride " + sh + "x" + sw + " needs output " + expected + ", got " + out.shape());
@@ -43,7 +44,7 @@ final class CpuDirectPooling implements DirectPooling {
         CpuElementwise.check(out, "maxPoolBackward output");
         CpuElementwise.check(dOut, "maxPoolBackward output gradient");
         CpuElementwise.check(dx, "maxPoolBackward input gradient");
-        Shape expected = outputShape("maxPoolBackward", x.shape(), kh, kw, sh, sw);
+        Shape expected = Pooling.outputShape("maxPoolBackward", "input", x.shape(), kh, kw, sh, sw);
         if (!out.shape().equals(expected) || !dOut.shape().equals(expected) || !dx.shape().equals(x.shape())) {
             throw new IllegalArgumentException("maxPoolBackward: input " + x.shape() + " with window " + kh + "x" + kw
                     + " and stride " + sh + "x" + sw + " needs output and output gradient " + expected
@@ -72,13 +73,6 @@ final class CpuDirectPooling implements DirectPooling {
         });
     }
 
-    private static Shape outputShape(String op, Shape x, int kh, int kw, int sh, int sw) {
-        if (x.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > x.dim(2) || kw > x.dim(3)) {
-            throw new IllegalArgumentException(op + ": window " + kh + "x" + kw + " with stride " + sh + "x" + sw
-                    + " does not fit input " + x + " (needs [N, C, H, W])");
-        }
-        return Shape.of(x.dim(0), x.dim(1), (x.dim(2) - kh) / sh + 1, (x.dim(3) - kw) / sw + 1);
-    }
 
     /** The segments of up to three tensors and element addressing by (plane, row, column). */
     private record Planes(MemorySegment a, MemorySegment b, MemorySegment c) {

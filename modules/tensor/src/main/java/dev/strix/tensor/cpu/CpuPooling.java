@@ -14,18 +14,10 @@ final class CpuPooling implements Pooling {
         CpuElementwise.check(x, "maxPoolForward input");
         CpuElementwise.check(out, "maxPoolForward output");
         argmax.requireDType(DType.I32, "maxPoolForward argmax");
-        if (x.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > x.dim(2) || kw > x.dim(3)) {
-            throw new IllegalArgumentException("maxPoolForward: window " + kh + "x" + kw + " with stride " + sh + "x"
-                    + sw + " does not fit input " + x.shape() + " (needs [N, C, H, W])");
-        }
-        int oh = (x.dim(2) - kh) / sh + 1;
-        int ow = (x.dim(3) - kw) / sw + 1;
-        int[] expected = {x.dim(0), x.dim(1), oh, ow};
-        if (!out.shape().equals(Shape.of(expected)) || !argmax.shape().equals(out.shape())) {
-            throw new IllegalArgumentException("maxPoolForward: input " + x.shape() + " with window " + kh + "x" + kw
-                    + " and stride " + sh + "x" + sw + " needs output and argmax " + Arrays.toString(expected)
-                    + ", got " + out.shape() + " and " + argmax.shape());
-        }
+        Shape pooled = Pooling.requireOutputShapes("maxPoolForward", "input", x.shape(), kh, kw, sh, sw,
+                "output and argmax", out.shape(), argmax.shape());
+        int oh = pooled.dim(2);
+        int ow = pooled.dim(3);
         int c = x.dim(1);
         int h = x.dim(2);
         int w = x.dim(3);
@@ -98,21 +90,13 @@ final class CpuPooling implements Pooling {
         CpuElementwise.check(dOut, "maxPoolBackward output gradient");
         CpuElementwise.check(dx, "maxPoolBackward input gradient");
         argmax.requireDType(DType.I32, "maxPoolBackward argmax");
-        if (dx.rank() != 4 || kh < 1 || kw < 1 || sh < 1 || sw < 1 || kh > dx.dim(2) || kw > dx.dim(3)) {
-            throw new IllegalArgumentException("maxPoolBackward: window " + kh + "x" + kw + " with stride " + sh + "x"
-                    + sw + " does not fit input gradient " + dx.shape() + " (needs [N, C, H, W])");
-        }
+        Shape pooled = Pooling.requireOutputShapes("maxPoolBackward", "input gradient", dx.shape(), kh, kw, sh, sw,
+                "output gradient and argmax", dOut.shape(), argmax.shape());
         int c = dx.dim(1);
         int h = dx.dim(2);
         int w = dx.dim(3);
-        int oh = (h - kh) / sh + 1;
-        int ow = (w - kw) / sw + 1;
-        int[] expected = {dx.dim(0), c, oh, ow};
-        if (!dOut.shape().equals(Shape.of(expected)) || !argmax.shape().equals(dOut.shape())) {
-            throw new IllegalArgumentException("maxPoolBackward: input gradient " + dx.shape() + " with window " + kh
-                    + "x" + kw + " and stride " + sh + "x" + sw + " needs output gradient and argmax "
-                    + Arrays.toString(expected) + ", got " + dOut.shape() + " and " + argmax.shape());
-        }
+        int oh = pooled.dim(2);
+        int ow = pooled.dim(3);
         long[] gs = dOut.strides();
         long[] as = argmax.strides();
         long[] xs = dx.strides();
