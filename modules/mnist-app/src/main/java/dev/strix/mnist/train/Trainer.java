@@ -91,9 +91,12 @@ public final class Trainer implements AutoCloseable {
      * @param targetEpoch     the epoch whose test accuracy reached {@link TrainingOptions#targetAccuracy},
      *                        0 when there was no target or it was not reached
      * @param lastTestAccuracy test accuracy after the last epoch run, NaN without a test set
+     * @param firstStepSeconds of trainingSeconds, the first step up to its first loss read: the one-off
+     *                        work of a first step (on CUDA the graph capture, the libraries' first calls)
+     * @param evaluationSeconds of trainingSeconds, the per-epoch validation and test evaluations
      */
     public record Result(List<EpochMetrics> epochs, DatasetSplit split, double trainingSeconds, int targetEpoch,
-                         double lastTestAccuracy) {
+                         double lastTestAccuracy, double firstStepSeconds, double evaluationSeconds) {
     }
 
     /** Trains on {@code training}; holds out the configured validation share first. */
@@ -113,6 +116,8 @@ public final class Trainer implements AutoCloseable {
         int targetEpoch = 0;
         double lastTestAccuracy = Double.NaN;
         double trainingSeconds = 0;
+        long firstStepNanos = -1;
+        long evaluationNanos = 0;
         DatasetSplit split = options.validationFraction() > 0
                 ? training.splitValidation((int) Math.round(training.count() * options.validationFraction()), options.seed())
                 : new DatasetSplit(training, null);
@@ -177,6 +182,10 @@ public final class Trainer implements AutoCloseable {
                             progress.update((long) (b + 1) * options.batchSize(), lossSum / lossReads);
                             reads++;
                         }
+                        if (firstStepNanos < 0) {
+                            // Read at step 0: the step has run to the end on the device.
+                            firstStepNanos = System.nanoTime() - runStart;
+                        }
                     }
                     backend.synchronize();
                     // The evaluations below may reallocate the model's buffers (another batch size).
@@ -193,11 +202,13 @@ public final class Trainer implements AutoCloseable {
                     double trainSeconds = (System.nanoTime() - start) / 1e9;
                     double validationLoss = Double.NaN;
                     double validationAccuracy = Double.NaN;
+                    long evaluationStart = System.nanoTime();
                     if (split.validation() != null) {
                         EvaluationResult v = Evaluator.evaluate(model, split.validation(), normalization, 0);
                         validationLoss = v.meanLoss();
                         validationAccuracy = v.accuracy();
                     }
+                    evaluationNanos += System.nanoTime() - evaluationStart;
                     double seconds = (System.nanoTime() - start) / 1e9;
                     EpochMetrics metrics = new EpochMetrics(epoch, lossSum / lossReads, (double) correct / counted,
                             validationLoss, validationAccuracy, lastRate, seconds,
@@ -205,7 +216,9 @@ public final class Trainer implements AutoCloseable {
                     history.add(metrics);
                     progress.finishEpoch(metrics);
                     if (test != null) {
+                        long testStart = System.nanoTime();
                         EvaluationResult t = Evaluator.evaluate(model, test, normalization, 0);
+                        evaluationNanos += System.nanoTime() - testStart;
                         out.printf(Locale.ROOT, "epoch %d: test accuracy %.2f%% (%d/%d)%n", epoch, 100 * t.accuracy(),
                                 t.confusion().correct(), t.confusion().total());
                         out.flush();
@@ -226,7 +239,8 @@ public final class Trainer implements AutoCloseable {
                 }
             }
         }
-        return new Result(history, split, trainingSeconds, targetEpoch, lastTestAccuracy);
+        return new Result(history, split, trainingSeconds, targetEpoch, lastTestAccuracy,
+                Math.max(0, firstStepNanos) / 1e9, evaluationNanos / 1e9);
     }
 
     /**
