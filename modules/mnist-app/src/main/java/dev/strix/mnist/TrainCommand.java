@@ -175,9 +175,9 @@ final class TrainCommand implements Callable<Integer> {
                 if (result.targetEpoch() > 0) {
                     out.printf(Locale.ROOT, "target accuracy %.2f%% reached after epoch %d: %.2f s of training"
                             + " (wall clock from the first step, per-epoch evaluations included; JVM start, data"
-                            + " loading and model set-up excluded; of it the first step %.3f s, evaluations %.3f s)%n",
+                            + " loading and model set-up excluded; of it the first two steps %.3f s, evaluations %.3f s)%n",
                             100 * targetAccuracy, result.targetEpoch(), result.trainingSeconds(),
-                            result.firstStepSeconds(), result.evaluationSeconds());
+                            result.firstStepsSeconds(), result.evaluationSeconds());
                 } else {
                     out.printf(Locale.ROOT, "target accuracy %.2f%% not reached in %d epochs (last test accuracy"
                             + " %.2f%%, %.2f s of training)%n", 100 * targetAccuracy, result.epochs().size(),
