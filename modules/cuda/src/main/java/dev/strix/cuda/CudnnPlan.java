@@ -102,6 +102,11 @@ final class CudnnPlan implements AutoCloseable {
         return direction;
     }
 
+    /** Whether this plan may use TF32 tensor ops ({@code CUDNN_TENSOR_OP_MATH}). */
+    boolean tensorFloat32() {
+        return key[20] == 1;
+    }
+
     boolean matches(int[] candidate) {
         return Arrays.equals(key, candidate);
     }
@@ -231,7 +236,7 @@ final class CudnnPlan implements AutoCloseable {
      */
     private void useMathType(int reported) {
         measuredMathType = reported;
-        if (key[20] == 1 && reported != mathType) {
+        if (tensorFloat32() && reported != mathType) {
             checkCudnn(Cudnn.cudnnSetConvolutionMathType(conv, reported), "cudnnSetConvolutionMathType");
             mathType = reported;
         }
