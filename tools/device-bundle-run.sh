@@ -17,8 +17,10 @@
 #   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
 #   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
-#   bench-1024   the bench at batch 1024, defaults, --tf32, and --conv-algo CUDNN --tf32            70
-#   bench-conv   the bench at batch 128 with STRIDED_VIEW, with CUDNN, and with cuDNN pooling too  110
+#   bench-1024   the bench at batch 1024, defaults, --tf32, --conv-algo CUDNN --tf32, and that with
+#                NHWC activations (-Dstrix.layers.layout=NHWC)                                     90
+#   bench-conv   the bench at batch 128 with STRIDED_VIEW, with CUDNN (NCHW, then NHWC
+#                activations), and with cuDNN pooling too                                         130
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
 #   cudnn-net    1 epoch of the default model with cuDNN conv, pooling and batch norm (>= 98%), and
 #                the default model's bench with our batch-norm kernels and with cuDNN's             90
@@ -418,11 +420,15 @@ if [ -z "$gate" ]; then
     echo "== --conv-algo CUDNN --tf32 (batch $batch)"
     strix_mnist bench --device "$dev" --model reference --batch-size "$batch" --conv-algo CUDNN --tf32 "$@" \
       || status=1
+    # Channels-last activations and filters: the order cuDNN's tensor-core kernels work in.
+    echo "== --conv-algo CUDNN --tf32, NHWC activations (batch $batch)"
+    STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.layers.layout=NHWC" strix_mnist bench --device "$dev" \
+      --model reference --batch-size "$batch" --conv-algo CUDNN --tf32 "$@" || status=1
     return $status
   }
   export -f bench_1024
-  run_stage bench-1024 70 15 bench_1024 "$device" "${bench_args[@]}"
-  figures bench-1024 '^== |training:|inference:|host waits|launches:' 15
+  run_stage bench-1024 90 15 bench_1024 "$device" "${bench_args[@]}"
+  figures bench-1024 '^== |training:|inference:|host waits|launches:' 20
   tail_on_failure bench-1024
 
   # bench_conv DEVICE BENCH_ARGS...: the bench once per convolution algorithm.
@@ -433,14 +439,17 @@ if [ -z "$gate" ]; then
       echo "== --conv-algo $algo"
       strix_mnist bench --device "$dev" --model reference --batch-size 128 --conv-algo "$algo" "$@" || status=1
     done
+    echo "== --conv-algo CUDNN, NHWC activations"
+    STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.layers.layout=NHWC" strix_mnist bench --device "$dev" \
+      --model reference --batch-size 128 --conv-algo CUDNN "$@" || status=1
     echo "== --conv-algo CUDNN --pool-algo CUDNN"
     strix_mnist bench --device "$dev" --model reference --batch-size 128 --conv-algo CUDNN --pool-algo CUDNN "$@" \
       || status=1
     return $status
   }
   export -f bench_conv
-  run_stage bench-conv 110 20 bench_conv "$device" "${bench_args[@]}"
-  figures bench-conv '^== |training:|inference:|launches:' 12
+  run_stage bench-conv 130 20 bench_conv "$device" "${bench_args[@]}"
+  figures bench-conv '^== |training:|inference:|launches:' 16
   tail_on_failure bench-conv
 
   # bench_modes DEVICE BENCH_ARGS...: the batch-128 bench with the step run op by op, and with TF32.

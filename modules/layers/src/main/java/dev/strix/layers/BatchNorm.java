@@ -57,8 +57,9 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1D, Bat
         this.runningVar = backend.allocate(DType.F32, c).fill(1f);
         this.savedMean = backend.allocate(DType.F32, c);
         this.savedInvStd = backend.allocate(DType.F32, c);
-        this.output = new ReusableTensor(backend);
-        this.inputGradient = new ReusableTensor(backend);
+        ActivationLayout layout = ActivationLayout.configured();
+        this.output = ReusableTensor.activations(backend, layout);
+        this.inputGradient = ReusableTensor.activations(backend, layout);
     }
 
     /** The input layout this flavour accepts, e.g. {@code [N, 8, H, W]}; fails naming the layer otherwise. */

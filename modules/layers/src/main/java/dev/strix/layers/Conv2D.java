@@ -33,6 +33,7 @@ public final class Conv2D implements Layer {
     private final ConvolutionPath path;
     private final ReusableTensor output;
     private final ReusableTensor inputGradient;
+    private final ActivationLayout activationLayout;
     private Tensor input;
     private ConvGeometry geometry;
 
@@ -46,10 +47,12 @@ public final class Conv2D implements Layer {
         this.sw = b.sw;
         this.padding = b.padding;
         this.algorithm = b.algorithm;
+        // Only cuDNN takes any layout; the other paths reshape their output into GEMM operands.
+        this.activationLayout = algorithm == ConvAlgorithm.CUDNN ? ActivationLayout.configured() : ActivationLayout.NCHW;
         this.path = switch (algorithm) {
             case STRIDED_VIEW -> new StridedViewConvolution(backend);
             case IM2COL_GEMM -> new Im2colConvolution(backend);
-            case CUDNN -> new DirectConvolutionPath(backend);
+            case CUDNN -> new DirectConvolutionPath(backend, activationLayout);
         };
         Tensor w = backend.allocate(DType.F32, Shape.of(outChannels, inChannels, kh, kw));
         b.init.initialize(w, random);
@@ -61,8 +64,13 @@ public final class Conv2D implements Layer {
         } else {
             this.bias = null;
         }
-        this.output = new ReusableTensor(backend);
-        this.inputGradient = new ReusableTensor(backend);
+        this.output = ReusableTensor.activations(backend, activationLayout);
+        this.inputGradient = ReusableTensor.activations(backend, activationLayout);
+    }
+
+    /** The layout of this convolution's output and input gradient (and of a fused pass over it). */
+    ActivationLayout activationLayout() {
+        return activationLayout;
     }
 
     /** A convolution from {@code inChannels} to {@code outChannels}; set the rest on the builder. */

@@ -25,7 +25,7 @@ final class ConvBiasReluMaxPool extends ConvPoolPass {
     private ConvBiasReluMaxPool(Conv2D conv, BiasReluEpilogue epilogue) {
         super(conv);
         this.epilogue = epilogue;
-        this.convOutput = new ReusableTensor(conv.backend());
+        this.convOutput = ReusableTensor.activations(conv.backend(), conv.activationLayout());
     }
 
     /**

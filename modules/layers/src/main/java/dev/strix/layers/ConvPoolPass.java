@@ -23,9 +23,10 @@ abstract sealed class ConvPoolPass implements FusedPass permits ConvReluMaxPool,
     ConvPoolPass(Conv2D conv) {
         this.conv = conv;
         Backend backend = conv.backend();
-        this.pooled = new ReusableTensor(backend);
-        this.argmax = new ReusableTensor(backend, DType.I32);
-        this.inputGradient = new ReusableTensor(backend);
+        ActivationLayout layout = conv.activationLayout();
+        this.pooled = ReusableTensor.activations(backend, layout);
+        this.argmax = new ReusableTensor(backend, DType.I32, layout);
+        this.inputGradient = ReusableTensor.activations(backend, layout);
     }
 
     /** The conv of layers {@code a, b, c} when they are a Conv2D, a ReLU and a fusable 2x2 max pooling, else null. */

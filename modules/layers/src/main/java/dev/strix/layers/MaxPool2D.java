@@ -22,6 +22,7 @@ public final class MaxPool2D implements Layer {
     private final int sh;
     private final int sw;
     private final PoolingAlgorithm algorithm;
+    private final ActivationLayout layout;
     private final DirectPooling direct;
     private final ReusableTensor output;
     private final ReusableTensor argmax;
@@ -63,14 +64,19 @@ public final class MaxPool2D implements Layer {
         this.direct = algorithm == PoolingAlgorithm.CUDNN ? backend.directPooling().orElseThrow(
                 () -> new IllegalArgumentException("MaxPool2D with PoolingAlgorithm.CUDNN needs a backend with"
                         + " DirectPooling; backend '" + backend.name() + "' has none")) : null;
-        this.output = new ReusableTensor(backend);
-        this.argmax = new ReusableTensor(backend, DType.I32);
-        this.inputGradient = new ReusableTensor(backend);
+        this.layout = ActivationLayout.configured();
+        this.output = ReusableTensor.activations(backend, layout);
+        this.argmax = new ReusableTensor(backend, DType.I32, layout);
+        this.inputGradient = ReusableTensor.activations(backend, layout);
     }
 
-    /** Whether this is the 2x2 window with stride 2, argmax kept, that a fused convolution pass can pool. */
+    /**
+     * Whether this is the 2x2 window with stride 2, argmax kept, that a fused convolution pass can
+     * pool: the {@link dev.strix.tensor.BiasReluEpilogue} works on contiguous NCHW tensors only.
+     */
     boolean isTwoByTwoArgmaxPooling() {
-        return kh == 2 && kw == 2 && sh == 2 && sw == 2 && algorithm == PoolingAlgorithm.ARGMAX;
+        return kh == 2 && kw == 2 && sh == 2 && sw == 2 && algorithm == PoolingAlgorithm.ARGMAX
+                && layout == ActivationLayout.NCHW;
     }
 
     public PoolingAlgorithm algorithm() {

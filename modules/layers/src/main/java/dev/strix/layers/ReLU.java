@@ -15,8 +15,9 @@ public final class ReLU implements Layer {
 
     public ReLU(Backend backend) {
         this.backend = Objects.requireNonNull(backend, "backend");
-        this.output = new ReusableTensor(backend);
-        this.inputGradient = new ReusableTensor(backend);
+        ActivationLayout layout = ActivationLayout.configured();
+        this.output = ReusableTensor.activations(backend, layout);
+        this.inputGradient = ReusableTensor.activations(backend, layout);
     }
 
     @Override

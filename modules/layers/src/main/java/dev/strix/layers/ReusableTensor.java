@@ -8,24 +8,39 @@ import dev.strix.tensor.Tensor;
 /**
  * A layer's output or gradient buffer: allocated for the first batch and reused afterwards. A
  * smaller batch (the last, partial one) gets a view of the front of the same storage, so
- * alternating batch sizes never reallocate; only a larger batch does.
+ * alternating batch sizes never reallocate; only a larger batch does. An activation buffer with
+ * {@link ActivationLayout#NHWC} hands out {@code [N, C, H, W]} shapes as channels-last views.
  */
 final class ReusableTensor implements AutoCloseable {
     private final Backend backend;
     private final DType dtype;
+    private final ActivationLayout layout;
     private Tensor storage;
     private Tensor view;
 
-    ReusableTensor(Backend backend, DType dtype) {
+    ReusableTensor(Backend backend, DType dtype, ActivationLayout layout) {
         this.backend = backend;
         this.dtype = dtype;
+        this.layout = layout;
+    }
+
+    ReusableTensor(Backend backend, DType dtype) {
+        this(backend, dtype, ActivationLayout.NCHW);
     }
 
     ReusableTensor(Backend backend) {
         this(backend, DType.F32);
     }
 
-    /** A contiguous tensor of {@code shape}; its contents are whatever was last written there. */
+    /** A float32 buffer for activations or their gradients, in {@code layout}. */
+    static ReusableTensor activations(Backend backend, ActivationLayout layout) {
+        return new ReusableTensor(backend, DType.F32, layout);
+    }
+
+    /**
+     * A tensor of {@code shape}, contiguous (or, for four axes in NHWC, the channels-last view); its
+     * contents are whatever was last written there.
+     */
     Tensor get(Shape shape) {
         if (view != null && view.shape().equals(shape)) {
             return view;
@@ -35,7 +50,10 @@ final class ReusableTensor implements AutoCloseable {
             close();
             storage = backend.allocate(dtype, Shape.of(Math.toIntExact(Math.max(1, size))));
         }
-        view = storage.slice(0, 0, (int) size).reshape(shape.dims());
+        Tensor front = storage.slice(0, 0, (int) size);
+        view = layout == ActivationLayout.NHWC && shape.rank() == 4
+                ? front.reshape(shape.dim(0), shape.dim(2), shape.dim(3), shape.dim(1)).permute(0, 3, 1, 2)
+                : front.reshape(shape.dims());
         return view;
     }
 

@@ -1,5 +1,6 @@
 package dev.strix.mnist;
 
+import dev.strix.layers.ActivationLayout;
 import dev.strix.layers.ConvAlgorithm;
 import dev.strix.layers.PoolingAlgorithm;
 import dev.strix.layers.Mode;
@@ -82,9 +83,11 @@ final class BenchCommand implements Callable<Integer> {
              Tensor labels = randomLabels(backend, batchSize, random);
              StepGraphs graphs = new StepGraphs(backend.graphCapture(), cudaGraph,
                      () -> deviceStep(net, loss, adam, images, labels), out)) {
-            out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s%s, %s, %s%n", architecture.id(),
+            out.printf(Locale.ROOT, "bench: model '%s', %s, batch %d, conv %s%s%s, %s, %s%n", architecture.id(),
                     backend.name(), batchSize, convAlgorithm,
                     poolingAlgorithm == PoolingAlgorithm.ARGMAX ? "" : ", pool " + poolingAlgorithm,
+                    ActivationLayout.configured() == ActivationLayout.NCHW ? "" : ", activations "
+                            + ActivationLayout.configured(),
                     tf32 ? "TF32 allowed" : "float32",
                     graphs.enabled() ? "CUDA graph steps" : "eager steps");
             out.println(net.fusion());

@@ -1,0 +1,41 @@
+package dev.strix.layers;
+
+import java.util.Locale;
+
+/**
+ * The memory order of a model's four-dimensional activations and their gradients. Layers see them
+ * as {@code [N, C, H, W]} tensors either way; only the strides differ:
+ * <ul>
+ *   <li>{@link #NCHW} (the default): contiguous {@code [N, C, H, W]};</li>
+ *   <li>{@link #NHWC}: channels last, the {@code permute(0, 3, 1, 2)} view of a contiguous
+ *       {@code [N, H, W, C]} buffer, the order cuDNN's tensor-core convolutions work in.</li>
+ * </ul>
+ * With NHWC the outputs and input gradients of pooling, batch norm, ReLU and {@link ConvAlgorithm#CUDNN}
+ * convolutions (and of a fused conv + ReLU + pooling pass over one) are channels-last, so that a
+ * cuDNN convolution reads and writes activations without transposing them; the other convolution
+ * algorithms keep their own output NCHW (their GEMMs need it), and {@link Flatten} copies into NCHW
+ * order, so dense weights and checkpoints do not change. The fused bias + ReLU + 2x2 pooling passes
+ * take contiguous NCHW tensors only, so with NHWC those layers run one by one.
+ * Chosen with the system property {@value #PROPERTY} ({@code NCHW} or {@code NHWC}), read when a
+ * layer is built.
+ */
+public enum ActivationLayout {
+    NCHW,
+    NHWC;
+
+    /** The system property that chooses the layout of layers built afterwards. */
+    public static final String PROPERTY = "strix.layers.layout";
+
+    /** The layout {@value #PROPERTY} asks for, NCHW when it is not set. */
+    public static ActivationLayout configured() {
+        String value = System.getProperty(PROPERTY);
+        if (value == null || value.isBlank()) {
+            return NCHW;
+        }
+        try {
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + ": expected NCHW or NHWC", e);
+        }
+    }
+}
