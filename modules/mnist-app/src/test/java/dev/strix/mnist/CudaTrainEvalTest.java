@@ -8,6 +8,7 @@ import dev.strix.data.ImageDataset;
 import dev.strix.data.mnist.DatasetSource;
 import dev.strix.data.mnist.MnistData;
 import dev.strix.data.mnist.MnistLoader;
+import dev.strix.layers.ActivationLayout;
 import dev.strix.layers.checkpoint.SafeTensorsReader;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.Shape;
@@ -189,6 +190,38 @@ class CudaTrainEvalTest {
         TestLine onCuda = testLine(trainOutput);
         assertEquals(onCpu.correct(), onCuda.correct(), 2, "cpu:\n" + r.out() + "\ncuda:\n" + trainOutput);
         assertEquals(onCpu.loss(), onCuda.loss(), 5e-3, "cpu:\n" + r.out() + "\ncuda:\n" + trainOutput);
+    }
+
+    @Test
+    void cudnnTrainingWithChannelsLastActivationsEndsWhereNchwDoes() {
+        // The same run with CUDNN convolutions in either layout (dev.strix.layers.ActivationLayout): cuDNN gets
+        // NHWC tensors and filters, whose algorithms may add in another order on a GPU (an image or two).
+        TestLine[] lines = new TestLine[2];
+        String[] outputs = new String[2];
+        String saved = System.getProperty(ActivationLayout.PROPERTY);
+        try {
+            for (int i = 0; i < 2; i++) {
+                System.setProperty(ActivationLayout.PROPERTY, i == 0 ? "NCHW" : "NHWC");
+                CliRun r = CliRun.of("train", "--data-dir", data.toString(), "--device", "cuda", "--model", "reference",
+                        "--epochs", "1", "--batch-size", "20", "--limit", "3", "--lr", "2e-3",
+                        "--seed", "3", "--conv-algo", "CUDNN", "--no-test-each-epoch", "--checkpoint-dir",
+                        dir.resolve("ck-layout-" + i).toString());
+                assertEquals(0, r.status(), r.out() + r.err());
+                outputs[i] = r.out();
+                lines[i] = testLine(r.out());
+            }
+        } finally {
+            if (saved == null) {
+                System.clearProperty(ActivationLayout.PROPERTY);
+            } else {
+                System.setProperty(ActivationLayout.PROPERTY, saved);
+            }
+        }
+        assertTrue(outputs[0].contains("conv, then bias + ReLU + 2x2 max pool in one pass"), outputs[0]);
+        assertTrue(outputs[1].contains("fused: layers 7-8 dense + ReLU"), "NHWC runs conv, ReLU and pooling one by one:\n"
+                + outputs[1]);
+        assertEquals(lines[0].correct(), lines[1].correct(), 2, "NCHW:\n" + outputs[0] + "\nNHWC:\n" + outputs[1]);
+        assertEquals(lines[0].loss(), lines[1].loss(), 5e-3, "NCHW:\n" + outputs[0] + "\nNHWC:\n" + outputs[1]);
     }
 
     @Test
