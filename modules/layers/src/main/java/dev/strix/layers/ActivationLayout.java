@@ -11,8 +11,8 @@ import java.util.Locale;
  *       {@code [N, H, W, C]} buffer, the order cuDNN's tensor-core convolutions work in.</li>
  * </ul>
  * With NHWC the outputs and input gradients of pooling, batch norm, ReLU and {@link ConvAlgorithm#CUDNN}
- * convolutions (and of a fused conv + ReLU + pooling pass over one) are channels-last, so that a
- * cuDNN convolution reads and writes activations without transposing them; the other convolution
+ * convolutions are channels-last, so that a cuDNN convolution reads and writes activations without
+ * transposing them (its weights go to cuDNN as NHWC filters, copied each step); the other convolution
  * algorithms keep their own output NCHW (their GEMMs need it), and {@link Flatten} copies into NCHW
  * order, so dense weights and checkpoints do not change. The fused bias + ReLU + 2x2 pooling passes
  * take contiguous NCHW tensors only, so with NHWC those layers run one by one.
