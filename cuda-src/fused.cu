@@ -1,7 +1,9 @@
 // The element-wise tail of a convolution or dense layer in one pass (dev.strix.tensor.BiasReluEpilogue):
 // bias + ReLU, bias + ReLU + 2x2 stride-2 max pooling, and their backward passes with the bias
-// gradient. Contiguous float32 [N, C, HW] (HW = 1 for a dense layer's [N, C]); argmax int32. A null
-// bias means none; a null db means no bias gradient.
+// gradient. Contiguous float32 [N, C, HW] (HW = 1 for a dense layer's [N, C]); argmax int32. With
+// channelsLast the same tensors lie as [N, HW, C] (the NHWC activation layout): only the addresses
+// change, each channel's terms are visited in the same order, so the results are the same bits. A
+// null bias means none; a null db means no bias gradient.
 //
 // The backward kernels give one block to each (channel, slice): slice s of channel c covers a fixed
 // range of that channel's N x HW terms (the Java side picks the number of slices from the size, so
@@ -58,12 +60,14 @@ __device__ __forceinline__ NchwWalk strix_grid_walk(long long X, int Y, int C) {
 
 // bias_relu: y = max(0, z + bias[c]) over [N, C, HW] (NaN gives 0, as the ReLU does). y may alias z.
 extern "C" __global__ void bias_relu(const float* z, const float* bias, float* y, long long total, int C,
-                                     long long HW) {
-    for (NchwWalk at = strix_grid_walk(HW, 1, C); at.i < total; at.next()) {
+                                     long long HW, int channelsLast) {
+    // Walked in storage order: the channel is the middle digit of [N, C, HW], the last of [N, HW, C].
+    for (NchwWalk at = channelsLast ? strix_grid_walk(C, 1, 1) : strix_grid_walk(HW, 1, C); at.i < total;
+         at.next()) {
         long long i = at.i;
         float v = z[i];
         if (bias != nullptr) {
-            v += bias[at.c];
+            v += bias[channelsLast ? (int)at.x : at.c];
         }
         y[i] = v > 0.0f ? v : 0.0f;
     }
@@ -86,7 +90,7 @@ __device__ __forceinline__ void strix_store_channel_sum(double acc, double* shar
 // bias_relu_backward: dz = y > 0 ? dy : 0 (dz may alias dy); db[c] = sum of dz over n and pixels
 // unless db is null. Blocks of STRIX_REDUCE_THREADS, one per (channel, slice), grid-stride. N, HW >= 1.
 extern "C" __global__ void bias_relu_backward(const float* y, const float* dy, float* dz, int N, int C, long long HW,
-                                              float* db, double* partials, int slices) {
+                                              int channelsLast, float* db, double* partials, int slices) {
     __shared__ double shared[STRIX_REDUCE_THREADS];
     long long terms = (long long)N * HW;
     long long blocks = (long long)C * slices;
@@ -96,7 +100,7 @@ extern "C" __global__ void bias_relu_backward(const float* y, const float* dy, f
         strix_channel_slice(terms, slices, (int)(b % slices), &begin, &end);
         double acc = 0.0;
         for (NchwWalk at(begin + threadIdx.x, blockDim.x, HW, 1, 1); at.i < end; at.next()) {
-            long long i = (at.n * C + c) * HW + at.x;
+            long long i = channelsLast ? (at.n * HW + at.x) * C + c : (at.n * C + c) * HW + at.x;
             float g = y[i] > 0.0f ? dy[i] : 0.0f;
             dz[i] = g;
             acc += g;
@@ -123,21 +127,26 @@ extern "C" __global__ void channel_partials_sum(const double* partials, int C, i
 // first maximum in row-major order (strict >, as Pooling; the bias is added before comparing, as the
 // separate add and pool would). An odd trailing row or column is in no window.
 extern "C" __global__ void bias_relu_max_pool(const float* z, const float* bias, float* pooled, int* argmax, int N,
-                                              int C, int H, int W) {
+                                              int C, int H, int W, int channelsLast) {
     int OH = H / 2;
     int OW = W / 2;
     long long total = (long long)N * C * OH * OW;
-    for (NchwWalk at = strix_grid_walk(OW, OH, C); at.i < total; at.next()) {
+    // One thread per pooled element in storage order: [n, c, oy, ox], or [n, oy, ox, c] channels-last.
+    for (NchwWalk at = channelsLast ? strix_grid_walk(C, OW, OH) : strix_grid_walk(OW, OH, C); at.i < total;
+         at.next()) {
         long long idx = at.i;
-        int ox = (int)at.x;
-        int oy = at.y;
-        const float* plane = z + (at.n * C + at.c) * H * W;
-        float b = bias != nullptr ? bias[at.c] : 0.0f;
+        int c = channelsLast ? (int)at.x : at.c;
+        int ox = channelsLast ? at.y : (int)at.x;
+        int oy = channelsLast ? at.c : at.y;
+        // Pixel p of the plane lies at plane[p * step].
+        const float* plane = z + (channelsLast ? at.n * H * W * C + c : (at.n * C + c) * H * W);
+        long long step = channelsLast ? C : 1;
+        float b = bias != nullptr ? bias[c] : 0.0f;
         int bestAt = 2 * oy * W + 2 * ox;
-        float best = plane[bestAt] + b;
+        float best = plane[bestAt * step] + b;
         int candidates[3] = {bestAt + 1, bestAt + W, bestAt + W + 1};
         for (int k = 0; k < 3; k++) {
-            float v = plane[candidates[k]] + b;
+            float v = plane[candidates[k] * step] + b;
             if (v > best) {
                 best = v;
                 bestAt = candidates[k];
@@ -156,8 +165,8 @@ extern "C" __global__ void bias_relu_max_pool(const float* z, const float* bias,
 // gradient is dropped from dz (still counted in db), and nothing is written outside the window.
 // Blocks of STRIX_REDUCE_THREADS, one per (channel, slice) of the N x OH x OW pooled terms.
 extern "C" __global__ void bias_relu_max_pool_backward(const float* dPooled, const float* pooled, const int* argmax,
-                                                       float* dz, int N, int C, int H, int W, float* db,
-                                                       double* partials, int slices) {
+                                                       float* dz, int N, int C, int H, int W, int channelsLast,
+                                                       float* db, double* partials, int slices) {
     __shared__ double shared[STRIX_REDUCE_THREADS];
     int OH = H / 2;
     int OW = W / 2;
@@ -173,17 +182,19 @@ extern "C" __global__ void bias_relu_max_pool_backward(const float* dPooled, con
             long long nc = at.n * C + c;
             int oy = at.y;
             int ox = (int)at.x;
-            long long i = nc * OHW + (long long)oy * OW + ox;
+            long long i = channelsLast ? (at.n * OHW + (long long)oy * OW + ox) * C + c : nc * OHW + (long long)oy * OW + ox;
             float g = pooled[i] > 0.0f ? dPooled[i] : 0.0f;
             int target = argmax[i];
             acc += g;
             int rows = oy == OH - 1 ? H - 2 * oy : 2;  // 3 on the last pooled row of an odd H
             int cols = ox == OW - 1 ? W - 2 * ox : 2;
-            float* plane = dz + nc * H * W;
+            // Pixel p of the plane lies at plane[p * step].
+            float* plane = dz + (channelsLast ? at.n * H * W * C + c : nc * H * W);
+            long long step = channelsLast ? C : 1;
             for (int r = 0; r < rows; r++) {
                 for (int s = 0; s < cols; s++) {
                     int position = (2 * oy + r) * W + 2 * ox + s;
-                    plane[position] = r < 2 && s < 2 && position == target ? g : 0.0f;
+                    plane[position * step] = r < 2 && s < 2 && position == target ? g : 0.0f;
                 }
             }
         }

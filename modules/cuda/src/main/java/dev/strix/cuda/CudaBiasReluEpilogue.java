@@ -69,6 +69,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
     @Override
     public void biasRelu(Tensor z, Tensor bias, Tensor y) {
         BiasReluEpilogue.checkRows("biasRelu", "input", z, "output", y, bias);
+        boolean channelsLast = BiasReluEpilogue.channelsLast("biasRelu", z, y);
         here(z, "biasRelu input");
         here(bias, "biasRelu bias");
         here(y, "biasRelu output");
@@ -77,7 +78,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
         }
         synchronized (kernels) {
             KernelParams p = kernels.params().pointer(CudaBackend.address(z)).pointer(orNull(bias));
-            p.pointer(CudaBackend.address(y)).i64(z.size()).i32(z.dim(1)).i64(pixels(z));
+            p.pointer(CudaBackend.address(y)).i64(z.size()).i32(z.dim(1)).i64(pixels(z)).i32(channelsLast ? 1 : 0);
             kernels.launchBlocks(biasReluKernel, gridFor(z.size()), CudaKernels.THREADS, "bias_relu");
         }
     }
@@ -87,6 +88,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
         String op = "biasReluBackward";
         BiasReluEpilogue.checkRows(op, "output", y, "output gradient", dy, dBias);
         BiasReluEpilogue.checkRows(op, "output", y, "input gradient", dz, null);
+        boolean channelsLast = BiasReluEpilogue.channelsLast(op, y, dy, dz);
         here(y, op + " output");
         here(dy, op + " output gradient");
         here(dz, op + " input gradient");
@@ -99,7 +101,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
         int slices = slices(channels, y.dim(0) * pixels);
         synchronized (kernels) {
             KernelParams p = kernels.params().pointer(CudaBackend.address(y)).pointer(CudaBackend.address(dy));
-            p.pointer(CudaBackend.address(dz)).i32(y.dim(0)).i32(channels).i64(pixels);
+            p.pointer(CudaBackend.address(dz)).i32(y.dim(0)).i32(channels).i64(pixels).i32(channelsLast ? 1 : 0);
             launchPerChannelSlice(p, backwardKernel, "bias_relu_backward", channels, slices, dBias);
         }
     }
@@ -107,6 +109,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
     @Override
     public void biasReluMaxPool(Tensor z, Tensor bias, Tensor pooled, Tensor argmax) {
         BiasReluEpilogue.checkPooling("biasReluMaxPool", z, bias, pooled, argmax);
+        boolean channelsLast = BiasReluEpilogue.channelsLast("biasReluMaxPool", z, pooled, argmax);
         here(z, "biasReluMaxPool input");
         here(bias, "biasReluMaxPool bias");
         here(pooled, "biasReluMaxPool pooled");
@@ -117,7 +120,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
         synchronized (kernels) {
             KernelParams p = kernels.params().pointer(CudaBackend.address(z)).pointer(orNull(bias));
             p.pointer(CudaBackend.address(pooled)).pointer(CudaBackend.address(argmax));
-            p.i32(z.dim(0)).i32(z.dim(1)).i32(z.dim(2)).i32(z.dim(3));
+            p.i32(z.dim(0)).i32(z.dim(1)).i32(z.dim(2)).i32(z.dim(3)).i32(channelsLast ? 1 : 0);
             kernels.launchBlocks(maxPoolKernel, gridFor(pooled.size()), CudaKernels.THREADS, "bias_relu_max_pool");
         }
     }
@@ -127,6 +130,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
         String op = "biasReluMaxPoolBackward";
         BiasReluEpilogue.checkPooling(op, dz, dBias, pooled, argmax);
         BiasReluEpilogue.checkRows(op, "pooled", pooled, "pooled gradient", dPooled, null);
+        boolean channelsLast = BiasReluEpilogue.channelsLast(op, dPooled, pooled, argmax, dz);
         here(dPooled, op + " pooled gradient");
         here(pooled, op + " pooled");
         here(argmax, op + " argmax");
@@ -141,7 +145,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
             KernelParams p = kernels.params().pointer(CudaBackend.address(dPooled))
                     .pointer(CudaBackend.address(pooled)).pointer(CudaBackend.address(argmax))
                     .pointer(CudaBackend.address(dz));
-            p.i32(dz.dim(0)).i32(channels).i32(dz.dim(2)).i32(dz.dim(3));
+            p.i32(dz.dim(0)).i32(channels).i32(dz.dim(2)).i32(dz.dim(3)).i32(channelsLast ? 1 : 0);
             launchPerChannelSlice(p, maxPoolBackwardKernel, "bias_relu_max_pool_backward", channels, slices, dBias);
         }
     }

@@ -15,7 +15,8 @@ import java.util.Locale;
  * transposing them (its weights go to cuDNN as NHWC filters, copied each step); the other convolution
  * algorithms keep their own output NCHW (their GEMMs need it), and {@link Flatten} copies into NCHW
  * order, so dense weights and checkpoints do not change. The fused bias + ReLU + 2x2 pooling passes
- * take contiguous NCHW tensors only, so with NHWC those layers run one by one.
+ * run in either layout; where a neighbour hands them the other one (the gradient that Flatten
+ * returns), they copy it first.
  * Chosen with the system property {@value #PROPERTY} ({@code NCHW} or {@code NHWC}), read when a
  * layer is built.
  */

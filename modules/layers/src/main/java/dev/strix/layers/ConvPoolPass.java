@@ -15,6 +15,8 @@ abstract sealed class ConvPoolPass implements FusedPass permits ConvReluMaxPool,
     private final ReusableTensor pooled;
     private final ReusableTensor argmax;
     private final ReusableTensor inputGradient;
+    /** The pooled gradient in this pass's layout, where the next layer's differs. */
+    private final ReusableTensor gradientCopy;
     Tensor input;
     ConvGeometry geometry;
     Tensor lastPooled;
@@ -27,6 +29,7 @@ abstract sealed class ConvPoolPass implements FusedPass permits ConvReluMaxPool,
         this.pooled = ReusableTensor.activations(backend, layout);
         this.argmax = new ReusableTensor(backend, DType.I32, layout);
         this.inputGradient = ReusableTensor.activations(backend, layout);
+        this.gradientCopy = ReusableTensor.activations(backend, layout);
     }
 
     /** The conv of layers {@code a, b, c} when they are a Conv2D, a ReLU and a fusable 2x2 max pooling, else null. */
@@ -67,14 +70,14 @@ abstract sealed class ConvPoolPass implements FusedPass permits ConvReluMaxPool,
     public Tensor backward(Tensor dPooled) {
         checkGradient(dPooled);
         Tensor dx = inputGradient.get(geometry.input());
-        backwardInto(dPooled, dx);
+        backwardInto(EpilogueLayout.like(conv.backend(), dPooled, lastPooled, gradientCopy), dx);
         return dx;
     }
 
     @Override
     public void backwardParameters(Tensor dPooled) {
         checkGradient(dPooled);
-        backwardInto(dPooled, null);
+        backwardInto(EpilogueLayout.like(conv.backend(), dPooled, lastPooled, gradientCopy), null);
     }
 
     private void checkGradient(Tensor dPooled) {
@@ -101,6 +104,7 @@ abstract sealed class ConvPoolPass implements FusedPass permits ConvReluMaxPool,
         pooled.close();
         argmax.close();
         inputGradient.close();
+        gradientCopy.close();
         input = null;
         lastPooled = null;
         lastArgmax = null;

@@ -22,11 +22,12 @@ public final class MaxPool2D implements Layer {
     private final int sh;
     private final int sw;
     private final PoolingAlgorithm algorithm;
-    private final ActivationLayout layout;
     private final DirectPooling direct;
     private final ReusableTensor output;
     private final ReusableTensor argmax;
     private final ReusableTensor inputGradient;
+    /** A fused pass's input or gradient copied into this layer's layout, where a neighbour's differs. */
+    private final ReusableTensor layoutCopy;
     private Shape inputShape;
     private Tensor indices;
     private Tensor input;
@@ -64,19 +65,16 @@ public final class MaxPool2D implements Layer {
         this.direct = algorithm == PoolingAlgorithm.CUDNN ? backend.directPooling().orElseThrow(
                 () -> new IllegalArgumentException("MaxPool2D with PoolingAlgorithm.CUDNN needs a backend with"
                         + " DirectPooling; backend '" + backend.name() + "' has none")) : null;
-        this.layout = ActivationLayout.configured();
+        ActivationLayout layout = ActivationLayout.configured();
         this.output = ReusableTensor.activations(backend, layout);
         this.argmax = new ReusableTensor(backend, DType.I32, layout);
         this.inputGradient = ReusableTensor.activations(backend, layout);
+        this.layoutCopy = ReusableTensor.activations(backend, layout);
     }
 
-    /**
-     * Whether this is the 2x2 window with stride 2, argmax kept, that a fused convolution pass can
-     * pool: the {@link dev.strix.tensor.BiasReluEpilogue} works on contiguous NCHW tensors only.
-     */
+    /** Whether this is the 2x2 window with stride 2, argmax kept, that a fused convolution pass can pool. */
     boolean isTwoByTwoArgmaxPooling() {
-        return kh == 2 && kw == 2 && sh == 2 && sw == 2 && algorithm == PoolingAlgorithm.ARGMAX
-                && layout == ActivationLayout.NCHW;
+        return kh == 2 && kw == 2 && sh == 2 && sw == 2 && algorithm == PoolingAlgorithm.ARGMAX;
     }
 
     public PoolingAlgorithm algorithm() {
@@ -143,7 +141,7 @@ public final class MaxPool2D implements Layer {
         Shape out = outputShape(x.shape());
         Tensor y = output.get(out);
         indices = argmax.get(out);
-        epilogue.biasReluMaxPool(x, null, y, indices);
+        epilogue.biasReluMaxPool(EpilogueLayout.like(backend, x, y, layoutCopy), null, y, indices);
         inputShape = x.shape();
         // Read by the backward pass (which passes no gradient where it is 0): the layers after
         // this one write it only in their forward passes.
@@ -156,7 +154,8 @@ public final class MaxPool2D implements Layer {
         ShapeCheck.forwardDone(this, inputShape);
         ShapeCheck.gradient(this, outputShape(inputShape), dy.shape());
         Tensor dx = inputGradient.get(inputShape);
-        epilogue.biasReluMaxPoolBackward(dy, lastOutput, indices, dx, null);
+        epilogue.biasReluMaxPoolBackward(EpilogueLayout.like(backend, dy, lastOutput, layoutCopy), lastOutput, indices,
+                dx, null);
         return dx;
     }
 
@@ -165,6 +164,7 @@ public final class MaxPool2D implements Layer {
         output.close();
         argmax.close();
         inputGradient.close();
+        layoutCopy.close();
         inputShape = null;
         indices = null;
         input = null;

@@ -80,23 +80,26 @@ class ActivationLayoutTest {
                 assertArrayEquals(new long[] {48, 16, 4, 1}, im2col.forward(x, Mode.TRAINING).strides(), "im2col: NCHW");
                 assertArrayEquals(new long[] {12, 1, 6, 3}, pool.forward(z, Mode.TRAINING).strides());
                 assertArrayEquals(new long[] {48, 1, 12, 3}, relu.forward(z, Mode.TRAINING).strides());
-                assertEquals(false, pool.isTwoByTwoArgmaxPooling(), "the fused epilogues take NCHW only");
             }
             return null;
         });
     }
 
-    /** Two CUDNN conv blocks (the first with batch norm), pooled, flattened, dense. */
+    /**
+     * Two CUDNN conv blocks (the first with batch norm), pooled, flattened, dense. Fused, the first
+     * block's ReLU and pooling are one epilogue pass, the second block's conv, ReLU and pooling
+     * another, which meets Flatten's NCHW gradient.
+     */
     private static Sequential model(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        return new Sequential(Shape.of(1, 10, 10),
+        return new Sequential(Shape.of(1, 14, 14),
                 Conv2D.builder(1, 4).kernel(3, 3).padding(Padding.SAME).algorithm(ConvAlgorithm.CUDNN).build(CPU, random),
                 new BatchNorm2D(CPU, 4),
                 new ReLU(CPU),
                 new MaxPool2D(CPU, 2),
                 Conv2D.builder(4, 6).kernel(3, 3).algorithm(ConvAlgorithm.CUDNN).build(CPU, random),
                 new ReLU(CPU),
-                new MaxPool2D(CPU, 2, 2, 1, 1),
+                new MaxPool2D(CPU, 2),
                 new Flatten(CPU),
                 new Dense(CPU, 6 * 2 * 2, 3, random));
     }
@@ -107,11 +110,13 @@ class ActivationLayoutTest {
             SplittableRandom data = new SplittableRandom(7);
             List<float[]> result = new ArrayList<>();
             try (Sequential m = model(11); SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(CPU);
-                 Tensor x = CPU.allocate(DType.F32, Shape.of(5, 1, 10, 10));
+                 Tensor x = CPU.allocate(DType.F32, Shape.of(5, 1, 14, 14));
                  Tensor y = CPU.allocate(DType.I32, Shape.of(5))) {
+                assertEquals(fuse ? "fused: layers 2-3 ReLU + 2x2 max pool; layers 4-6 conv, then bias + ReLU + 2x2 max"
+                        + " pool in one pass" : "fused: none", m.fusion(), layout);
                 float[] logits = null;
                 for (int step = 0; step < 3; step++) {
-                    float[] images = new float[5 * 100];
+                    float[] images = new float[5 * 14 * 14];
                     for (int i = 0; i < images.length; i++) {
                         images[i] = (float) data.nextGaussian();
                     }

@@ -18,8 +18,10 @@ package dev.strix.tensor;
  * gradient either way. Only the trips through memory between them disappear, and the launches on a
  * device.
  *
- * <p>Tensors must be contiguous float32 (the argmax int32), as layers produce them; the bias
- * {@code [C]} may be null (none, and no {@code db}). Outputs are overwritten; {@code y} may alias
+ * <p>Tensors must be float32 (the argmax int32) and either all contiguous, or, four-dimensional, all
+ * channels-last: the {@code permute(0, 3, 1, 2)} view of a contiguous {@code [N, H, W, C]} tensor
+ * ({@link #channelsLast}), as layers produce them in either activation layout. The bias {@code [C]}
+ * is contiguous and may be null (none, and no {@code db}). Outputs are overwritten; {@code y} may alias
  * {@code z}, and {@code dz} may alias {@code dy} in {@link #biasReluBackward}. Optional: a backend
  * offers it through {@link Backend#biasReluEpilogue()}.
  */
@@ -63,14 +65,51 @@ public interface BiasReluEpilogue {
         }
         checkFloat(op, "convolution output", z);
         checkFloat(op, "pooled", pooled);
-        if (argmax.dtype() != DType.I32 || !argmax.isContiguous()) {
-            throw new IllegalArgumentException(op + ": argmax must be a contiguous int32 tensor, got "
-                    + argmax.dtype() + " " + argmax.shape());
+        if (argmax.dtype() != DType.I32 || !(argmax.isContiguous() || isChannelsLast(argmax))) {
+            throw new IllegalArgumentException(op + ": argmax must be a contiguous (or channels-last) int32 tensor,"
+                    + " got " + argmax.dtype() + " " + argmax.shape());
         }
         checkBias(op, bias, z.dim(1));
     }
 
-    /** Checks that {@code dPooled} is a contiguous float32 tensor of {@code pooled}'s shape. */
+    /**
+     * Whether {@code operands} (nulls skipped) are in the channels-last layout rather than contiguous
+     * NCHW: false when all are contiguous, true when all are channels-last views of contiguous
+     * {@code [N, H, W, C]} tensors (a tensor can be both, e.g. with one channel: either way reads it
+     * alike); a refusal naming {@code op} when they mix the two.
+     */
+    static boolean channelsLast(String op, Tensor... operands) {
+        boolean contiguous = true;
+        boolean channelsLast = true;
+        for (Tensor t : operands) {
+            if (t != null) {
+                contiguous &= t.isContiguous();
+                channelsLast &= isChannelsLast(t);
+            }
+        }
+        if (contiguous) {
+            return false;
+        }
+        if (!channelsLast) {
+            StringBuilder seen = new StringBuilder();
+            for (Tensor t : operands) {
+                if (t != null) {
+                    seen.append(seen.isEmpty() ? "" : ", ").append(t.shape()).append(" strides ")
+                            .append(java.util.Arrays.toString(t.strides()));
+                }
+            }
+            throw new IllegalArgumentException(op + ": operands must be all contiguous or all channels-last"
+                    + " (NHWC), got " + seen);
+        }
+        return true;
+    }
+
+    /** Whether {@code t} is four-dimensional and the {@code permute(0, 3, 1, 2)} view of a contiguous tensor. */
+    static boolean isChannelsLast(Tensor t) {
+        return t.rank() == 4 && t.permute(0, 2, 3, 1).isContiguous();
+    }
+
+    /** Checks that {@code dPooled} is a contiguous (or channels-last) float32 tensor of {@code pooled}'s shape. */
     static void checkPooledGradient(String op, Tensor dPooled, Tensor pooled) {
         if (!dPooled.shape().equals(pooled.shape())) {
             throw new IllegalArgumentException(op + ": the pooled gradient " + dPooled.shape()
@@ -81,7 +120,7 @@ public interface BiasReluEpilogue {
 
     /**
      * Checks the operands of {@link #biasRelu} and its backward: {@code a} and {@code b} of one
-     * shape, rank 2 or 4, contiguous float32; {@code bias [C]} (C = axis 1) or null.
+     * shape, rank 2 or 4, contiguous (or channels-last) float32; {@code bias [C]} (C = axis 1) or null.
      */
     static void checkRows(String op, String aName, Tensor a, String bName, Tensor b, Tensor bias) {
         if (a.rank() != 2 && a.rank() != 4) {
@@ -97,9 +136,10 @@ public interface BiasReluEpilogue {
     }
 
     private static void checkFloat(String op, String name, Tensor t) {
-        if (t.dtype() != DType.F32 || !t.isContiguous()) {
-            throw new IllegalArgumentException(op + ": " + name + " must be a contiguous float32 tensor, got "
-                    + t.dtype() + " " + t.shape() + (t.isContiguous() ? "" : " (a strided view)"));
+        boolean laidOut = t.isContiguous() || isChannelsLast(t);
+        if (t.dtype() != DType.F32 || !laidOut) {
+            throw new IllegalArgumentException(op + ": " + name + " must be a contiguous (or channels-last) float32"
+                    + " tensor, got " + t.dtype() + " " + t.shape() + (laidOut ? "" : " (a strided view)"));
         }
     }
 

@@ -9,11 +9,12 @@ import java.util.Arrays;
 /**
  * Bias, ReLU and 2x2 max pooling in one pass on the CPU, one sample (its C planes) per unit of
  * parallel work. The bias gradient is summed per (sample, channel) first and then over the samples
- * in order, so it does not depend on how the work was split between cores.
+ * in order, so it does not depend on how the work was split between cores. Channels-last operands
+ * take the same sums in the same order (the element-wise ops walk the storage, the pooling ops read
+ * and write each plane through its strides), so both layouts give the same bits.
  */
 final class CpuBiasReluEpilogue implements BiasReluEpilogue {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     /** Elements per task below which splitting the work costs more than it saves. */
     private static final long MIN_ELEMENTS_PER_TASK = 1 << 15;
 
@@ -26,6 +27,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
     @Override
     public void biasRelu(Tensor z, Tensor bias, Tensor y) {
         BiasReluEpilogue.checkRows("biasRelu", "input", z, "output", y, bias);
+        boolean channelsLast = BiasReluEpilogue.channelsLast("biasRelu", z, y);
         int c = z.dim(1);
         long plane = z.size() / ((long) z.dim(0) * c);
         MemorySegment zm = z.storage().segment();
@@ -36,6 +38,15 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         long bo = bias == null ? 0 : bias.offset();
         CpuParallel.forRange(z.dim(0), samplesPerTask(c * plane), (from, to) -> {
             for (long n = from; n < to; n++) {
+                if (channelsLast) {
+                    // Storage order [N, H, W, C]: the channel is the fastest index.
+                    for (long p = n * c * plane; p < (n + 1) * c * plane; p++) {
+                        float b = bm == null ? 0f : bm.getAtIndex(FLOAT, bo + p % c);
+                        float v = zm.getAtIndex(FLOAT, zo + p) + b;
+                        ym.setAtIndex(FLOAT, yo + p, v > 0f ? v : 0f);
+                    }
+                    continue;
+                }
                 for (int ch = 0; ch < c; ch++) {
                     float b = bm == null ? 0f : bm.getAtIndex(FLOAT, bo + ch);
                     long start = (n * c + ch) * plane;
@@ -52,6 +63,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
     public void biasReluBackward(Tensor y, Tensor dy, Tensor dz, Tensor dBias) {
         BiasReluEpilogue.checkRows("biasReluBackward", "output", y, "output gradient", dy, null);
         BiasReluEpilogue.checkRows("biasReluBackward", "output", y, "input gradient", dz, dBias);
+        boolean channelsLast = BiasReluEpilogue.channelsLast("biasReluBackward", y, dy, dz);
         int n = y.dim(0);
         int c = y.dim(1);
         long plane = y.size() / ((long) n * c);
@@ -64,6 +76,17 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         float[] sums = partials(n * c);
         CpuParallel.forRange(n, samplesPerTask(c * plane), (from, to) -> {
             for (long s = from; s < to; s++) {
+                if (channelsLast) {
+                    // Each channel's terms in pixel order, as below, interleaved with the other channels'.
+                    int base = (int) (s * c);
+                    Arrays.fill(sums, base, base + c, 0f);
+                    for (long p = s * c * plane; p < (s + 1) * c * plane; p++) {
+                        float g = ym.getAtIndex(FLOAT, yo + p) > 0f ? gm.getAtIndex(FLOAT, go + p) : 0f;
+                        zm.setAtIndex(FLOAT, zo + p, g);
+                        sums[base + (int) (p % c)] += g;
+                    }
+                    continue;
+                }
                 for (int ch = 0; ch < c; ch++) {
                     long start = (s * c + ch) * plane;
                     float sum = 0f;
@@ -87,6 +110,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
     @Override
     public void biasReluMaxPool(Tensor z, Tensor bias, Tensor pooled, Tensor argmax) {
         BiasReluEpilogue.checkPooling("biasReluMaxPool", z, bias, pooled, argmax);
+        BiasReluEpilogue.channelsLast("biasReluMaxPool", z, pooled, argmax);
         int c = z.dim(1);
         int h = z.dim(2);
         int w = z.dim(3);
@@ -98,9 +122,9 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         MemorySegment pm = pooled.storage().segment();
         MemorySegment am = argmax.storage().segment();
         MemorySegment bm = bias == null ? null : bias.storage().segment();
-        long zo = z.offset();
-        long po = pooled.offset();
-        long ao = argmax.offset();
+        long[] zs = z.strides();
+        long[] ps = pooled.strides();
+        long[] as = argmax.strides();
         long bo = bias == null ? 0 : bias.offset();
         CpuParallel.forRange(z.dim(0), samplesPerTask((long) c * pixels), (from, to) -> {
             float[] in = PlaneCopy.floats(0, pixels + MaxPool2x2.PADDING);
@@ -108,8 +132,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
             int[] where = PlaneCopy.ints(outputs + MaxPool2x2.PADDING);
             for (long n = from; n < to; n++) {
                 for (int ch = 0; ch < c; ch++) {
-                    long plane = n * c + ch;
-                    MemorySegment.copy(zm, FLOAT, (zo + plane * pixels) * Float.BYTES, in, 0, pixels);
+                    PlaneCopy.read(zm, z.offset() + n * zs[0] + ch * zs[1], zs[2], zs[3], h, w, in);
                     if (bm != null) {
                         float b = bm.getAtIndex(FLOAT, bo + ch);
                         for (int i = 0; i < pixels; i++) {
@@ -120,8 +143,8 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
                     for (int k = 0; k < outputs; k++) {
                         best[k] = best[k] > 0f ? best[k] : 0f;
                     }
-                    MemorySegment.copy(best, 0, pm, FLOAT, (po + plane * outputs) * Float.BYTES, outputs);
-                    MemorySegment.copy(where, 0, am, INT, (ao + plane * outputs) * Integer.BYTES, outputs);
+                    PlaneCopy.write(best, pm, pooled.offset() + n * ps[0] + ch * ps[1], ps[2], ps[3], oh, ow);
+                    PlaneCopy.write(where, am, argmax.offset() + n * as[0] + ch * as[1], as[2], as[3], oh, ow);
                 }
             }
         });
@@ -131,6 +154,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
     public void biasReluMaxPoolBackward(Tensor dPooled, Tensor pooled, Tensor argmax, Tensor dz, Tensor dBias) {
         BiasReluEpilogue.checkPooling("biasReluMaxPoolBackward", dz, dBias, pooled, argmax);
         BiasReluEpilogue.checkPooledGradient("biasReluMaxPoolBackward", dPooled, pooled);
+        BiasReluEpilogue.channelsLast("biasReluMaxPoolBackward", dPooled, pooled, argmax, dz);
         int n = dz.dim(0);
         int c = dz.dim(1);
         int h = dz.dim(2);
@@ -143,10 +167,10 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
         MemorySegment pm = pooled.storage().segment();
         MemorySegment am = argmax.storage().segment();
         MemorySegment zm = dz.storage().segment();
-        long go = dPooled.offset();
-        long po = pooled.offset();
-        long ao = argmax.offset();
-        long zo = dz.offset();
+        long[] gs = dPooled.strides();
+        long[] ps = pooled.strides();
+        long[] as = argmax.strides();
+        long[] zs = dz.strides();
         float[] sums = partials(n * c);
         CpuParallel.forRange(n, samplesPerTask((long) c * pixels), (from, to) -> {
             float[] grad = PlaneCopy.floats(0, outputs);
@@ -156,9 +180,9 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
             for (long s = from; s < to; s++) {
                 for (int ch = 0; ch < c; ch++) {
                     long index = s * c + ch;
-                    MemorySegment.copy(gm, FLOAT, (go + index * outputs) * Float.BYTES, grad, 0, outputs);
-                    MemorySegment.copy(pm, FLOAT, (po + index * outputs) * Float.BYTES, kept, 0, outputs);
-                    MemorySegment.copy(am, INT, (ao + index * outputs) * Integer.BYTES, where, 0, outputs);
+                    PlaneCopy.read(gm, dPooled.offset() + s * gs[0] + ch * gs[1], gs[2], gs[3], oh, ow, grad);
+                    PlaneCopy.read(pm, pooled.offset() + s * ps[0] + ch * ps[1], ps[2], ps[3], oh, ow, kept);
+                    PlaneCopy.read(am, argmax.offset() + s * as[0] + ch * as[1], as[2], as[3], oh, ow, where);
                     Arrays.fill(plane, 0, pixels, 0f);
                     float sum = 0f;
                     for (int y = 0; y < oh; y++) {
@@ -178,7 +202,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
                             sum += grad[k];
                         }
                     }
-                    MemorySegment.copy(plane, 0, zm, FLOAT, (zo + index * pixels) * Float.BYTES, pixels);
+                    PlaneCopy.write(plane, zm, dz.offset() + s * zs[0] + ch * zs[1], zs[2], zs[3], h, w);
                     sums[(int) index] = sum;
                 }
             }

@@ -291,4 +291,82 @@ public abstract class BiasReluEpilogueConformance extends BackendConformance {
             assertTrue(m.contains("pooled gradient"), m);
         }
     }
+    /**
+     * A channels-last copy of {@code t} [N, C, H, W]: the permute(0, 3, 1, 2) view of a new
+     * [N, H, W, C] tensor, which is added to {@code owned} (a view does not free its storage).
+     */
+    private Tensor channelsLast(Tensor t, DType type, List<Tensor> owned) {
+        Tensor store = backend().allocate(type, Shape.of(t.dim(0), t.dim(2), t.dim(3), t.dim(1)));
+        owned.add(store);
+        Tensor view = store.permute(0, 3, 1, 2);
+        backend().copy(t, view);
+        return view;
+    }
+
+    /**
+     * Channels-last operands (activations in the NHWC layout) give the contiguous operands' results
+     * exactly: outputs, argmax and the bias gradients, whose terms are added in the same order.
+     */
+    @Test
+    void channelsLastOperandsGiveTheContiguousResultsExactly() {
+        for (int[] dims : poolShapes()) {
+            int n = dims[0];
+            int c = dims[1];
+            int[] pooledDims = {n, c, dims[2] / 2, dims[3] / 2};
+            String what = java.util.Arrays.toString(dims);
+            try (Tensor z = tensor(values(size(dims), true), dims); Tensor bias = tensor(randomFloats(c), c);
+                 Tensor dy = tensor(values(size(dims), false), dims);
+                 Tensor dPooled = tensor(values(size(pooledDims), false), pooledDims);
+                 Tensor y = backend().allocate(DType.F32, Shape.of(dims));
+                 Tensor dz = backend().allocate(DType.F32, Shape.of(dims));
+                 Tensor db = backend().allocate(DType.F32, Shape.of(c));
+                 Tensor pooled = backend().allocate(DType.F32, Shape.of(pooledDims));
+                 Tensor argmax = backend().allocate(DType.I32, Shape.of(pooledDims));
+                 Tensor dzPooled = backend().allocate(DType.F32, Shape.of(dims));
+                 Tensor dbPooled = backend().allocate(DType.F32, Shape.of(c));
+                 Tensor db2 = backend().allocate(DType.F32, Shape.of(c));
+                 Tensor db3 = backend().allocate(DType.F32, Shape.of(c))) {
+                op().biasRelu(z, bias, y);
+                op().biasReluBackward(y, dy, dz, db);
+                op().biasReluMaxPool(z, bias, pooled, argmax);
+                op().biasReluMaxPoolBackward(dPooled, pooled, argmax, dzPooled, dbPooled);
+
+                List<Tensor> owned = new java.util.ArrayList<>();
+                Tensor zl = channelsLast(z, DType.F32, owned);
+                Tensor dyl = channelsLast(dy, DType.F32, owned);
+                Tensor dPooledl = channelsLast(dPooled, DType.F32, owned);
+                Tensor yl = channelsLast(y, DType.F32, owned);
+                Tensor dzl = channelsLast(dz, DType.F32, owned);
+                Tensor pooledl = channelsLast(pooled, DType.F32, owned);
+                Tensor argmaxl = channelsLast(argmax, DType.I32, owned);
+                Tensor dzPooledl = channelsLast(dzPooled, DType.F32, owned);
+                try {
+                    backend().fill(yl, -5f);
+                    op().biasRelu(zl, bias, yl);
+                    assertArrayEquals(y.toFloatArray(), yl.toFloatArray(), what + ": biasRelu");
+                    backend().fill(dzl, -5f);
+                    op().biasReluBackward(yl, dyl, dzl, db2);
+                    assertArrayEquals(dz.toFloatArray(), dzl.toFloatArray(), what + ": biasReluBackward dz");
+                    assertArrayEquals(db.toFloatArray(), db2.toFloatArray(), what + ": biasReluBackward db");
+                    backend().fill(pooledl, -5f);
+                    op().biasReluMaxPool(zl, bias, pooledl, argmaxl);
+                    assertArrayEquals(pooled.toFloatArray(), pooledl.toFloatArray(), what + ": pooled");
+                    assertArrayEquals(argmax.toIntArray(), argmaxl.toIntArray(), what + ": argmax");
+                    backend().fill(dzPooledl, -5f);
+                    op().biasReluMaxPoolBackward(dPooledl, pooledl, argmaxl, dzPooledl, db3);
+                    assertArrayEquals(dzPooled.toFloatArray(), dzPooledl.toFloatArray(), what + ": pooled backward dz");
+                    assertArrayEquals(dbPooled.toFloatArray(), db3.toFloatArray(), what + ": pooled backward db");
+                    if (c > 1) {
+                        String m = assertThrows(IllegalArgumentException.class, () -> op().biasRelu(zl, bias, y))
+                                .getMessage();
+                        assertTrue(m.contains("all contiguous or all channels-last"), m);
+                    }
+                } finally {
+                    for (Tensor t : owned) {
+                        t.close();
+                    }
+                }
+            }
+        }
+    }
 }
