@@ -9,7 +9,7 @@ import dev.strix.tensor.spi.BackendProvider;
  * Registers the CUDA backend. {@link #availability()} checks, in order and without ever throwing:
  * the driver library loads, the build embedded our kernels, the driver sees a GPU, cuBLAS loads.
  * The first missing piece is the reason given, e.g. {@code libcuda.so.1 not found (...; tried: ...)}
- * or {@code CUDA driver found but no GPU: CUDA_ERROR_NO_DEVICE}. The answer is computed once.
+ * or {@code CUDA driver 12.2 found but no GPU: CUDA_ERROR_NO_DEVICE}. The answer is computed once.
  */
 public final class CudaBackendProvider implements BackendProvider {
     /** Above the CPU's 0: a working GPU is preferred. */
