@@ -73,9 +73,16 @@ STRIX_EXPORT cudnnStatus_t cudnnSetTensor4dDescriptorEx(cudnnTensorDescriptor_t 
     if (int s = check_sizes(f, n, c, h, w)) {
         return s;
     }
-    if (nStride < 0 || cStride < 0 || hStride < 0 || wStride < 0) {
-        return fail(STATUS_BAD_PARAM, f, "strides must not be negative, got [" + std::to_string(nStride) + ", "
-                + std::to_string(cStride) + ", " + std::to_string(hStride) + ", " + std::to_string(wStride) + "]");
+    // Real cuDNN (9.5, checked with a differential probe) refuses a stride 0 on an axis longer than 1:
+    // a broadcast operand must be copied before cuDNN sees it. It accepts negative strides here; the
+    // emulator refuses them as well, being stricter where strix never goes.
+    int sizes[4] = {n, c, h, w};
+    int strides[4] = {nStride, cStride, hStride, wStride};
+    for (int i = 0; i < 4; i++) {
+        if (strides[i] < 0 || (strides[i] == 0 && sizes[i] > 1)) {
+            return fail(STATUS_BAD_PARAM, f, "strides must be positive (0 only on an axis of size 1), got "
+                    + describe_dims(strides, 4) + " for sizes " + describe_dims(sizes, 4));
+        }
     }
     d->dataType = dataType;
     d->dims[0] = n;

@@ -73,7 +73,7 @@ STRIX_EXPORT const char* cudnnGetErrorString(cudnnStatus_t status) {
         case 5002: return "CUDNN_STATUS_EXECUTION_FAILED_CUBLAS";
         case 5003: return "CUDNN_STATUS_EXECUTION_FAILED_CUDART";
         case 5004: return "CUDNN_STATUS_EXECUTION_FAILED_CURAND";
-        default: return "CUDNN_UNKNOWN_STATUS_FOUND";
+        default: return "CUDNN_UNKNOWN_STATUS";
     }
 }
 

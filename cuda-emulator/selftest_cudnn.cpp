@@ -164,7 +164,10 @@ int main() {
     CHECK(a[0] == 100 * 8 + (0 + 1 + 2 + 3 + 12 + 13 + 14 + 15));
   }
   // bad parameters
-  { cudnnTensorDescriptor_t d; cudnnCreateTensorDescriptor(&d); CHECK(cudnnSetTensor4dDescriptorEx(d,0,1,2,3,4,-1,1,1,1)==2000); CHECK(cudnnSetTensor4dDescriptorEx(d,99,1,2,3,4,1,1,1,1)==2000); }
+  { cudnnTensorDescriptor_t d; cudnnCreateTensorDescriptor(&d); CHECK(cudnnSetTensor4dDescriptorEx(d,0,1,2,3,4,-1,1,1,1)==2000); CHECK(cudnnSetTensor4dDescriptorEx(d,99,1,2,3,4,1,1,1,1)==2000);
+    // As real cuDNN 9.5 answers: a stride 0 only on an axis of one element.
+    CHECK(cudnnSetTensor4dDescriptorEx(d,0,2,3,4,5,0,20,5,1)==2000); CHECK(cudnnSetTensor4dDescriptorEx(d,0,2,3,4,5,60,20,5,0)==2000);
+    CHECK(cudnnSetTensor4dDescriptorEx(d,0,1,3,4,5,0,20,5,1)==0); CHECK(cudnnSetTensor4dDescriptorEx(d,0,2,1,4,5,20,0,5,1)==0); }
   CHECK(cudnnDestroy(h)==0); CHECK(cudnnDestroy(h)==2000);
   return selftest_result();
 }

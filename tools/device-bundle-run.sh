@@ -6,6 +6,8 @@
 #
 # Stages, in order of importance (each one's cap in seconds; a stage gets min(cap, what is left)):
 #   probe        gpu-probe.sh: driver, libraries, PyTorch                                         30
+#   cudnn-probe  the cuDNN descriptor probe (tools/cudnn-probe) on the real cuDNN, diffed against the
+#                emulator's answers (informational: a difference is printed, it fails nothing)     20
 #   cuda-tests   every test class of the package dev.strix.cuda (GPU tests, conformance suite)     170
 #   train        strix-mnist train --device cuda, the default recipe, stops at 99.6% test accuracy 180
 #                (the train-on-GPU issue's bar; its checkpoint feeds export and compare)
@@ -191,6 +193,38 @@ if [ -n "$nvidia_dirs" ]; then
   export STRIX_CUDA_PATH="${STRIX_CUDA_PATH:+$STRIX_CUDA_PATH:}$joined"
 fi
 say "STRIX_CUDA_PATH=${STRIX_CUDA_PATH:-}"
+
+# ------------------------------------------------------------------------------------ cudnn-probe
+# The descriptor answers of the cuDNN that the loader will find first, against the emulator's.
+cudnn_probe() {
+  local dir
+  dir="$(echo "${STRIX_CUDA_PATH:-}:${LD_LIBRARY_PATH:-}" | tr ':' '\n' \
+    | while read -r d; do [ -n "$d" ] && [ -f "$d/libcudnn.so.9" ] && { echo "$d"; break; }; done)"
+  if [ -z "$dir" ]; then
+    echo "no libcudnn.so.9 in STRIX_CUDA_PATH or LD_LIBRARY_PATH"
+    return 1
+  fi
+  echo "cuDNN: $dir"
+  # cuDNN's sub-libraries may need cuBLAS from another nvidia package folder: all of them on the path.
+  LD_LIBRARY_PATH="$dir:${STRIX_CUDA_PATH:-}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$here/cudnn-probe/cudnn_descriptor_probe" \
+    "$dir/libcudnn.so.9" >"$logs/cudnn-probe-answers.txt" || return 1
+  if diff "$logs/cudnn-probe-answers.txt" "$here/cudnn-probe/emulator-answers.txt"; then
+    echo "the same $(wc -l <"$logs/cudnn-probe-answers.txt") answers as the emulator"
+  else
+    echo "different answers (< real cuDNN, > emulator)"
+    return 1
+  fi
+}
+export here logs
+export -f cudnn_probe
+if [ "$device" = "cuda" ] && [ -x "$here/cudnn-probe/cudnn_descriptor_probe" ]; then
+  informational=1
+  run_stage cudnn-probe 20 3 cudnn_probe
+  informational=0
+  figures cudnn-probe 'cuDNN version|the same|different|^[<>]|no libcudnn' 12
+else
+  say "stage cudnn-probe: SKIPPED (no probe in the bundle, or not on CUDA)"
+fi
 
 # strix-mnist from the module path, with the options the jlink image bakes in.
 # STRIX_JAVA_OPTS adds JVM options, e.g. -Dstrix.layers.fuse=false to run every layer on its own.

@@ -14,6 +14,8 @@
 #     data/mnist/            the MNIST files
 #     cuda-src/              the kernel sources (a test reads their #defines)
 #     gpu-probe.sh           prints where the NVIDIA pieces live on the GPU machine
+#     cudnn-probe/           tools/cudnn-probe's descriptor probe, built here, and the emulator's answers
+#                            (run.sh diffs the real cuDNN's answers against them; needs gcc here)
 #
 # The folder must stay under 64 MiB; the script checks. Needs JDK 25 and Maven (and nvcc, for the
 # kernels: without it the bundle is still built, but the CUDA backend will say "kernels not built").
@@ -95,6 +97,16 @@ else
   echo "warning: gpu-probe.sh not found; run.sh will skip the probe" >&2
 fi
 cp tools/device-bundle-run.sh "$out/run.sh"
+# The cuDNN descriptor probe with the emulator's answers, which the real cuDNN's are diffed against.
+if command -v gcc >/dev/null && { [ -f target/cuda-emulator/libcudnn.so.9 ] \
+     || bash cuda-emulator/build.sh target/cuda-emulator >/dev/null; }; then
+  mkdir -p "$out/cudnn-probe"
+  gcc -O1 -Wall -o "$out/cudnn-probe/cudnn_descriptor_probe" tools/cudnn-probe/cudnn_descriptor_probe.c -ldl
+  LD_LIBRARY_PATH=target/cuda-emulator "$out/cudnn-probe/cudnn_descriptor_probe" target/cuda-emulator/libcudnn.so.9 \
+    >"$out/cudnn-probe/emulator-answers.txt" 2>/dev/null
+else
+  echo "warning: no gcc or no CUDA emulator here; the bundle has no cuDNN descriptor probe" >&2
+fi
 # The kernel sources, for the test that checks Java's op codes against their #defines.
 mkdir -p "$out/cuda-src"
 cp cuda-src/*.cu cuda-src/*.cuh "$out/cuda-src/"

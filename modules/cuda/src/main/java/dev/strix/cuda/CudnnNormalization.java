@@ -212,9 +212,9 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
     /** The [N, C, S] view of an input, with cuDNN's stride range checked. */
     static ChannelLayout cudnnLayout(Tensor t, String what) {
         ChannelLayout v = ChannelLayout.of(t, what);
-        CudnnTensorDescriptors.stride(v.strideN(), what);
-        CudnnTensorDescriptors.stride(v.strideC(), what);
-        CudnnTensorDescriptors.stride(v.strideS(), what);
+        CudnnTensorDescriptors.stride(v.strideN(), v.n(), what);
+        CudnnTensorDescriptors.stride(v.strideC(), v.c(), what);
+        CudnnTensorDescriptors.stride(v.strideS(), v.s(), what);
         return v;
     }
 

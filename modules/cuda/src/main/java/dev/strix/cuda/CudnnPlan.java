@@ -94,6 +94,11 @@ final class CudnnPlan implements AutoCloseable {
             throw new IllegalArgumentException("cuDNN convolution: " + t + " has stride " + s + " on axis " + axis
                     + ", outside what cuDNN takes (0 .. 2^31-1); pass a contiguous copy");
         }
+        if (s == 0 && t.dim(axis) > 1) {
+            // Real cuDNN refuses a broadcast axis (CUDNN_STATUS_BAD_PARAM), see CudnnTensorDescriptors.
+            throw new IllegalArgumentException("cuDNN convolution: " + t + " has stride 0 on axis " + axis + " of "
+                    + t.dim(axis) + " elements (a broadcast), which cuDNN does not take; pass a contiguous copy");
+        }
         return (int) s;
     }
 

@@ -17,8 +17,10 @@ import java.util.List;
  * descriptor up, without allocating, so the op can be recorded into a CUDA graph once it has run
  * eagerly (the backend's rule for every captured op: cuDNN's first call of a kind may load code).
  *
- * <p>cuDNN takes element strides from 0 to 2^31 - 1 (a stride 0 repeats an element, which only an
- * input may do: cuDNN's outputs must not overlap, see {@link #requireNoOverlap}).
+ * <p>cuDNN takes element strides from 1 to 2^31 - 1, and 0 only on an axis of one element: real cuDNN
+ * (9.5, asked by a probe of its descriptor calls) refuses a broadcast axis with CUDNN_STATUS_BAD_PARAM,
+ * so such an operand is refused here first, naming it. Outputs must not overlap either, see
+ * {@link #requireNoOverlap}.
  */
 final class CudnnTensorDescriptors implements AutoCloseable {
     private record Entry(int[] key, MemorySegment descriptor) {
@@ -38,10 +40,10 @@ final class CudnnTensorDescriptors implements AutoCloseable {
         key[1] = c;
         key[2] = h;
         key[3] = w;
-        key[4] = stride(sn, what);
-        key[5] = stride(sc, what);
-        key[6] = stride(sh, what);
-        key[7] = stride(sw, what);
+        key[4] = stride(sn, n, what);
+        key[5] = stride(sc, c, what);
+        key[6] = stride(sh, h, what);
+        key[7] = stride(sw, w, what);
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             if (Arrays.equals(e.key, key)) {
@@ -66,11 +68,15 @@ final class CudnnTensorDescriptors implements AutoCloseable {
         return entries.size();
     }
 
-    /** A stride as cuDNN's int, or a refusal naming the tensor. */
-    static int stride(long s, String what) {
+    /** The stride of an axis of {@code size} elements as cuDNN's int, or a refusal naming the tensor. */
+    static int stride(long s, long size, String what) {
         if (s < 0 || s > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(what + ": stride " + s + " is outside what cuDNN takes (0 .. 2^31-1);"
                     + " pass a contiguous copy");
+        }
+        if (s == 0 && size > 1) {
+            throw new IllegalArgumentException(what + ": stride 0 on an axis of " + size + " elements (a broadcast),"
+                    + " which cuDNN does not take; pass a contiguous copy");
         }
         return (int) s;
     }

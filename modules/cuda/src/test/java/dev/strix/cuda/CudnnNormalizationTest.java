@@ -80,6 +80,12 @@ class CudnnNormalizationTest {
                     () -> CudnnNormalization.cudnnLayout(reversed, "batchNormInference input"));
             assertTrue(negative.getMessage().startsWith("batchNormInference input: stride -12 is outside what cuDNN"
                     + " takes"), negative.getMessage());
+            // One sample repeated over the batch: real cuDNN refuses the broadcast axis, so it is refused first.
+            Tensor repeated = nchw.slice(0, 0, 1).broadcastTo(3, 5, 3, 4);
+            IllegalArgumentException broadcast = assertThrows(IllegalArgumentException.class,
+                    () -> CudnnNormalization.cudnnLayout(repeated, "batchNormTraining input"));
+            assertEquals("batchNormTraining input: stride 0 on an axis of 3 elements (a broadcast), which cuDNN does"
+                    + " not take; pass a contiguous copy", broadcast.getMessage());
         }
     }
 

@@ -76,4 +76,25 @@ class CudnnPlanTest {
             assertTrue(e.getMessage().contains("stride -8 on axis 2"), e.getMessage());
         }
     }
+
+    @Test
+    void aBroadcastInputIsRefusedAsRealCudnnWould() {
+        try (Tensor image = Backends.cpu().allocate(DType.F32, Shape.of(1, 3, 8, 8));
+             Tensor y = Backends.cpu().allocate(DType.F32, Shape.of(2, 4, 6, 6))) {
+            // One image repeated over the batch: stride 0 on an axis of 2. Real cuDNN answers BAD_PARAM.
+            Tensor repeated = image.broadcastTo(2, 3, 8, 8);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> key(CudnnPlan.FORWARD, repeated, y, 0));
+            assertTrue(e.getMessage().contains("has stride 0 on axis 0 of 2 elements (a broadcast), which cuDNN does"
+                    + " not take; pass a contiguous copy"), e.getMessage());
+            // A stride 0 on an axis of one element is taken (cuDNN too): nothing repeats.
+            Tensor single = image.asStrided(Shape.of(1, 3, 8, 8), 0, 64, 8, 1);
+            try (Tensor y1 = Backends.cpu().allocate(DType.F32, Shape.of(1, 4, 6, 6))) {
+                Sizes s = new Sizes(1, 3, 8, 8, 4, 3, 3, 6, 6);
+                int[] k = new int[CudnnPlan.KEY_LENGTH];
+                CudnnPlan.key(k, CudnnPlan.FORWARD, s, 1, 1, 0, 0, single, y1, false, FilterLayout.NCHW);
+                assertEquals(0, k[12]);
+            }
+        }
+    }
 }

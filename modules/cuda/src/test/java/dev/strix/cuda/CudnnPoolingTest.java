@@ -169,6 +169,11 @@ class CudnnPoolingTest {
                     () -> pooling.maxPoolForward(x, 2, 2, 2, 2, plane.reshape(1, 1, 4, 4).slice(2, 0, 2)
                             .slice(3, 0, 2).broadcastTo(2, 3, 2, 2)));
             assertTrue(f.getMessage().startsWith("maxPoolForward output: "), f.getMessage());
+            // A broadcast input is no overlap problem, but real cuDNN refuses its descriptor (BAD_PARAM).
+            IllegalArgumentException g = assertThrows(IllegalArgumentException.class,
+                    () -> pooling.maxPoolForward(plane.broadcastTo(2, 3, 4, 4), 2, 2, 2, 2, out));
+            assertEquals("maxPoolForward input: stride 0 on an axis of 2 elements (a broadcast), which cuDNN does"
+                    + " not take; pass a contiguous copy", g.getMessage());
         }
     }
 }

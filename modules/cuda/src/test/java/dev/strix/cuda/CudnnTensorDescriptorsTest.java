@@ -15,13 +15,24 @@ import org.junit.jupiter.api.Test;
 class CudnnTensorDescriptorsTest {
     @Test
     void stridesOutsideCudnnsIntRangeAreRefusedNamingTheTensor() {
-        assertEquals(0, CudnnTensorDescriptors.stride(0, "x"));
-        assertEquals(Integer.MAX_VALUE, CudnnTensorDescriptors.stride(Integer.MAX_VALUE, "x"));
+        assertEquals(0, CudnnTensorDescriptors.stride(0, 1, "x"));
+        assertEquals(Integer.MAX_VALUE, CudnnTensorDescriptors.stride(Integer.MAX_VALUE, 2, "x"));
         IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
-                () -> CudnnTensorDescriptors.stride(-4, "maxPoolForward input"));
+                () -> CudnnTensorDescriptors.stride(-4, 2, "maxPoolForward input"));
         assertEquals("maxPoolForward input: stride -4 is outside what cuDNN takes (0 .. 2^31-1); pass a contiguous"
                 + " copy", negative.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> CudnnTensorDescriptors.stride(1L << 31, "x"));
+        assertThrows(IllegalArgumentException.class, () -> CudnnTensorDescriptors.stride(1L << 31, 2, "x"));
+    }
+
+    @Test
+    void aStrideZeroIsTakenOnlyOnAnAxisOfOneElement() {
+        // What real cuDNN 9.5's cudnnSetTensor4dDescriptorEx answers: BAD_PARAM for a broadcast axis.
+        IllegalArgumentException broadcast = assertThrows(IllegalArgumentException.class,
+                () -> CudnnTensorDescriptors.stride(0, 3, "maxPoolForward input"));
+        assertEquals("maxPoolForward input: stride 0 on an axis of 3 elements (a broadcast), which cuDNN does not"
+                + " take; pass a contiguous copy", broadcast.getMessage());
+        assertEquals(0, CudnnTensorDescriptors.stride(0, 1, "x"));
+        assertEquals(0, CudnnTensorDescriptors.stride(0, 0, "x"), "an empty axis repeats nothing either");
     }
 
     @Test

@@ -69,6 +69,33 @@ class StrixMnistTest {
     }
 
     @Test
+    void summaryWithADeviceSaysWhichBackendItGets() {
+        CliRun plain = CliRun.of("summary", "--model", "reference");
+        assertEquals(0, plain.status(), plain.err());
+        assertTrue(plain.out().startsWith("Input: [-1, 1, 28, 28]"), plain.out());
+        CliRun cpu = CliRun.of("summary", "--model", "reference", "--device", "cpu");
+        assertEquals(0, cpu.status(), cpu.err());
+        assertEquals("device: using cpu" + System.lineSeparator() + plain.out(), cpu.out());
+
+        // What the GPU check bundle asks before its GPU stages: the backend, or why there is none.
+        dev.strix.tensor.spi.BackendProvider cudaProvider = dev.strix.tensor.Backends.providers().stream()
+                .filter(p -> p.name().equals("cuda")).findFirst().orElse(null);
+        CliRun cuda = CliRun.of("summary", "--model", "reference", "--device", "cuda");
+        if (cudaProvider == null) {
+            assertEquals(2, cuda.status(), cuda.err());
+            assertTrue(cuda.err().contains("no backend named 'cuda'"), cuda.err());
+        } else if (cudaProvider.availability().available()) {
+            assertEquals(0, cuda.status(), cuda.err());
+            assertTrue(cuda.lines().getFirst().startsWith("device: using cuda, "), cuda.out());
+            assertTrue(cuda.out().endsWith(plain.out()), cuda.out());
+        } else {
+            assertEquals(1, cuda.status(), cuda.out());
+            assertEquals("strix-mnist: error: backend 'cuda' is not available: "
+                    + cudaProvider.availability().reason(), cuda.err().strip());
+        }
+    }
+
+    @Test
     void inspectImageShowsTheCentredDigit() throws Exception {
         BufferedImage img = new BufferedImage(120, 160, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
