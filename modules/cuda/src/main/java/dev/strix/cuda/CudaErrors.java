@@ -27,10 +27,23 @@ final class CudaErrors {
         }
     }
 
-    /** Fails unless a cuDNN call returned CUDNN_STATUS_SUCCESS (0). */
+    /**
+     * Fails unless a cuDNN call returned CUDNN_STATUS_SUCCESS (0). The message carries cuDNN's own
+     * account of the failure ({@code cudnnGetLastErrorString}, e.g. real cuDNN's
+     * {@code (strideA[i] == 0) && (dimA[i] != 1)}), which says far more than the status name.
+     */
     static void checkCudnn(int status, String function) {
         if (status != 0) {
-            throw new CudaException(function, status, cString(Cudnn.cudnnGetErrorString(status)), "");
+            throw new CudaException(function, status, cString(Cudnn.cudnnGetErrorString(status)), lastCudnnError());
+        }
+    }
+
+    /** This thread's last cuDNN error message, which reading clears; empty when there is none. */
+    static String lastCudnnError() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment message = arena.allocate(1024);
+            Cudnn.cudnnGetLastErrorString(message, message.byteSize());
+            return message.getString(0).strip();
         }
     }
 

@@ -77,9 +77,26 @@ class CudaBackendTest {
             CudaErrors.checkCudnn(Cudnn.cudnnSetStream(handle, ((CudaBackend) cuda).context().stream()), "cudnnSetStream");
             CudaErrors.checkCudnn(Cudnn.cudnnDestroy(handle), "cudnnDestroy");
         }
+        CudaErrors.lastCudnnError();   // clears what an earlier test's refusal left
         CudaException e = assertThrows(CudaException.class,
                 () -> CudaErrors.checkCudnn(Cudnn.CUDNN_STATUS_NOT_SUPPORTED(), "cudnnSomething"));
-        assertTrue(e.getMessage().startsWith("cudnnSomething failed: CUDNN_STATUS_NOT_SUPPORTED"), e.getMessage());
+        assertEquals("cudnnSomething failed: CUDNN_STATUS_NOT_SUPPORTED", e.getMessage());
+        // A real refusal carries cuDNN's own reason: a broadcast axis, which cuDNN does not take.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            CudaErrors.checkCudnn(Cudnn.cudnnCreateTensorDescriptor(out), "cudnnCreateTensorDescriptor");
+            MemorySegment d = out.get(ValueLayout.ADDRESS, 0);
+            CudaException refused = assertThrows(CudaException.class, () -> CudaErrors.checkCudnn(
+                    Cudnn.cudnnSetTensor4dDescriptorEx(d, Cudnn.CUDNN_DATA_FLOAT(), 2, 3, 4, 5, 0, 20, 5, 1),
+                    "cudnnSetTensor4dDescriptorEx"));
+            assertTrue(refused.getMessage().startsWith("cudnnSetTensor4dDescriptorEx failed: CUDNN_STATUS_BAD_PARAM ("),
+                    refused.getMessage());
+            assertTrue(refused.getMessage().length() > "cudnnSetTensor4dDescriptorEx failed: CUDNN_STATUS_BAD_PARAM (".length() + 5,
+                    "cuDNN's reason is in the message: " + refused.getMessage());
+            System.out.println("[strix] cuDNN's own reason for a broadcast axis: " + refused.getMessage());
+            assertEquals("", CudaErrors.lastCudnnError(), "reading the message cleared it");
+            CudaErrors.checkCudnn(Cudnn.cudnnDestroyTensorDescriptor(d), "cudnnDestroyTensorDescriptor");
+        }
     }
 
     @Test
