@@ -263,11 +263,26 @@ STRIX_API const char* cublasGetStatusName(Status s) {
         case 14: return "CUBLAS_STATUS_INTERNAL_ERROR";
         case 15: return "CUBLAS_STATUS_NOT_SUPPORTED";
         case 16: return "CUBLAS_STATUS_LICENSE_ERROR";
-        default: return "CUBLAS_STATUS_UNKNOWN";
+        default: return "unrecognized status";   // real cuBLAS's answer for a code it does not define
     }
 }
 
-STRIX_API const char* cublasGetStatusString(Status s) { return cublasGetStatusName(s); }
+// Real cuBLAS's descriptions (checked against libcublas 12.6 with a probe of both).
+STRIX_API const char* cublasGetStatusString(Status s) {
+    switch (s) {
+        case 0: return "success";
+        case 1: return "the library was not initialized";
+        case 3: return "the resource allocation failed";
+        case 7: return "an unsupported value or parameter was passed to the function";
+        case 8: return "the function requires an architectural feature absent from the device";
+        case 11: return "an access to GPU memory space failed";
+        case 13: return "the function failed to launch on the GPU";
+        case 14: return "an internal operation failed";
+        case 15: return "the requested functionality is not supported";
+        case 16: return "the license check failed";
+        default: return "unrecognized status";
+    }
+}
 
 STRIX_API Status cublasSgemmStridedBatched(Handle* handle, int opA, int opB, int m, int n, int k, const float* alpha,
                                            const float* a, int lda, long long strideA, const float* b, int ldb,
