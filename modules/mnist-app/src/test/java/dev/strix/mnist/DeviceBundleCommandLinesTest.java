@@ -16,7 +16,7 @@ import picocli.CommandLine;
 
 /**
  * Every {@code strix-mnist} command line of the GPU check bundle's script (tools/device-bundle-run.sh)
- * names a command and options that exist. That script runs only on a GPU machine, rarely, against a
+ * names a command and options that exist, and so does every call of the PyTorch reference scripts. That script runs only on a GPU machine, rarely, against a
  * budget of minutes; a renamed option there would cost a whole GPU session (its rerun gate once
  * called {@code summary --device} before {@code summary} had that option, which skipped every GPU
  * stage of a rerun). Option values are left to the script's CPU trial run (STRIX_BUNDLE_DEVICE=cpu).
@@ -49,6 +49,41 @@ class DeviceBundleCommandLinesTest {
         }
         assertTrue(invocations >= 20, "found only " + invocations + " strix_mnist command lines; did the script change form?");
         assertTrue(arrays >= 10, "found only " + arrays + " option arrays");
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
+    @Test
+    void everyOptionItPassesToTheReferenceScriptsExists() throws IOException {
+        String script = joinedLines(script());
+        Path reference = bundleScript().getParent().resolve("reference");
+        Matcher m = Pattern.compile("reference/([a-z_]+\\.py)\"?([^\\n]*)").matcher(script);
+        List<String> problems = new ArrayList<>();
+        int calls = 0;
+        while (m.find()) {
+            if (m.start() > 0 && script.charAt(script.lastIndexOf('\n', m.start()) + 1) == '#') {
+                continue;   // the header's list of stages
+            }
+            calls++;
+            Path python = reference.resolve(m.group(1));
+            String source = Files.isRegularFile(python) ? Files.readString(python) : "";
+            if (source.isEmpty()) {
+                problems.add("no " + python);
+                continue;
+            }
+            List<String> named = new ArrayList<>(options(m.group(2)));
+            if (m.group(1).equals("pytorch_mnist.py")) {
+                Matcher torchArgs = Pattern.compile("\\btorch_args=\\(([^)]*)\\)").matcher(script);
+                while (torchArgs.find()) {
+                    named.addAll(options(torchArgs.group(1)));
+                }
+            }
+            for (String option : named) {
+                if (!source.contains("add_argument(\"" + option + "\"")) {
+                    problems.add(m.group(1) + " has no option " + option + ": " + m.group(0).strip());
+                }
+            }
+        }
+        assertTrue(calls >= 3, "found only " + calls + " calls of the reference scripts");
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
@@ -94,6 +129,10 @@ class DeviceBundleCommandLinesTest {
     }
 
     private static String script() throws IOException {
+        return Files.readString(bundleScript());
+    }
+
+    private static Path bundleScript() {
         Path found = null;
         for (Path p = Path.of("").toAbsolutePath(); p != null && found == null; p = p.getParent()) {
             Path candidate = p.resolve("tools/device-bundle-run.sh");
@@ -102,6 +141,6 @@ class DeviceBundleCommandLinesTest {
             }
         }
         assertNotNull(found, "tools/device-bundle-run.sh not found above " + Path.of("").toAbsolutePath());
-        return Files.readString(found);
+        return found;
     }
 }
