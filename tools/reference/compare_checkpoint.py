@@ -6,11 +6,13 @@ images through it with the checkpoint's normalisation (mean/std from its metadat
 with the logits strix wrote for the same images (`strix-mnist eval --export-logits FILE`):
 
     python3 compare_checkpoint.py --checkpoint ckpt/model.safetensors --data-dir data/mnist \
-        --strix-logits logits.safetensors [--target 99.9] [--device auto|cpu|cuda]
+        --strix-logits logits.safetensors [--target 99.9] [--logit-tolerance 1e-4] [--device auto|cpu|cuda]
 
 Prints the agreement of predicted classes, the largest |logit difference|, both accuracies, and a
-last machine-readable line 'compare: key=value ...'. Exit status: 0 agreement >= target; 1 below
-target; 2 the inputs are unusable (missing file, wrong shapes).
+last machine-readable line 'compare: key=value ...'. Exit status: 0 agreement >= target and every
+logit within tolerance (|difference| <= tolerance * max(1, largest |logit|): float32 sums in another
+order differ by far less, a wrong layer or a wrong epsilon by far more); 1 either fails; 2 the inputs
+are unusable (missing file, wrong shapes).
 """
 import argparse
 import os
@@ -49,6 +51,8 @@ def main(argv=None):
     p.add_argument("--data-dir", required=True, help="directory with t10k-images-idx3-ubyte(.gz) and labels")
     p.add_argument("--strix-logits", required=True, help="safetensors file from strix-mnist eval --export-logits")
     p.add_argument("--target", type=float, default=99.9, help="agreement needed, in percent (default 99.9)")
+    p.add_argument("--logit-tolerance", type=float, default=1e-4,
+                   help="largest |logit difference| allowed, relative to max(1, largest |logit|) (default 1e-4)")
     p.add_argument("--device", default="auto", help="auto (cuda when available), cpu or cuda")
     p.add_argument("--batch", type=int, default=1000)
     a = p.parse_args(argv)
@@ -89,9 +93,14 @@ def main(argv=None):
           f"({len(disagree)} differ{': ' + ', '.join(map(str, disagree[:10])) if len(disagree) else ''})")
     print(f"max |logit difference| {max_diff:.3g} (largest |logit| {scale:.3g}), mean {float(diff.mean()):.3g}")
     print(f"test accuracy: strix {strix_acc:.2f}%, PyTorch {torch_acc:.2f}%")
-    ok = agreement >= a.target
+    allowed = a.logit_tolerance * max(1.0, scale)
+    ok = agreement >= a.target and max_diff <= allowed
+    if max_diff > allowed:
+        print(f"logits differ by more than the tolerance: {max_diff:.3g} > {a.logit_tolerance:g} x "
+              f"max(1, {scale:.3g}) = {allowed:.3g}")
     print(f"compare: agreement_pct={agreement:.3f} max_abs_logit_diff={max_diff:.3g} strix_accuracy_pct={strix_acc:.2f} "
-          f"torch_accuracy_pct={torch_acc:.2f} target_pct={a.target} result={'PASS' if ok else 'FAIL'}")
+          f"torch_accuracy_pct={torch_acc:.2f} target_pct={a.target} logit_tolerance={a.logit_tolerance:g} "
+          f"result={'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
 
