@@ -1,7 +1,6 @@
 package dev.strix.mnist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -46,7 +45,7 @@ class PyTorchCrossCheckTest {
                 checkpoint.toString(), "--export-logits", logits.toString());
         assertEquals(0, eval.status(), eval.out() + eval.err());
 
-        Process p = new ProcessBuilder(python, script().toString(), "--checkpoint", checkpoint.toString(),
+        Process p = new ProcessBuilder(python, referenceScript("compare_checkpoint.py").toString(), "--checkpoint", checkpoint.toString(),
                 "--data-dir", data.toString(), "--strix-logits", logits.toString(), "--device", "cpu")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -61,7 +60,7 @@ class PyTorchCrossCheckTest {
     }
 
     /** python3 on PATH, else /usr/bin/python3 (Debian's, where python3-torch installs), if it imports torch. */
-    private static String pythonWithTorch() {
+    static String pythonWithTorch() {
         for (String candidate : List.of("python3", "/usr/bin/python3")) {
             try {
                 Process p = new ProcessBuilder(candidate, "-c", "import torch, numpy")
@@ -80,14 +79,14 @@ class PyTorchCrossCheckTest {
         return null;
     }
 
-    private static Path script() {
+    /** tools/reference/NAME, found above the working directory. */
+    static Path referenceScript(String name) {
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("tools/reference/compare_checkpoint.py");
+            Path candidate = p.resolve("tools/reference").resolve(name);
             if (Files.isRegularFile(candidate)) {
                 return candidate;
             }
         }
-        assertNotNull(null, "tools/reference/compare_checkpoint.py not found above " + Path.of("").toAbsolutePath());
-        return null;
+        throw new AssertionError("tools/reference/" + name + " not found above " + Path.of("").toAbsolutePath());
     }
 }
