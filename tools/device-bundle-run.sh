@@ -14,6 +14,8 @@
 #   graph-check  2 short epochs with the step as a CUDA graph, then without: identical checkpoints  70
 #   export       strix-mnist eval --device cuda --export-logits of that checkpoint                 45
 #   compare      reference/compare_checkpoint.py: PyTorch on the same checkpoint (>= 99.9% agree)  60
+#   pytorch-step one training step per architecture and conv algorithm on this device, tensor by
+#                tensor against PyTorch autograd (PyTorchTrainingStepTest, reference/compare_step.py) 90
 #   time-to-99   the default recipe again, then the fast recipe (1 epoch, batch 256, lr 6e-3), then
 #                that with --tf32, each stopping at 99.0%: the wall-clock training time            90
 #   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
@@ -385,6 +387,27 @@ else
   else
     say "stage export: SKIPPED (the train stage wrote no checkpoint)"
     say "stage compare: SKIPPED (the train stage wrote no checkpoint)"
+  fi
+
+  # One training step of each architecture on this device (our kernels and cuBLAS, cuDNN, the strided
+  # view), tensor by tensor against PyTorch autograd in strict float32 on the CPU: the loss, every
+  # gradient, batch norm's running statistics, the parameters after two Adam steps.
+  run_pytorch_step() {
+    "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \
+      -Dstrix.reference.dir="$here/reference" \
+      -cp "$here/lib/*:$here/app/*" org.junit.platform.console.ConsoleLauncher execute \
+      --select-class dev.strix.mnist.PyTorchTrainingStepTest \
+      --details=tree --disable-banner --disable-ansi-colors --fail-if-no-tests \
+      --reports-dir "$logs/reports-pytorch-step"
+  }
+  export -f run_pytorch_step
+  # PyTorch runs on the CPU here, so any python3 with torch will do.
+  if python3 -c 'import torch, numpy' >/dev/null 2>&1; then
+    run_stage pytorch-step 90 20 run_pytorch_step
+    figures pytorch-step '^step:|tests (successful|failed|aborted)' 10
+    tail_on_failure pytorch-step
+  else
+    skip_stage pytorch-step "python3 cannot import torch and numpy"
   fi
 
   # time_to_99 DEVICE DEFAULT_ARGS RECIPE_ARGS: the default recipe, then the fast recipe (each given

@@ -51,6 +51,8 @@ cp "modules/tensor/target/strix-tensor-$version.jar" \
    "bindings/target/strix-bindings-$version.jar" \
    "modules/cuda/target/strix-cuda-$version.jar" "$out/lib/"
 jar --create --file "$out/lib/strix-cuda-$version-tests.jar" -C modules/cuda/target/test-classes .
+# The app's tests, for the pytorch-step stage (run.sh puts app/ on the class path beside them).
+jar --create --file "$out/lib/strix-mnist-app-$version-tests.jar" -C modules/mnist-app/target/test-classes .
 if ! jar --list --file "$out/lib/strix-cuda-$version.jar" | grep -q 'dev/strix/cuda/strix_kernels.fatbin'; then
   echo "warning: the cuda jar has no kernel fatbin (no nvcc here?); the GPU run will report 'kernels not built'" >&2
 fi

@@ -17,6 +17,7 @@ import dev.strix.optim.Adam;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.BackendProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -27,15 +28,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * strix's whole training step against PyTorch autograd (tools/reference/compare_step.py), tensor by
  * tensor: from the same weights and batch, the loss, every parameter's gradient, batch norm's running
  * statistics, and the parameters after two Adam steps, each within 1e-4 of the tensor's largest value.
  * The layer tests check each backward pass against finite differences; this checks the model as a
- * whole, fused passes included, against an independent implementation. Runs where a python3 imports
- * torch (Debian: python3-torch); elsewhere it is skipped with the reason.
+ * whole, fused passes included, against an independent implementation: on the CPU, and on CUDA (a
+ * GPU, or the emulator) with our kernels and cuBLAS and with cuDNN's convolutions, always against
+ * PyTorch on the CPU in strict float32. Runs where a python3 imports torch (Debian: python3-torch)
+ * and, for the CUDA cases, where the CUDA backend is available; elsewhere each case is skipped with
+ * the reason. {@code -Dstrix.reference.dir=DIR} says where compare_step.py lies (the GPU bundle's
+ * reference/); by default tools/reference above the working directory.
  */
 class PyTorchTrainingStepTest {
     private static final int BATCH = 32;
@@ -43,15 +48,18 @@ class PyTorchTrainingStepTest {
     @TempDir
     static Path dir;
 
-    @ParameterizedTest(name = "model {0}")
-    @ValueSource(strings = {"default", "reference"})
-    void gradientsAndAdamStepsMatchPyTorch(String id) throws Exception {
+    @ParameterizedTest(name = "model {0} on {1}, conv {2}")
+    @CsvSource({"default, cpu, IM2COL_GEMM", "reference, cpu, IM2COL_GEMM", "default, cuda, IM2COL_GEMM",
+            "reference, cuda, IM2COL_GEMM", "default, cuda, CUDNN", "reference, cuda, STRIDED_VIEW"})
+    void gradientsAndAdamStepsMatchPyTorch(String id, String device, ConvAlgorithm algorithm) throws Exception {
         String python = PyTorchCrossCheckTest.pythonWithTorch();
         assumeTrue(python != null, "no python3 (on PATH or /usr/bin) imports torch and numpy; Debian: python3-torch");
+        Backend backend = backend(device);
         Backend cpu = Backends.cpu();
         Architectures architecture = Architectures.byId(id);
-        Path before = dir.resolve(id + "-before");
-        Path stepFile = dir.resolve(id + "-step.safetensors");
+        String name = id + "-" + device + "-" + algorithm;
+        Path before = dir.resolve(name + "-before");
+        Path stepFile = dir.resolve(name + "-step.safetensors");
         SplittableRandom random = new SplittableRandom(11);
         float[] pixels = new float[BATCH * 28 * 28];
         for (int i = 0; i < pixels.length; i++) {
@@ -59,14 +67,14 @@ class PyTorchTrainingStepTest {
         }
         int[] classes = random.ints(BATCH, 0, 10).toArray();
         Map<String, Tensor> step = new LinkedHashMap<>();
-        try (Sequential model = architecture.build(cpu, ConvAlgorithm.IM2COL_GEMM, 5);
-             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(cpu);
-             Tensor images = Tensor.of(cpu, pixels, BATCH, 1, 28, 28);
-             Tensor labels = Tensor.ofInts(cpu, classes, BATCH)) {
+        try (Sequential model = architecture.build(backend, algorithm, 5);
+             SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(backend);
+             Tensor images = Tensor.of(backend, pixels, BATCH, 1, 28, 28);
+             Tensor labels = Tensor.ofInts(backend, classes, BATCH)) {
             ModelCheckpoint.save(before, model, architecture, new Normalization(0f, 1f), 0, null, Map.of());
             Adam adam = new Adam(model.parameters(), 1e-3);
             step.put("images", copy(cpu, images));
-            step.put("labels", labels);
+            step.put("labels", Tensor.ofInts(cpu, classes, BATCH));
             step.put("loss", copy(cpu, loss.forward(model.forward(images, Mode.TRAINING), labels)));
             model.backward(loss.backward());
             for (Parameter p : model.parameters()) {
@@ -85,11 +93,12 @@ class PyTorchTrainingStepTest {
             SafeTensorsWriter.save(stepFile, step, Map.of());
         }
 
-        Process p = new ProcessBuilder(python, PyTorchCrossCheckTest.referenceScript("compare_step.py").toString(),
+        Process p = new ProcessBuilder(python, compareStep().toString(),
                 "--checkpoint", before.toString(), "--step", stepFile.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "compare_step.py did not finish:\n" + out);
-        System.out.println("[strix] " + python + " tools/reference/compare_step.py, model " + id + ":\n" + out);
+        System.out.println("[strix] " + python + " compare_step.py, model " + id + " on " + backend.describe() + ", conv "
+                + algorithm + ":\n" + out);
         assertEquals(0, p.exitValue(), out);
         Matcher summary = Pattern.compile("step: tensors=(\\d+) failed=0 .* result=PASS").matcher(out);
         assertTrue(summary.find(), out);
@@ -98,7 +107,25 @@ class PyTorchTrainingStepTest {
         assertEquals(1 + 2 * parameters + buffers, Integer.parseInt(summary.group(1)), "every tensor compared");
     }
 
-    /** A copy that later steps cannot overwrite (layers reuse their buffers). */
+    private static Backend backend(String device) {
+        if (device.equals("cpu")) {
+            return Backends.cpu();
+        }
+        BackendProvider provider = Backends.providers().stream().filter(p -> p.name().equals(device)).findFirst()
+                .orElse(null);
+        assumeTrue(provider != null, "no backend named " + device);
+        BackendProvider.Availability a = provider.availability();
+        assumeTrue(a.available(), device + " backend unavailable: " + a.reason());
+        return Backends.named(device);
+    }
+
+    private static Path compareStep() {
+        String dirProperty = System.getProperty("strix.reference.dir");
+        return dirProperty != null ? Path.of(dirProperty, "compare_step.py")
+                : PyTorchCrossCheckTest.referenceScript("compare_step.py");
+    }
+
+    /** A host copy that later steps cannot overwrite (layers reuse their buffers). */
     private static Tensor copy(Backend cpu, Tensor t) {
         int[] dims = t.shape().dims();
         return Tensor.of(cpu, t.toFloatArray(), dims.length == 0 ? new int[] {1} : dims);
