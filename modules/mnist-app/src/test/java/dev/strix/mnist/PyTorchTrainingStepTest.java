@@ -14,6 +14,8 @@ import dev.strix.layers.loss.SoftmaxCrossEntropy;
 import dev.strix.mnist.train.Architectures;
 import dev.strix.mnist.train.ModelCheckpoint;
 import dev.strix.optim.Adam;
+import dev.strix.optim.Optimizer;
+import dev.strix.optim.SGD;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.Tensor;
@@ -21,6 +23,7 @@ import dev.strix.tensor.spi.BackendProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +36,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * strix's whole training step against PyTorch autograd (tools/reference/compare_step.py), tensor by
  * tensor: from the same weights and batch, the loss, every parameter's gradient, batch norm's running
- * statistics, and the parameters after two Adam steps, each within 1e-4 of the tensor's largest value.
+ * statistics, and the parameters after two optimizer steps (Adam, Adam with L2, AdamW, SGD with Nesterov
+ * momentum and weight decay), each within 1e-4 of the tensor's largest value.
  * The layer tests check each backward pass against finite differences; this checks the model as a
  * whole, fused passes included, against an independent implementation: on the CPU, and on CUDA (a
  * GPU, or the emulator) with our kernels and cuBLAS and with cuDNN's convolutions, always against
@@ -48,16 +52,19 @@ class PyTorchTrainingStepTest {
     @TempDir
     static Path dir;
 
-    @ParameterizedTest(name = "model {0} on {1}, conv {2}")
-    @CsvSource({"default, cpu, IM2COL_GEMM", "reference, cpu, IM2COL_GEMM", "default, cuda, IM2COL_GEMM",
-            "reference, cuda, IM2COL_GEMM", "default, cuda, CUDNN", "reference, cuda, STRIDED_VIEW"})
-    void gradientsAndAdamStepsMatchPyTorch(String id, String device, ConvAlgorithm algorithm) throws Exception {
+    @ParameterizedTest(name = "model {0} on {1}, conv {2}, {3}")
+    @CsvSource({"default, cpu, IM2COL_GEMM, adam", "reference, cpu, IM2COL_GEMM, adam",
+            "reference, cpu, IM2COL_GEMM, adam-l2", "reference, cpu, IM2COL_GEMM, adamw",
+            "default, cpu, IM2COL_GEMM, sgd", "default, cuda, IM2COL_GEMM, adam", "reference, cuda, IM2COL_GEMM, adam",
+            "default, cuda, CUDNN, adam", "reference, cuda, STRIDED_VIEW, sgd"})
+    void gradientsAndOptimizerStepsMatchPyTorch(String id, String device, ConvAlgorithm algorithm, String optimizer)
+            throws Exception {
         String python = PyTorchCrossCheckTest.pythonWithTorch();
         assumeTrue(python != null, "no python3 (on PATH or /usr/bin) imports torch and numpy; Debian: python3-torch");
         Backend backend = backend(device);
         Backend cpu = Backends.cpu();
         Architectures architecture = Architectures.byId(id);
-        String name = id + "-" + device + "-" + algorithm;
+        String name = id + "-" + device + "-" + algorithm + "-" + optimizer;
         Path before = dir.resolve(name + "-before");
         Path stepFile = dir.resolve(name + "-step.safetensors");
         SplittableRandom random = new SplittableRandom(11);
@@ -72,7 +79,7 @@ class PyTorchTrainingStepTest {
              Tensor images = Tensor.of(backend, pixels, BATCH, 1, 28, 28);
              Tensor labels = Tensor.ofInts(backend, classes, BATCH)) {
             ModelCheckpoint.save(before, model, architecture, new Normalization(0f, 1f), 0, null, Map.of());
-            Adam adam = new Adam(model.parameters(), 1e-3);
+            Optimizer adam = optimizer(optimizer, model.parameters());
             step.put("images", copy(cpu, images));
             step.put("labels", Tensor.ofInts(cpu, classes, BATCH));
             step.put("loss", copy(cpu, loss.forward(model.forward(images, Mode.TRAINING), labels)));
@@ -90,7 +97,7 @@ class PyTorchTrainingStepTest {
             for (Parameter p : model.parameters()) {
                 step.put("after_adam." + p.name(), copy(cpu, p.value()));
             }
-            SafeTensorsWriter.save(stepFile, step, Map.of());
+            SafeTensorsWriter.save(stepFile, step, Map.of("optimizer", optimizer));
         }
 
         Process p = new ProcessBuilder(python, compareStep().toString(),
@@ -105,6 +112,18 @@ class PyTorchTrainingStepTest {
         int parameters = (int) step.keySet().stream().filter(k -> k.startsWith("grad.")).count();
         int buffers = (int) step.keySet().stream().filter(k -> k.startsWith("after_forward.")).count();
         assertEquals(1 + 2 * parameters + buffers, Integer.parseInt(summary.group(1)), "every tensor compared");
+    }
+
+    /** The optimizers compare_step.py knows, with the same settings. */
+    private static Optimizer optimizer(String name, List<Parameter> parameters) {
+        return switch (name) {
+            case "adam" -> new Adam(parameters, 1e-3);
+            case "adam-l2" -> Adam.builder(parameters).learningRate(1e-3).weightDecay(1e-2).build();
+            case "adamw" -> Adam.builder(parameters).learningRate(1e-2).weightDecay(0.5).decoupled(true).build();
+            case "sgd" -> SGD.builder(parameters).learningRate(5e-2).momentum(0.9).nesterov(true).weightDecay(1e-3)
+                    .build();
+            default -> throw new IllegalArgumentException(name);
+        };
     }
 
     private static Backend backend(String device) {
