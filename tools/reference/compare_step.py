@@ -4,22 +4,24 @@
 strix writes (PyTorchTrainingStepTest) the model before the step (a model.safetensors) and a step
 file holding the batch ('images' F32 [N, 1, 28, 28], 'labels' I32 [N]) and what strix computed from
 it in training mode: 'loss', every parameter's gradient ('grad.NAME'), batch norm's running
-statistics after that forward pass ('after_forward.NAME'), and the parameters after two Adam steps
-on that batch ('after_adam.NAME'; despite the name, with the optimizer its metadata 'optimizer' gives:
-'adam' (learning rate 1e-3, the default), 'adam-l2' (weight decay 1e-2 added to the gradient),
-'adamw' (learning rate 1e-2, decoupled weight decay 0.5), or 'sgd' (learning rate 5e-2, momentum 0.9, Nesterov, weight
-decay 1e-3)). This script loads the same model into the equivalent PyTorch nn.Sequential
-(strix_models.py), does the same with autograd and torch.optim, and compares:
+statistics after that forward pass ('after_forward.NAME'), and the parameters after two optimizer
+steps on that batch ('after_steps.NAME'). The step file's metadata 'optimizer' names the optimizer:
+  adam     learning rate 1e-3 (the default)
+  adam-l2  the same with weight decay 1e-2 added to the gradient
+  adamw    learning rate 1e-2, decoupled weight decay 0.5
+  sgd      learning rate 5e-2, momentum 0.9, Nesterov, weight decay 1e-3
+This script loads the same model into the equivalent PyTorch nn.Sequential (strix_models.py), does
+the same with autograd and torch.optim, and compares:
 
     python3 compare_step.py --checkpoint before/model.safetensors --step step.safetensors [--tolerance 1e-4]
 
-The loss, each gradient and each running statistic passes when max |strix - PyTorch| <= tolerance *
-max(1e-3, max |PyTorch|) (float32 sums in another order stay far below; a wrong gradient does not).
-The parameters after Adam (any of its variants; SGD's are held to the first rule) pass on the mean |difference| instead, with no element further apart than
-the two steps can move it: Adam divides by sqrt(v) + 1e-8, so an element whose gradient is float32
-noise around 0 may move by different fractions of the learning rate on the two sides. Prints one
-line per tensor, then 'step: key=value ... result=PASS|FAIL'. Exit status: 0 all pass, 1 some fail,
-2 unusable inputs.
+The loss, each gradient, each running statistic and SGD's parameters pass when max |strix - PyTorch|
+<= tolerance * max(1e-3, max |PyTorch|) (float32 sums in another order stay far below; a wrong
+gradient does not). The parameters after Adam (any variant) pass on the mean |difference| instead,
+with no element further apart than the two steps can move it: Adam divides by sqrt(v) + 1e-8, so an
+element whose gradient is float32 noise around 0 may move by different fractions of the learning
+rate on the two sides. Prints one line per tensor, then 'step: key=value ... result=PASS|FAIL'.
+Exit status: 0 all pass, 1 some fail, 2 unusable inputs.
 """
 import argparse
 import os
@@ -120,7 +122,7 @@ def main(argv=None):
     F.cross_entropy(model(images), labels).backward()
     optimizer.step()
     for name, parameter in model.named_parameters():
-        compare("after_adam." + name, step.get("after_adam." + name), parameter,
+        compare("after_steps." + name, step.get("after_steps." + name), parameter,
                 adam_steps=2 if adam_rate else 0, adam_rate=adam_rate or 0.0)
 
     failed = [r[0] for r in results if not r[2]]

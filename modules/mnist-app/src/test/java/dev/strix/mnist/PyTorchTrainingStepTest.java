@@ -95,7 +95,7 @@ class PyTorchTrainingStepTest {
             model.backward(loss.backward());
             adam.step();
             for (Parameter p : model.parameters()) {
-                step.put("after_adam." + p.name(), copy(cpu, p.value()));
+                step.put("after_steps." + p.name(), copy(cpu, p.value()));
             }
             SafeTensorsWriter.save(stepFile, step, Map.of("optimizer", optimizer));
         }
