@@ -15,7 +15,8 @@
 #   export       strix-mnist eval --device cuda --export-logits of that checkpoint                 45
 #   compare      reference/compare_checkpoint.py: PyTorch on the same checkpoint (>= 99.9% agree)  60
 #   pytorch-step one training step per architecture and conv algorithm on this device, tensor by
-#                tensor against PyTorch autograd (PyTorchTrainingStepTest, reference/compare_step.py) 90
+#                tensor against PyTorch autograd (PyTorchTrainingStepTest, reference/compare_step.py),
+#                and conv/pool geometries with every algorithm (PyTorchLayerTest, compare_layer.py) 90
 #   time-to-99   the default recipe again, then the fast recipe (1 epoch, batch 256, lr 6e-3), then
 #                that with --tf32, each stopping at 99.0%: the wall-clock training time            90
 #   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
@@ -391,12 +392,14 @@ else
 
   # One training step of each architecture on this device (our kernels and cuBLAS, cuDNN, the strided
   # view), tensor by tensor against PyTorch autograd in strict float32 on the CPU: the loss, every
-  # gradient, batch norm's running statistics, the parameters after two Adam steps.
+  # gradient, batch norm's running statistics, the parameters after two Adam steps; and convolution
+  # and pooling geometries beyond the architectures' (strides, padding, rectangular windows), forward
+  # and backward, with every algorithm, against PyTorch in float64.
   run_pytorch_step() {
     "$java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m \
       -Dstrix.reference.dir="$here/reference" \
       -cp "$here/lib/*:$here/app/*" org.junit.platform.console.ConsoleLauncher execute \
-      --select-class dev.strix.mnist.PyTorchTrainingStepTest \
+      --select-class dev.strix.mnist.PyTorchTrainingStepTest --select-class dev.strix.mnist.PyTorchLayerTest \
       --details=tree --disable-banner --disable-ansi-colors --fail-if-no-tests \
       --reports-dir "$logs/reports-pytorch-step"
   }
