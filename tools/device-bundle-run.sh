@@ -407,7 +407,7 @@ else
   # PyTorch runs on the CPU here, so any python3 with torch will do.
   if python3 -c 'import torch, numpy' >/dev/null 2>&1; then
     run_stage pytorch-step 90 20 run_pytorch_step
-    figures pytorch-step '^step:|tests (successful|failed|aborted)' 10
+    figures pytorch-step '^step:|^layers:|tests (successful|failed|aborted)' 14
     tail_on_failure pytorch-step
   else
     skip_stage pytorch-step "python3 cannot import torch and numpy"
