@@ -2,7 +2,6 @@ package dev.strix.mnist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.strix.layers.Conv2D;
 import dev.strix.layers.ConvAlgorithm;
@@ -15,15 +14,12 @@ import dev.strix.layers.checkpoint.SafeTensorsWriter;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.Tensor;
-import dev.strix.tensor.spi.BackendProvider;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,9 +54,8 @@ class PyTorchLayerTest {
     @ParameterizedTest(name = "on {0}")
     @ValueSource(strings = {"cpu", "cuda"})
     void everyGeometryAndAlgorithmMatchesPyTorch(String device) throws Exception {
-        String python = PyTorchCrossCheckTest.pythonWithTorch();
-        assumeTrue(python != null, "no python3 (on PATH or /usr/bin) imports torch and numpy; Debian: python3-torch");
-        Backend backend = backend(device);
+        PyTorchReference.pythonOrSkip();
+        Backend backend = PyTorchReference.backendOrSkip(device);
         List<ConvAlgorithm> convolutions = device.equals("cpu")
                 ? List.of(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.STRIDED_VIEW)
                 : List.of(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.STRIDED_VIEW, ConvAlgorithm.CUDNN);
@@ -88,13 +83,7 @@ class PyTorchLayerTest {
             }
         }
 
-        List<String> command = new ArrayList<>(List.of(python, compareLayer().toString()));
-        command.addAll(files);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "compare_layer.py did not finish:\n" + out);
-        System.out.println("[strix] " + python + " compare_layer.py on " + backend.describe() + ":\n" + out);
-        assertEquals(0, process.exitValue(), out);
+        String out = PyTorchReference.run("compare_layer.py", "on " + backend.describe(), files);
         Matcher summary = Pattern.compile("layers: files=(\\d+) failed=0 .* result=PASS").matcher(out);
         assertTrue(summary.find(), out);
         assertEquals(files.size(), Integer.parseInt(summary.group(1)));
@@ -135,23 +124,5 @@ class PyTorchLayerTest {
         Path file = dir.resolve("layer-" + index + ".safetensors");
         SafeTensorsWriter.save(file, tensors, meta);
         return file.toString();
-    }
-
-    private static Backend backend(String device) {
-        if (device.equals("cpu")) {
-            return Backends.cpu();
-        }
-        BackendProvider provider = Backends.providers().stream().filter(p -> p.name().equals(device)).findFirst()
-                .orElse(null);
-        assumeTrue(provider != null, "no backend named " + device);
-        BackendProvider.Availability a = provider.availability();
-        assumeTrue(a.available(), device + " backend unavailable: " + a.reason());
-        return Backends.named(device);
-    }
-
-    private static Path compareLayer() {
-        String dirProperty = System.getProperty("strix.reference.dir");
-        return dirProperty != null ? Path.of(dirProperty, "compare_layer.py")
-                : PyTorchCrossCheckTest.referenceScript("compare_layer.py");
     }
 }

@@ -2,7 +2,6 @@ package dev.strix.mnist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.strix.data.Normalization;
 import dev.strix.layers.ConvAlgorithm;
@@ -19,14 +18,11 @@ import dev.strix.optim.SGD;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.Tensor;
-import dev.strix.tensor.spi.BackendProvider;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,9 +55,8 @@ class PyTorchTrainingStepTest {
             "default, cuda, CUDNN, adam", "reference, cuda, STRIDED_VIEW, sgd"})
     void gradientsAndOptimizerStepsMatchPyTorch(String id, String device, ConvAlgorithm algorithm, String optimizer)
             throws Exception {
-        String python = PyTorchCrossCheckTest.pythonWithTorch();
-        assumeTrue(python != null, "no python3 (on PATH or /usr/bin) imports torch and numpy; Debian: python3-torch");
-        Backend backend = backend(device);
+        PyTorchReference.pythonOrSkip();
+        Backend backend = PyTorchReference.backendOrSkip(device);
         Backend cpu = Backends.cpu();
         Architectures architecture = Architectures.byId(id);
         String name = id + "-" + device + "-" + algorithm + "-" + optimizer;
@@ -100,13 +95,8 @@ class PyTorchTrainingStepTest {
             SafeTensorsWriter.save(stepFile, step, Map.of("optimizer", optimizer));
         }
 
-        Process p = new ProcessBuilder(python, compareStep().toString(),
-                "--checkpoint", before.toString(), "--step", stepFile.toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "compare_step.py did not finish:\n" + out);
-        System.out.println("[strix] " + python + " compare_step.py, model " + id + " on " + backend.describe() + ", conv "
-                + algorithm + ":\n" + out);
-        assertEquals(0, p.exitValue(), out);
+        String out = PyTorchReference.run("compare_step.py", "model " + id + " on " + backend.describe() + ", conv "
+                + algorithm, List.of("--checkpoint", before.toString(), "--step", stepFile.toString()));
         Matcher summary = Pattern.compile("step: tensors=(\\d+) failed=0 .* result=PASS").matcher(out);
         assertTrue(summary.find(), out);
         int parameters = (int) step.keySet().stream().filter(k -> k.startsWith("grad.")).count();
@@ -124,24 +114,6 @@ class PyTorchTrainingStepTest {
                     .build();
             default -> throw new IllegalArgumentException(name);
         };
-    }
-
-    private static Backend backend(String device) {
-        if (device.equals("cpu")) {
-            return Backends.cpu();
-        }
-        BackendProvider provider = Backends.providers().stream().filter(p -> p.name().equals(device)).findFirst()
-                .orElse(null);
-        assumeTrue(provider != null, "no backend named " + device);
-        BackendProvider.Availability a = provider.availability();
-        assumeTrue(a.available(), device + " backend unavailable: " + a.reason());
-        return Backends.named(device);
-    }
-
-    private static Path compareStep() {
-        String dirProperty = System.getProperty("strix.reference.dir");
-        return dirProperty != null ? Path.of(dirProperty, "compare_step.py")
-                : PyTorchCrossCheckTest.referenceScript("compare_step.py");
     }
 
     /** A host copy that later steps cannot overwrite (layers reuse their buffers). */
