@@ -54,22 +54,35 @@ public final class CudaLibraries {
         return r.path();
     }
 
-    /** One search and load attempt over {@code search}'s places, without remembering the result. */
+    /**
+     * One search and load attempt over {@code search}'s places, without remembering the result: each
+     * edition in turn (cuBLAS 13, then 12), each in every directory that holds it, until one loads.
+     */
     static Result load(LibrarySearch search, NativeLibrary library) {
         List<String> failures = new ArrayList<>();
-        for (LibrarySearch.Place place : search.candidates(library)) {
-            String failure = loadFrom(place.directory(), library);
-            if (failure == null) {
-                Path path = place.directory().resolve(library.fileName());
-                return new Result(library, path, library.title() + " loaded from " + path + " (" + place.source() + ")");
+        NativeLibrary.Edition preferred = library.editions().getFirst();
+        for (NativeLibrary.Edition edition : library.editions()) {
+            for (LibrarySearch.Place place : search.candidates(library, edition.fileName())) {
+                String failure = loadFrom(place.directory(), library, edition);
+                if (failure == null) {
+                    Path path = place.directory().resolve(edition.fileName());
+                    String instead = edition == preferred ? ""
+                            : "; " + preferred.fileName() + (failures.isEmpty() ? " was not found" : " did not load")
+                                    + ", so " + edition.fileName() + " stands in";
+                    return new Result(library, path,
+                            library.title() + " loaded from " + path + " (" + place.source() + instead + ")");
+                }
+                failures.add(failure);
             }
-            failures.add(failure);
         }
-        StringBuilder message = new StringBuilder();
+        StringBuilder message = new StringBuilder(preferred.fileName());
+        for (NativeLibrary.Edition other : library.editions().subList(1, library.editions().size())) {
+            message.append(" or ").append(other.fileName());
+        }
         if (failures.isEmpty()) {
-            message.append(library.fileName()).append(" not found");
+            message.append(" not found");
         } else {
-            message.append(library.fileName()).append(" found but not loadable: ").append(String.join("; ", failures));
+            message.append(" found but not loadable: ").append(String.join("; ", failures));
         }
         message.append(" (").append(library.title()).append("; tried: ")
                 .append(String.join(", ", search.tried(library)))
@@ -79,11 +92,11 @@ public final class CudaLibraries {
     }
 
     /** Loads the siblings and the library from {@code dir}; null on success, else what went wrong. */
-    private static String loadFrom(Path dir, NativeLibrary library) {
-        for (String sibling : library.requiredSiblings()) {
+    private static String loadFrom(Path dir, NativeLibrary library, NativeLibrary.Edition edition) {
+        for (String sibling : edition.requiredSiblings()) {
             Path p = dir.resolve(sibling);
             if (!Files.isRegularFile(p)) {
-                return dir.resolve(library.fileName()) + " needs " + sibling + " beside it, which is missing";
+                return dir.resolve(edition.fileName()) + " needs " + sibling + " beside it, which is missing";
             }
             String failure = systemLoad(p);
             if (failure != null) {
@@ -98,7 +111,7 @@ public final class CudaLibraries {
                 systemLoad(p);
             }
         }
-        return systemLoad(dir.resolve(library.fileName()));
+        return systemLoad(dir.resolve(edition.fileName()));
     }
 
     private static String systemLoad(Path file) {

@@ -89,17 +89,25 @@ public final class LibrarySearch {
         return places;
     }
 
-    /** Directories holding {@code library.fileName()}, in search order; python3 is only asked when needed. */
+    /** Directories holding the preferred edition of {@code library}, in search order. */
     List<Place> candidates(NativeLibrary library) {
+        return candidates(library, library.fileName());
+    }
+
+    /**
+     * Directories holding {@code fileName} (one of {@code library}'s editions), in search order;
+     * python3 is only asked when no other place has it.
+     */
+    List<Place> candidates(NativeLibrary library, String fileName) {
         List<Place> found = new ArrayList<>();
         for (Place p : places) {
-            if (Files.isRegularFile(p.directory().resolve(library.fileName()))) {
+            if (Files.isRegularFile(p.directory().resolve(fileName))) {
                 found.add(p);
             }
         }
         if (found.isEmpty() && library.shippedByPythonPackages()) {
             for (Path dir : pythonDirectories().directories()) {
-                if (Files.isRegularFile(dir.resolve(library.fileName()))) {
+                if (Files.isRegularFile(dir.resolve(fileName))) {
                     found.add(new Place(dir, "python3 nvidia package"));
                 }
             }

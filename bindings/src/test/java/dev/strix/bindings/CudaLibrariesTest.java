@@ -48,7 +48,7 @@ class CudaLibrariesTest {
     void missingCublasAndCudnnAlsoMentionPythonPackages() throws IOException {
         LibrarySearch search = emptySearch();
         String cublas = CudaLibraries.load(search, NativeLibrary.CUBLAS).message();
-        assertTrue(cublas.startsWith("libcublas.so.13 not found (cuBLAS; tried: "), cublas);
+        assertTrue(cublas.startsWith("libcublas.so.13 or libcublas.so.12 not found (cuBLAS; tried: "), cublas);
         assertTrue(cublas.contains("python3 nvidia packages: no python3 on PATH"), cublas);
         String cudnn = CudaLibraries.load(search, NativeLibrary.CUDNN).message();
         assertTrue(cudnn.startsWith("libcudnn.so.9 not found (cuDNN; tried: "), cudnn);
@@ -73,6 +73,53 @@ class CudaLibrariesTest {
         LibrarySearch search = new LibrarySearch(dir.toString(), Map.of(), List.of(), CudaLibrariesTest::noPython);
         String m = CudaLibraries.load(search, NativeLibrary.CUBLAS).message();
         assertTrue(m.contains(dir.resolve("libcublas.so.13") + " needs libcublasLt.so.13 beside it, which is missing"), m);
+    }
+
+    /**
+     * A real shared library to stand in for cuBLAS: the JDK's libsyslookup.so (empty, no JNI_OnLoad),
+     * copied under {@code names} into {@code dir}.
+     */
+    private static Path withStandIns(Path dir, String... names) throws IOException {
+        Path real = Path.of(System.getProperty("java.home"), "lib", "libsyslookup.so");
+        Files.createDirectories(dir);
+        for (String name : names) {
+            Files.copy(real, dir.resolve(name));
+        }
+        return dir;
+    }
+
+    @Test
+    void cublas12StandsInWhenNoCublas13IsFound() throws IOException {
+        Path wheel = withStandIns(temp.resolve("nvidia-cublas-cu12-lib"), "libcublas.so.12", "libcublasLt.so.12");
+        LibrarySearch search = new LibrarySearch(null, Map.of(), List.of(),
+                () -> new LibrarySearch.PythonDirectories(List.of(wheel), ""));
+        CudaLibraries.Result r = CudaLibraries.load(search, NativeLibrary.CUBLAS);
+        assertTrue(r.loaded(), r.message());
+        assertEquals(wheel.resolve("libcublas.so.12"), r.path());
+        assertEquals("cuBLAS loaded from " + wheel.resolve("libcublas.so.12") + " (python3 nvidia package;"
+                + " libcublas.so.13 was not found, so libcublas.so.12 stands in)", r.message());
+    }
+
+    @Test
+    void cublas13IsPreferredEvenInALaterDirectory() throws IOException {
+        Path twelve = withStandIns(temp.resolve("first"), "libcublas.so.12", "libcublasLt.so.12");
+        Path thirteen = withStandIns(temp.resolve("second"), "libcublas.so.13", "libcublasLt.so.13");
+        LibrarySearch search = new LibrarySearch(twelve + ":" + thirteen, Map.of(), List.of(),
+                CudaLibrariesTest::noPython);
+        CudaLibraries.Result r = CudaLibraries.load(search, NativeLibrary.CUBLAS);
+        assertEquals(thirteen.resolve("libcublas.so.13"), r.path(), r.message());
+        assertEquals("cuBLAS loaded from " + thirteen.resolve("libcublas.so.13") + " (strix.cuda.path)", r.message());
+    }
+
+    @Test
+    void cublas12StandsInForACublas13ThatDoesNotLoad() throws IOException {
+        Path dir = withStandIns(temp.resolve("mixed"), "libcublas.so.12", "libcublasLt.so.12");
+        Files.writeString(dir.resolve("libcublas.so.13"), "not an ELF file");
+        LibrarySearch search = new LibrarySearch(dir.toString(), Map.of(), List.of(), CudaLibrariesTest::noPython);
+        CudaLibraries.Result r = CudaLibraries.load(search, NativeLibrary.CUBLAS);
+        assertEquals(dir.resolve("libcublas.so.12"), r.path(), r.message());
+        assertTrue(r.message().endsWith("(strix.cuda.path; libcublas.so.13 did not load, so libcublas.so.12 stands in)"),
+                r.message());
     }
 
     @Test

@@ -106,10 +106,10 @@ public final class CudaBackend implements Backend {
         return "cuda";
     }
 
-    /** The GPU in one line: name, compute capability, memory, driver version. */
+    /** The GPU in one line: name, compute capability, memory, driver and cuBLAS versions. */
     @Override
     public String describe() {
-        return context.describe();
+        return context.describe(blas.version());
     }
 
     CudaContext context() {

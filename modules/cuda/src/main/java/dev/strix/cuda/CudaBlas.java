@@ -74,6 +74,19 @@ final class CudaBlas implements Blas, AutoCloseable {
         return computeMajor >= 9 ? 32L << 20 : 4L << 20;
     }
 
+    /**
+     * "cuBLAS 13.0.2": {@code cublasGetVersion} answers {@code major * 10000 + minor * 100 + patch}
+     * (a cuBLAS 12 standing in for 13 shows here, see {@link dev.strix.bindings.NativeLibrary}).
+     */
+    String version() {
+        try (Arena local = Arena.ofConfined()) {
+            MemorySegment out = local.allocate(ValueLayout.JAVA_INT);
+            checkCublas(Cublas.cublasGetVersion_v2(handle, out), "cublasGetVersion_v2");
+            int v = out.get(ValueLayout.JAVA_INT, 0);
+            return "cuBLAS " + v / 10000 + "." + v / 100 % 100 + "." + v % 100;
+        }
+    }
+
     /** Strict float32 products ({@code false}) or TF32 tensor-core products ({@code true}). */
     synchronized void tensorFloat32(boolean enabled) {
         backend.context().makeCurrent();

@@ -111,10 +111,10 @@ final class CudaContext implements AutoCloseable {
         check(CudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
-    /** "NVIDIA H200 (compute 9.0, 139.8 GiB, driver 13.0)". */
-    String describe() {
-        return String.format("%s (compute %d.%d, %.1f GiB, driver %d.%d)", deviceName, computeMajor, computeMinor,
-                totalMemory / (double) (1L << 30), driverVersion / 1000, driverVersion % 1000 / 10);
+    /** "NVIDIA H200 (compute 9.0, 139.8 GiB, driver 13.0, {@code libraries})". */
+    String describe(String libraries) {
+        return String.format("%s (compute %d.%d, %.1f GiB, driver %d.%d, %s)", deviceName, computeMajor, computeMinor,
+                totalMemory / (double) (1L << 30), driverVersion / 1000, driverVersion % 1000 / 10, libraries);
     }
 
     @Override
