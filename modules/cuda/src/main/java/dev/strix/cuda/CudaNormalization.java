@@ -4,6 +4,7 @@ import dev.strix.tensor.DType;
 import dev.strix.tensor.Normalization;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ChannelView;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -101,8 +102,8 @@ final class CudaNormalization implements Normalization, AutoCloseable {
     /** The training pass as {@code op}, followed by a ReLU in the same kernel when {@code relu} is set. */
     void training(String op, boolean relu, Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,
                   Tensor runningMean, Tensor runningVar, Tensor out, Tensor savedMean, Tensor savedInvStd) {
-        ChannelLayout xv = layout(x, op + " input");
-        ChannelLayout ov = same(xv, out, op + " output");
+        ChannelView xv = layout(x, op + " input");
+        ChannelView ov = same(xv, out, op + " output");
         checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
         long m = (long) xv.n() * xv.s();
         if (m < 2) {
@@ -114,15 +115,15 @@ final class CudaNormalization implements Normalization, AutoCloseable {
         synchronized (kernels) {
             if (slices > 1) {
                 KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
-                xv.stridesTo(p.pointer(CudaBackend.address(x))).i32(slices).pointer(first());
+                strides(p.pointer(CudaBackend.address(x)), xv).i32(slices).pointer(first());
                 kernels.launchBlocks(sliceSumsKernel, blocks, CudaKernels.THREADS, "batchnorm_slice_sums");
                 p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
-                xv.stridesTo(p.pointer(CudaBackend.address(x))).i32(slices).pointer(first()).pointer(second());
+                strides(p.pointer(CudaBackend.address(x)), xv).i32(slices).pointer(first()).pointer(second());
                 kernels.launchBlocks(sliceSquaresKernel, blocks, CudaKernels.THREADS, "batchnorm_slice_squares");
             }
             KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
-            xv.stridesTo(p.pointer(CudaBackend.address(x)));
-            ov.stridesTo(p.pointer(CudaBackend.address(out)));
+            strides(p.pointer(CudaBackend.address(x)), xv);
+            strides(p.pointer(CudaBackend.address(out)), ov);
             channels(p, gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
             p.f32(momentum).f32(epsilon).i32(relu ? 1 : 0);
             if (slices > 1) {
@@ -137,8 +138,8 @@ final class CudaNormalization implements Normalization, AutoCloseable {
     /** The inference pass as {@code op}, followed by a ReLU in the same kernel when {@code relu} is set. */
     void inference(String op, boolean relu, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
                    Tensor runningVar, float epsilon, Tensor out) {
-        ChannelLayout xv = layout(x, op + " input");
-        ChannelLayout ov = same(xv, out, op + " output");
+        ChannelView xv = layout(x, op + " input");
+        ChannelView ov = same(xv, out, op + " output");
         checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar);
         long total = (long) xv.n() * xv.c() * xv.s();
         if (total == 0) {
@@ -146,8 +147,8 @@ final class CudaNormalization implements Normalization, AutoCloseable {
         }
         synchronized (kernels) {
             KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
-            xv.stridesTo(p.pointer(CudaBackend.address(x)));
-            ov.stridesTo(p.pointer(CudaBackend.address(out)));
+            strides(p.pointer(CudaBackend.address(x)), xv);
+            strides(p.pointer(CudaBackend.address(out)), ov);
             channels(p, gamma, beta, runningMean, runningVar);
             p.f32(epsilon).i32(relu ? 1 : 0);
             kernels.launch(inferenceKernel, total, "batchnorm_inference");
@@ -160,10 +161,10 @@ final class CudaNormalization implements Normalization, AutoCloseable {
      */
     void backward(String op, Tensor x, Tensor out, Tensor dOut, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
                   Tensor dx, Tensor dGamma, Tensor dBeta) {
-        ChannelLayout xv = layout(x, op + " input");
-        ChannelLayout yv = out == null ? xv : same(xv, out, op + " forward output");
-        ChannelLayout gv = same(xv, dOut, op + " output gradient");
-        ChannelLayout dv = same(xv, dx, op + " input gradient");
+        ChannelView xv = layout(x, op + " input");
+        ChannelView yv = out == null ? xv : same(xv, out, op + " forward output");
+        ChannelView gv = same(xv, dOut, op + " output gradient");
+        ChannelView dv = same(xv, dx, op + " input gradient");
         checkChannels(op, xv.c(), gamma, savedMean, savedInvStd, dGamma, dBeta);
         int relu = out == null ? 0 : 1;
         // Without the ReLU the kernels never read the forward output: a null pointer and x's strides.
@@ -173,19 +174,19 @@ final class CudaNormalization implements Normalization, AutoCloseable {
         synchronized (kernels) {
             if (slices > 1) {
                 KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
-                xv.stridesTo(p.pointer(CudaBackend.address(x)));
-                yv.stridesTo(p.pointer(y));
-                gv.stridesTo(p.pointer(CudaBackend.address(dOut)));
+                strides(p.pointer(CudaBackend.address(x)), xv);
+                strides(p.pointer(y), yv);
+                strides(p.pointer(CudaBackend.address(dOut)), gv);
                 channels(p, savedMean, savedInvStd);
                 p.i32(relu).i32(slices).pointer(first()).pointer(second());
                 kernels.launchBlocks(backwardSliceSumsKernel, blocks, CudaKernels.THREADS,
                         "batchnorm_backward_slice_sums");
             }
             KernelParams p = kernels.params().i32(xv.n()).i32(xv.c()).i32(xv.s());
-            xv.stridesTo(p.pointer(CudaBackend.address(x)));
-            yv.stridesTo(p.pointer(y));
-            gv.stridesTo(p.pointer(CudaBackend.address(dOut)));
-            dv.stridesTo(p.pointer(CudaBackend.address(dx)));
+            strides(p.pointer(CudaBackend.address(x)), xv);
+            strides(p.pointer(y), yv);
+            strides(p.pointer(CudaBackend.address(dOut)), gv);
+            strides(p.pointer(CudaBackend.address(dx)), dv);
             channels(p, gamma, savedMean, savedInvStd, dGamma, dBeta);
             p.i32(relu);
             if (slices > 1) {
@@ -205,18 +206,21 @@ final class CudaNormalization implements Normalization, AutoCloseable {
         }
     }
 
-    private ChannelLayout layout(Tensor t, String what) {
+    private ChannelView layout(Tensor t, String what) {
         check(t, what);
-        return ChannelLayout.of(t, what);
+        return ChannelView.of(t, what);
     }
 
-    private ChannelLayout same(ChannelLayout x, Tensor t, String what) {
-        ChannelLayout v = layout(t, what);
-        if (!v.sameShape(x)) {
-            throw new IllegalArgumentException(what + " " + t.shape() + " does not match the input's [N, C, S] = ["
-                    + x.n() + ", " + x.c() + ", " + x.s() + "]");
-        }
-        return v;
+    private ChannelView same(ChannelView x, Tensor t, String what) {
+        return layout(t, what).requireShapeOf(x, t, what);
+    }
+
+    /**
+     * Appends the kernels' {@code ChannelTensor} struct: the three strides (the address passed before
+     * them already includes the view's offset).
+     */
+    private static KernelParams strides(KernelParams p, ChannelView v) {
+        return p.longs(v.strideN(), v.strideC(), v.strideS());
     }
 
     private void checkChannels(String op, int channels, Tensor... vectors) {

@@ -6,6 +6,7 @@ import dev.strix.bindings.cudnn.Cudnn;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Normalization;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ChannelView;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -34,7 +35,7 @@ import java.lang.foreign.MemorySegment;
  * </ul>
  *
  * <p>{@code [N, C, ...]} is described to cuDNN as {@code [N, C, S, 1]} with the tensor's own
- * strides ({@link ChannelLayout}: the axes after the channel must merge into one strided run), so
+ * strides ({@link ChannelView}: the axes after the channel must merge into one strided run), so
  * {@code [N, C]} is {@code [N, C, 1, 1]}. cuDNN's developer guide ("Core Concepts: Tensor
  * Descriptor") says its routines take any non-negative strides, overlapping ones for forward inputs
  * but not for outputs, unless a routine says otherwise, and the batch norm functions say nothing
@@ -72,8 +73,8 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
                                   Tensor savedInvStd) {
         // A constant variable, so op + " input" and the like are constants too: no string is built per call.
         final String op = "batchNormTraining";
-        ChannelLayout xv = layout(x, op + " input");
-        ChannelLayout ov = output(xv, out, op + " output");
+        ChannelView xv = layout(x, op + " input");
+        ChannelView ov = output(xv, out, op + " output");
         checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
         checkEpsilon(op, epsilon);
         long m = (long) xv.n() * xv.s();
@@ -102,8 +103,8 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
     public void batchNormInference(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
                                    float epsilon, Tensor out) {
         final String op = "batchNormInference";
-        ChannelLayout xv = layout(x, op + " input");
-        ChannelLayout ov = output(xv, out, op + " output");
+        ChannelView xv = layout(x, op + " input");
+        ChannelView ov = output(xv, out, op + " output");
         checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar);
         checkEpsilon(op, epsilon);
         if ((long) xv.n() * xv.c() * xv.s() == 0) {
@@ -126,9 +127,9 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
     public void batchNormBackward(Tensor x, Tensor dOut, Tensor gamma, Tensor savedMean, Tensor savedInvStd,
                                   Tensor dx, Tensor dGamma, Tensor dBeta) {
         final String op = "batchNormBackward";
-        ChannelLayout xv = layout(x, op + " input");
-        ChannelLayout gv = same(xv, dOut, op + " output gradient");
-        ChannelLayout dv = output(xv, dx, op + " input gradient");
+        ChannelView xv = layout(x, op + " input");
+        ChannelView gv = same(xv, dOut, op + " output gradient");
+        ChannelView dv = output(xv, dx, op + " input gradient");
         checkChannels(op, xv.c(), gamma, savedMean, savedInvStd, dGamma, dBeta);
         if (xv.c() == 0) {
             return;
@@ -210,8 +211,8 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
     }
 
     /** The [N, C, S] view of an input, with cuDNN's stride range checked. */
-    static ChannelLayout cudnnLayout(Tensor t, String what) {
-        ChannelLayout v = ChannelLayout.of(t, what);
+    static ChannelView cudnnLayout(Tensor t, String what) {
+        ChannelView v = ChannelView.of(t, what);
         CudnnTensorDescriptors.stride(v.strideN(), v.n(), what);
         CudnnTensorDescriptors.stride(v.strideC(), v.c(), what);
         CudnnTensorDescriptors.stride(v.strideS(), v.s(), what);
@@ -225,28 +226,23 @@ final class CudnnNormalization implements Normalization, AutoCloseable {
         checkChannelVectors(op, channels, vectors);
     }
 
-    private ChannelLayout layout(Tensor t, String what) {
+    private ChannelView layout(Tensor t, String what) {
         check(t, what);
         return cudnnLayout(t, what);
     }
 
-    private ChannelLayout same(ChannelLayout x, Tensor t, String what) {
-        ChannelLayout v = layout(t, what);
-        if (!v.sameShape(x)) {
-            throw new IllegalArgumentException(what + " " + t.shape() + " does not match the input's [N, C, S] = ["
-                    + x.n() + ", " + x.c() + ", " + x.s() + "]");
-        }
-        return v;
+    private ChannelView same(ChannelView x, Tensor t, String what) {
+        return layout(t, what).requireShapeOf(x, t, what);
     }
 
-    private ChannelLayout output(ChannelLayout x, Tensor t, String what) {
-        ChannelLayout v = same(x, t, what);
+    private ChannelView output(ChannelView x, Tensor t, String what) {
+        ChannelView v = same(x, t, what);
         CudnnTensorDescriptors.requireNoOverlap(t, what);
         return v;
     }
 
     /** {@code [N, C, S, 1]} with the view's strides (the last axis has one element: its stride is moot). */
-    private MemorySegment descriptor(ChannelLayout v, String what) {
+    private MemorySegment descriptor(ChannelView v, String what) {
         return tensors.of(v.n(), v.c(), v.s(), 1, v.strideN(), v.strideC(), v.strideS(), 1, what);
     }
 

@@ -15,6 +15,7 @@ import dev.strix.tensor.DType;
 import dev.strix.tensor.Normalization;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ChannelView;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -65,11 +66,11 @@ class CudnnNormalizationTest {
         Backend cpu = Backends.cpu();
         try (Tensor dense = cpu.allocate(DType.F32, Shape.of(4, 3)); Tensor nhwc = cpu.allocate(DType.F32, Shape.of(2, 3, 4, 5));
              Tensor nchw = cpu.allocate(DType.F32, Shape.of(2, 5, 3, 4))) {
-            assertEquals(new ChannelLayout(4, 3, 1, 3, 1, 1), CudnnNormalization.cudnnLayout(dense, "x"));
+            assertEquals(new ChannelView(4, 3, 1, 3, 1, 1, 0), CudnnNormalization.cudnnLayout(dense, "x"));
             // [N, H, W, C] seen as [N, C, H, W]: H and W merge into one run of 12 with stride C.
-            assertEquals(new ChannelLayout(2, 5, 12, 60, 1, 5),
+            assertEquals(new ChannelView(2, 5, 12, 60, 1, 5, 0),
                     CudnnNormalization.cudnnLayout(nhwc.reshape(2, 3, 4, 5).permute(0, 3, 1, 2), "x"));
-            assertEquals(new ChannelLayout(2, 5, 12, 60, 12, 1), CudnnNormalization.cudnnLayout(nchw, "x"));
+            assertEquals(new ChannelView(2, 5, 12, 60, 12, 1, 0), CudnnNormalization.cudnnLayout(nchw, "x"));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> CudnnNormalization.cudnnLayout(nchw.transpose(2, 3), "batchNormTraining input"));
             assertTrue(e.getMessage().startsWith("batchNormTraining input: the axes after the channel axis of"),

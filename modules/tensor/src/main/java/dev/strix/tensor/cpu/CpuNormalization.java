@@ -3,6 +3,7 @@ package dev.strix.tensor.cpu;
 import dev.strix.tensor.BatchNormRelu;
 import dev.strix.tensor.Normalization;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ChannelView;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -34,7 +35,7 @@ final class CpuNormalization implements Normalization, BatchNormRelu {
     private static void training(String op, Tensor x, Tensor gamma, Tensor beta, float momentum, float epsilon,
                                  Tensor runningMean, Tensor runningVar, Tensor out, Tensor savedMean,
                                  Tensor savedInvStd, boolean relu) {
-        ChannelView xv = ChannelView.of(x, op + " input");
+        ChannelView xv = view(x, op + " input");
         ChannelView ov = same(xv, out, op + " output");
         checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar, savedMean, savedInvStd);
         long m = (long) xv.n() * xv.s();
@@ -96,7 +97,7 @@ final class CpuNormalization implements Normalization, BatchNormRelu {
 
     private static void inference(String op, Tensor x, Tensor gamma, Tensor beta, Tensor runningMean,
                                   Tensor runningVar, float epsilon, Tensor out, boolean relu) {
-        ChannelView xv = ChannelView.of(x, op + " input");
+        ChannelView xv = view(x, op + " input");
         ChannelView ov = same(xv, out, op + " output");
         checkChannels(op, xv.c(), gamma, beta, runningMean, runningVar);
         MemorySegment xs = x.storage().segment();
@@ -127,7 +128,7 @@ final class CpuNormalization implements Normalization, BatchNormRelu {
     /** The backward pass; with {@code out} (a following ReLU's output) not null, dOut masked by {@code out > 0}. */
     private static void backward(String op, Tensor x, Tensor out, Tensor dOut, Tensor gamma, Tensor savedMean,
                                  Tensor savedInvStd, Tensor dx, Tensor dGamma, Tensor dBeta) {
-        ChannelView xv = ChannelView.of(x, op + " input");
+        ChannelView xv = view(x, op + " input");
         ChannelView gv = same(xv, dOut, op + " output gradient");
         ChannelView dv = same(xv, dx, op + " input gradient");
         ChannelView yv = out == null ? null : same(xv, out, op + " output");
@@ -205,13 +206,13 @@ final class CpuNormalization implements Normalization, BatchNormRelu {
         }
     }
 
+    private static ChannelView view(Tensor t, String what) {
+        CpuElementwise.check(t, what);
+        return ChannelView.of(t, what);
+    }
+
     private static ChannelView same(ChannelView x, Tensor t, String what) {
-        ChannelView v = ChannelView.of(t, what);
-        if (!v.sameShape(x)) {
-            throw new IllegalArgumentException(what + " " + t.shape() + " does not match the input's [N, C, S] = ["
-                    + x.n() + ", " + x.c() + ", " + x.s() + "]");
-        }
-        return v;
+        return view(t, what).requireShapeOf(x, t, what);
     }
 
     private static void checkChannels(String op, int channels, Tensor... vectors) {

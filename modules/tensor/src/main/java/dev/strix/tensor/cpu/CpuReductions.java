@@ -4,10 +4,10 @@ import dev.strix.tensor.DType;
 import dev.strix.tensor.ReduceOp;
 import dev.strix.tensor.Reductions;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ReductionAxes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -29,78 +29,26 @@ final class CpuReductions implements Reductions {
     private static final VectorSpecies<Float> FLOATS =
             DOUBLES.length() >= 8 ? FloatVector.SPECIES_256 : FloatVector.SPECIES_128;
 
-    /** Split of the input axes into kept (output) and reduced ones, with the output's strides. */
-    private record Plan(int[] keptDims, long[] keptStridesX, long[] keptStridesOut, int[] reducedDims,
-                        long[] reducedStridesX, long outputCount, long reducedCount) {
-    }
-
-    private static Plan plan(String what, Tensor x, int[] axes, Tensor out) {
-        int rank = x.rank();
-        boolean[] reduced = new boolean[rank];
-        for (int a : axes) {
-            int n = x.shape().normalizeAxis(a);
-            if (reduced[n]) {
-                throw new IllegalArgumentException(what + ": axis " + a + " listed twice in " + Arrays.toString(axes));
-            }
-            reduced[n] = true;
-        }
-        int keptCount = rank - axes.length;
-        int[] keptDims = new int[keptCount];
-        long[] keptX = new long[keptCount];
-        long[] keptOut = new long[keptCount];
-        int[] redDims = new int[axes.length];
-        long[] redX = new long[axes.length];
-        boolean keepDims = out.rank() == rank && rank != keptCount;
-        if (!keepDims && out.rank() != keptCount) {
-            throw new IllegalArgumentException(what + ": output " + out.shape() + " does not match input " + x.shape()
-                    + " reduced over axes " + Arrays.toString(axes));
-        }
-        long outputs = 1;
-        long reductions = 1;
-        for (int i = 0, k = 0, r = 0; i < rank; i++) {
-            if (reduced[i]) {
-                redDims[r] = x.dim(i);
-                redX[r++] = x.stride(i);
-                reductions *= x.dim(i);
-                if (keepDims && out.dim(i) != 1) {
-                    throw new IllegalArgumentException(what + ": output " + out.shape()
-                            + " must have size 1 on reduced axis " + i + " of input " + x.shape());
-                }
-            } else {
-                int outAxis = keepDims ? i : k;
-                if (out.dim(outAxis) != x.dim(i)) {
-                    throw new IllegalArgumentException(what + ": output " + out.shape() + " does not match input "
-                            + x.shape() + " on kept axis " + i);
-                }
-                keptDims[k] = x.dim(i);
-                keptX[k] = x.stride(i);
-                keptOut[k++] = out.stride(outAxis);
-                outputs *= x.dim(i);
-            }
-        }
-        return new Plan(keptDims, keptX, keptOut, redDims, redX, outputs, reductions);
-    }
-
     @Override
     public void reduce(ReduceOp op, Tensor x, int[] axes, Tensor out) {
         CpuElementwise.check(x, "reduce " + op + " input");
         CpuElementwise.check(out, "reduce " + op + " output");
-        Plan p = plan("reduce " + op, x, axes, out);
+        ReductionAxes p = ReductionAxes.of("reduce " + op, x, axes, out);
         MemorySegment xs = x.storage().segment();
         MemorySegment os = out.storage().segment();
-        StridedLoop inner = new StridedLoop(p.reducedDims, new long[][] {p.reducedStridesX}, new long[] {0});
-        long perOutput = Math.max(1, p.reducedCount);
-        CpuParallel.forRange(p.outputCount, Math.max(1, (1 << 14) / perOutput), (from, to) -> {
+        StridedLoop inner = new StridedLoop(p.reducedDims(), new long[][] {p.reducedStridesX()}, new long[] {0});
+        long perOutput = Math.max(1, p.reducedCount());
+        CpuParallel.forRange(p.outputCount(), Math.max(1, (1 << 14) / perOutput), (from, to) -> {
             long[] base = new long[1];
             double[] acc = new double[1];
-            int[] index = new int[p.keptDims.length];
-            unravel(from, p.keptDims, index);
+            int[] index = new int[p.keptDims().length];
+            unravel(from, p.keptDims(), index);
             for (long o = from; o < to; o++) {
                 long xBase = x.offset();
                 long outAt = out.offset();
                 for (int k = 0; k < index.length; k++) {
-                    xBase += index[k] * p.keptStridesX[k];
-                    outAt += index[k] * p.keptStridesOut[k];
+                    xBase += index[k] * p.keptStridesX()[k];
+                    outAt += index[k] * p.keptStridesOut()[k];
                 }
                 base[0] = xBase;
                 acc[0] = switch (op) {
@@ -125,9 +73,9 @@ final class CpuReductions implements Reductions {
                     }
                     acc[0] = a;
                 });
-                double result = op == ReduceOp.MEAN ? acc[0] / p.reducedCount : acc[0];
+                double result = op == ReduceOp.MEAN ? acc[0] / p.reducedCount() : acc[0];
                 os.setAtIndex(FLOAT, outAt, (float) result);
-                increment(p.keptDims, index);
+                increment(p.keptDims(), index);
             }
         });
     }
@@ -157,20 +105,20 @@ final class CpuReductions implements Reductions {
         CpuElementwise.check(x, "argmax input");
         out.requireDType(DType.I32, "argmax output");
         int a = x.shape().normalizeAxis(axis);
-        Plan p = plan("argmax", x, new int[] {a}, out);
+        ReductionAxes p = ReductionAxes.of("argmax", x, new int[] {a}, out);
         MemorySegment xs = x.storage().segment();
         MemorySegment os = out.storage().segment();
         int length = x.dim(a);
         long stride = x.stride(a);
-        CpuParallel.forRange(p.outputCount, Math.max(1, (1 << 14) / Math.max(1, length)), (from, to) -> {
-            int[] index = new int[p.keptDims.length];
-            unravel(from, p.keptDims, index);
+        CpuParallel.forRange(p.outputCount(), Math.max(1, (1 << 14) / Math.max(1, length)), (from, to) -> {
+            int[] index = new int[p.keptDims().length];
+            unravel(from, p.keptDims(), index);
             for (long o = from; o < to; o++) {
                 long xBase = x.offset();
                 long outAt = out.offset();
                 for (int k = 0; k < index.length; k++) {
-                    xBase += index[k] * p.keptStridesX[k];
-                    outAt += index[k] * p.keptStridesOut[k];
+                    xBase += index[k] * p.keptStridesX()[k];
+                    outAt += index[k] * p.keptStridesOut()[k];
                 }
                 int best = 0;
                 float bestValue = Float.NEGATIVE_INFINITY;
@@ -182,7 +130,7 @@ final class CpuReductions implements Reductions {
                     }
                 }
                 os.setAtIndex(ValueLayout.JAVA_INT, outAt, best);
-                increment(p.keptDims, index);
+                increment(p.keptDims(), index);
             }
         });
     }

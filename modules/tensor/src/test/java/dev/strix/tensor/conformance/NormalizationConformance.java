@@ -1,5 +1,9 @@
 package dev.strix.tensor.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.strix.tensor.Normalization;
 import dev.strix.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -291,6 +295,30 @@ public abstract class NormalizationConformance extends BackendConformance {
                 assertClose(dGamma, tdg.toFloatArray(), 1e-4, what + ", dGamma");
                 assertClose(dBeta, tdb.toFloatArray(), 1e-4, what + ", dBeta");
             }
+        }
+    }
+
+    @Test
+    void mistakesAreRefusedWithTheSameWordsOnEveryBackend() {
+        try (Tensor x = tensor(randomFloats(24), 2, 3, 4); Tensor wrong = tensor(new float[24], 2, 4, 3);
+             Tensor planes = tensor(randomFloats(60), 2, 3, 2, 5); Tensor planesOut = tensor(new float[60], 2, 3, 2, 5);
+             Tensor gamma = tensor(new float[] {1, 1, 1}, 3); Tensor beta = tensor(new float[3], 3);
+             Tensor rm = tensor(new float[3], 3); Tensor rv = tensor(new float[] {1, 1, 1}, 3);
+             Tensor mean = tensor(new float[3], 3); Tensor invStd = tensor(new float[3], 3)) {
+            Normalization norm = backend().normalization();
+            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
+                    () -> norm.batchNormTraining(x, gamma, beta, MOMENTUM, EPSILON, rm, rv, wrong, mean, invStd));
+            assertEquals(
+                    "batchNormTraining output [2, 4, 3] does not match the input's [N, C, S] = [2, 3, 4]",
+                    shape.getMessage());
+            // Rows and columns of each plane swapped: the plane is no longer one strided run.
+            IllegalArgumentException run = assertThrows(IllegalArgumentException.class,
+                    () -> norm.batchNormInference(planes.transpose(2, 3), gamma, beta, rm, rv, EPSILON,
+                            planesOut.transpose(2, 3)));
+            assertTrue(run.getMessage().startsWith(
+                    "batchNormInference input: the axes after the channel axis of "), run.getMessage());
+            assertTrue(run.getMessage().endsWith(
+                    " do not form one strided run; pass a contiguous tensor"), run.getMessage());
         }
     }
 }

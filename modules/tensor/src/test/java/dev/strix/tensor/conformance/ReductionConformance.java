@@ -1,6 +1,7 @@
 package dev.strix.tensor.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.strix.tensor.DType;
@@ -144,6 +145,27 @@ public abstract class ReductionConformance extends BackendConformance {
         try (Tensor t = tensor(randomFloats(12), 3, 4); Tensor out = backend().allocate(DType.F32, Shape.of(4))) {
             assertThrows(IllegalArgumentException.class,
                     () -> backend().reductions().reduce(ReduceOp.SUM, t, new int[] {1}, out));
+        }
+    }
+
+    @Test
+    void mistakesAreRefusedWithTheSameWordsOnEveryBackend() {
+        try (Tensor t = tensor(randomFloats(24), 2, 3, 4);
+             Tensor dropped = backend().allocate(DType.F32, Shape.of(2, 4));
+             Tensor wrongKept = backend().allocate(DType.F32, Shape.of(2, 5));
+             Tensor wrongKeptSize = backend().allocate(DType.F32, Shape.of(2, 2, 4));
+             Tensor indices = backend().allocate(DType.I32, Shape.of(6))) {
+            assertEquals("reduce SUM: axis -2 listed twice in [1, -2]", assertThrows(IllegalArgumentException.class,
+                    () -> backend().reductions().reduce(ReduceOp.SUM, t, new int[] {1, -2}, dropped)).getMessage());
+            assertEquals("reduce MAX: output [2, 5] does not match input [2, 3, 4] on kept axis 2",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> backend().reductions().reduce(ReduceOp.MAX, t, new int[] {1}, wrongKept)).getMessage());
+            assertEquals("reduce MEAN: output [2, 2, 4] must have size 1 on reduced axis 1 of input [2, 3, 4]",
+                    assertThrows(IllegalArgumentException.class, () -> backend().reductions()
+                            .reduce(ReduceOp.MEAN, t, new int[] {1}, wrongKeptSize)).getMessage());
+            assertEquals("argmax: output [6] does not match input [2, 3, 4] reduced over axes [1]",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> backend().reductions().argmax(t, 1, indices)).getMessage());
         }
     }
 }
