@@ -2,6 +2,7 @@ package dev.strix.tensor.cpu;
 
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ConvolutionShapes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -30,7 +31,7 @@ final class CpuConvolution implements Convolution {
 
     @Override
     public void pad(Tensor x, int top, int bottom, int left, int right, Tensor out) {
-        checkBorders("pad", top, bottom, left, right);
+        ConvolutionShapes.borders("pad", top, bottom, left, right);
         checkPlanes("pad", x, out, x.dim(-2) + top + bottom, x.dim(-1) + left + right);
         int h = x.dim(-2);
         int w = x.dim(-1);
@@ -52,16 +53,14 @@ final class CpuConvolution implements Convolution {
 
     @Override
     public void unpad(Tensor x, int top, int bottom, int left, int right, Tensor out) {
-        checkBorders("unpad", top, bottom, left, right);
+        ConvolutionShapes.borders("unpad", top, bottom, left, right);
         checkPlanes("unpad", x, out, x.dim(-2) - top - bottom, x.dim(-1) - left - right);
         backend.copy(x.slice(-2, top, x.dim(-2) - bottom).slice(-1, left, x.dim(-1) - right), out);
     }
 
     @Override
     public void dilate(Tensor x, int strideH, int strideW, Tensor out) {
-        if (strideH < 1 || strideW < 1) {
-            throw new IllegalArgumentException("dilate: strides must be positive, got " + strideH + "x" + strideW);
-        }
+        ConvolutionShapes.dilation(strideH, strideW);
         checkPlanes("dilate", x, out, (x.dim(-2) - 1) * strideH + 1, (x.dim(-1) - 1) * strideW + 1);
         if (strideH > 1 || strideW > 1) {
             backend.fill(out, 0f);
@@ -196,38 +195,17 @@ final class CpuConvolution implements Convolution {
         return Math.max(0, Math.min(outWidth, Math.floorDiv(width - 1 + pad - j, stride) + 1));
     }
 
-    private static void checkBorders(String op, int top, int bottom, int left, int right) {
-        if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-            throw new IllegalArgumentException(op + ": borders must not be negative, got top " + top + ", bottom "
-                    + bottom + ", left " + left + ", right " + right);
-        }
-    }
-
     /** Same leading axes and the given last two sizes, or a message naming the op and both shapes. */
     private static void checkPlanes(String op, Tensor x, Tensor out, int expectedH, int expectedW) {
         CpuElementwise.check(x, op + " input");
         CpuElementwise.check(out, op + " output");
-        boolean ok = x.rank() >= 2 && out.rank() == x.rank() && out.dim(-2) == expectedH && out.dim(-1) == expectedW;
-        for (int a = 0; ok && a < x.rank() - 2; a++) {
-            ok = x.dim(a) == out.dim(a);
-        }
-        if (!ok || expectedH < 0 || expectedW < 0) {
-            throw new IllegalArgumentException(op + ": input " + x.shape() + " needs an output with last two axes "
-                    + expectedH + "x" + expectedW + " and the same leading axes, got " + out.shape());
-        }
+        ConvolutionShapes.planes(op, x, out, expectedH, expectedW);
     }
 
     private static void checkColumns(String op, Tensor input, int sh, int sw, int padTop, int padLeft, Tensor cols) {
         CpuElementwise.check(input, op + " image");
         CpuElementwise.check(cols, op + " columns");
-        if (input.rank() != 4 || cols.rank() != 6 || cols.dim(0) != input.dim(0) || cols.dim(1) != input.dim(1)) {
-            throw new IllegalArgumentException(op + ": image must be [N, C, H, W] and columns [N, C, KH, KW, OH, OW]"
-                    + " with the same N and C, got image " + input.shape() + " and columns " + cols.shape());
-        }
-        if (sh < 1 || sw < 1 || padTop < 0 || padLeft < 0) {
-            throw new IllegalArgumentException(op + ": strides must be positive and padding not negative, got stride "
-                    + sh + "x" + sw + ", padding top " + padTop + ", left " + padLeft);
-        }
+        ConvolutionShapes.columns(op, input, sh, sw, padTop, padLeft, cols);
         CpuBackend.requireContiguous(cols, op + " columns");
     }
 

@@ -326,4 +326,20 @@ public abstract class ConvolutionConformance extends BackendConformance {
                     e.getMessage());
         }
     }
+
+    @Test
+    void mistakesAreRefusedWithTheSameWordsOnEveryBackend() {
+        try (Tensor x = zeros(1, 2, 4, 4); Tensor padded = zeros(1, 2, 6, 6); Tensor cols = zeros(1, 2, 3, 3, 2, 2)) {
+            assertEquals("pad: borders must not be negative, got top 1, bottom -1, left 1, right 1",
+                    assertThrows(IllegalArgumentException.class, () -> conv().pad(x, 1, -1, 1, 1, padded)).getMessage());
+            assertEquals("unpad: input [1, 2, 6, 6] needs an output with last two axes 4x3 and the same leading axes,"
+                    + " got [1, 2, 4, 4]", assertThrows(IllegalArgumentException.class,
+                    () -> conv().unpad(padded, 1, 1, 2, 1, x)).getMessage());
+            assertEquals("dilate: strides must be positive, got 0x2",
+                    assertThrows(IllegalArgumentException.class, () -> conv().dilate(x, 0, 2, padded)).getMessage());
+            assertEquals("col2im: strides must be positive and padding not negative, got stride 1x1, padding top -1,"
+                    + " left 0", assertThrows(IllegalArgumentException.class,
+                    () -> conv().col2im(cols, 1, 1, -1, 0, x)).getMessage());
+        }
+    }
 }

@@ -1,0 +1,54 @@
+package dev.strix.tensor.spi;
+
+import dev.strix.tensor.Tensor;
+
+/**
+ * The shape rules of the {@link dev.strix.tensor.Convolution} ops (pad, unpad, dilate, im2col,
+ * col2im), shared by every backend so that all of them refuse the same calls with the same words.
+ * Only shapes and sizes are checked here; each backend checks data type, ownership and layout itself.
+ */
+public final class ConvolutionShapes {
+    private ConvolutionShapes() {
+    }
+
+    /** Borders of pad and unpad: none negative. */
+    public static void borders(String op, int top, int bottom, int left, int right) {
+        if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+            throw new IllegalArgumentException(op + ": borders must not be negative, got top " + top + ", bottom "
+                    + bottom + ", left " + left + ", right " + right);
+        }
+    }
+
+    /** Dilation strides: both positive. */
+    public static void dilation(int strideH, int strideW) {
+        if (strideH < 1 || strideW < 1) {
+            throw new IllegalArgumentException("dilate: strides must be positive, got " + strideH + "x" + strideW);
+        }
+    }
+
+    /** {@code out} has {@code x}'s leading axes and the given last two sizes; else a message naming both shapes. */
+    public static void planes(String op, Tensor x, Tensor out, int expectedH, int expectedW) {
+        boolean ok = x.rank() >= 2 && out.rank() == x.rank() && out.dim(-2) == expectedH && out.dim(-1) == expectedW;
+        for (int a = 0; ok && a < x.rank() - 2; a++) {
+            ok = x.dim(a) == out.dim(a);
+        }
+        if (!ok || expectedH < 0 || expectedW < 0) {
+            throw new IllegalArgumentException(op + ": input " + x.shape() + " needs an output with last two axes "
+                    + expectedH + "x" + expectedW + " and the same leading axes, got " + out.shape());
+        }
+    }
+
+    /** im2col and col2im: image {@code [N, C, H, W]}, columns {@code [N, C, KH, KW, OH, OW]}, sane geometry. */
+    public static void columns(String op, Tensor input, int strideH, int strideW, int padTop, int padLeft,
+                               Tensor columns) {
+        if (input.rank() != 4 || columns.rank() != 6 || columns.dim(0) != input.dim(0)
+                || columns.dim(1) != input.dim(1)) {
+            throw new IllegalArgumentException(op + ": image must be [N, C, H, W] and columns [N, C, KH, KW, OH, OW]"
+                    + " with the same N and C, got image " + input.shape() + " and columns " + columns.shape());
+        }
+        if (strideH < 1 || strideW < 1 || padTop < 0 || padLeft < 0) {
+            throw new IllegalArgumentException(op + ": strides must be positive and padding not negative, got stride "
+                    + strideH + "x" + strideW + ", padding top " + padTop + ", left " + padLeft);
+        }
+    }
+}
