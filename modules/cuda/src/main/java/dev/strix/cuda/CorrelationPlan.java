@@ -1,6 +1,7 @@
 package dev.strix.cuda;
 
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ConvolutionShapes;
 
 /**
  * The checked geometry of one window contraction {@code out[a, b, y, x] = sum over c, i, j of
@@ -24,17 +25,9 @@ record CorrelationPlan(int[] geometry, long outputs, long terms, boolean blockPe
     /** ...when there are fewer outputs than this (a thread each would not fill an H100/H200's 132 SMs). */
     static final long FEW_OUTPUTS = 1 << 16;
 
-    /** The plan for these operands, or the CPU backend's message when their shapes do not fit. */
+    /** The plan for these operands, or {@link ConvolutionShapes}'s message when their shapes do not fit. */
     static CorrelationPlan of(Tensor windows, Tensor kernels, Tensor out) {
-        if (windows.rank() != 6 || kernels.rank() != 4 || out.rank() != 4
-                || out.dim(0) != windows.dim(0) || kernels.dim(1) != windows.dim(1)
-                || out.dim(2) != windows.dim(2) || out.dim(3) != windows.dim(3)
-                || kernels.dim(2) != windows.dim(4) || kernels.dim(3) != windows.dim(5)
-                || out.dim(1) != kernels.dim(0)) {
-            throw new IllegalArgumentException("correlate needs windows [A, C, Y, X, I, J], kernels [B, C, I, J] and"
-                    + " output [A, B, Y, X], got windows " + windows.shape() + ", kernels " + kernels.shape()
-                    + ", output " + out.shape());
-        }
+        ConvolutionShapes.correlation(windows, kernels, out);
         int[] g = {windows.dim(0), kernels.dim(0), windows.dim(1), windows.dim(2), windows.dim(3), windows.dim(4),
             windows.dim(5)};
         long outputs = (long) g[0] * g[1] * g[3] * g[4];

@@ -1,6 +1,7 @@
 package dev.strix.tensor.cpu;
 
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.ConvolutionShapes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -22,15 +23,7 @@ final class CpuCorrelation {
         CpuElementwise.check(windows, "correlate windows");
         CpuElementwise.check(kernels, "correlate kernels");
         CpuElementwise.check(out, "correlate output");
-        if (windows.rank() != 6 || kernels.rank() != 4 || out.rank() != 4
-                || out.dim(0) != windows.dim(0) || kernels.dim(1) != windows.dim(1)
-                || out.dim(2) != windows.dim(2) || out.dim(3) != windows.dim(3)
-                || kernels.dim(2) != windows.dim(4) || kernels.dim(3) != windows.dim(5)
-                || out.dim(1) != kernels.dim(0)) {
-            throw new IllegalArgumentException("correlate needs windows [A, C, Y, X, I, J], kernels [B, C, I, J] and"
-                    + " output [A, B, Y, X], got windows " + windows.shape() + ", kernels " + kernels.shape()
-                    + ", output " + out.shape());
-        }
+        ConvolutionShapes.correlation(windows, kernels, out);
         int a = windows.dim(0);
         int c = windows.dim(1);
         int ny = windows.dim(2);

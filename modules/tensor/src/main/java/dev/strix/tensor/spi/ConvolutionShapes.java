@@ -3,8 +3,8 @@ package dev.strix.tensor.spi;
 import dev.strix.tensor.Tensor;
 
 /**
- * The shape rules of the {@link dev.strix.tensor.Convolution} ops (pad, unpad, dilate, im2col,
- * col2im), shared by every backend so that all of them refuse the same calls with the same words.
+ * The shape rules of the {@link dev.strix.tensor.Convolution} ops (pad, unpad, dilate, correlate,
+ * im2col, col2im), shared by every backend so that all of them refuse the same calls with the same words.
  * Only shapes and sizes are checked here; each backend checks data type, ownership and layout itself.
  */
 public final class ConvolutionShapes {
@@ -49,6 +49,19 @@ public final class ConvolutionShapes {
         if (strideH < 1 || strideW < 1 || padTop < 0 || padLeft < 0) {
             throw new IllegalArgumentException(op + ": strides must be positive and padding not negative, got stride "
                     + strideH + "x" + strideW + ", padding top " + padTop + ", left " + padLeft);
+        }
+    }
+
+    /** correlate: windows {@code [A, C, Y, X, I, J]}, kernels {@code [B, C, I, J]}, output {@code [A, B, Y, X]}. */
+    public static void correlation(Tensor windows, Tensor kernels, Tensor out) {
+        if (windows.rank() != 6 || kernels.rank() != 4 || out.rank() != 4
+                || out.dim(0) != windows.dim(0) || kernels.dim(1) != windows.dim(1)
+                || out.dim(2) != windows.dim(2) || out.dim(3) != windows.dim(3)
+                || kernels.dim(2) != windows.dim(4) || kernels.dim(3) != windows.dim(5)
+                || out.dim(1) != kernels.dim(0)) {
+            throw new IllegalArgumentException("correlate needs windows [A, C, Y, X, I, J], kernels [B, C, I, J] and"
+                    + " output [A, B, Y, X], got windows " + windows.shape() + ", kernels " + kernels.shape()
+                    + ", output " + out.shape());
         }
     }
 }

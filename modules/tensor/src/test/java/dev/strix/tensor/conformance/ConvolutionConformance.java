@@ -216,8 +216,10 @@ public abstract class ConvolutionConformance extends BackendConformance {
     @Test
     void correlateRefusesMismatchedChannels() {
         try (Tensor x = zeros(1, 2, 4, 4); Tensor k = zeros(3, 5, 2, 2); Tensor out = zeros(1, 3, 3, 3)) {
-            assertThrows(IllegalArgumentException.class,
-                    () -> conv().correlate(Convolution.slidingWindows(x, 2, 2, 1, 1), k, out));
+            assertEquals("correlate needs windows [A, C, Y, X, I, J], kernels [B, C, I, J] and output [A, B, Y, X],"
+                    + " got windows [1, 2, 3, 3, 2, 2], kernels [3, 5, 2, 2], output [1, 3, 3, 3]",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> conv().correlate(Convolution.slidingWindows(x, 2, 2, 1, 1), k, out)).getMessage());
         }
     }
 
