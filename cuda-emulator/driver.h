@@ -69,6 +69,8 @@ struct Stream {
 
 struct Event {
     bool recorded = false;
+    // CU_EVENT_DISABLE_TIMING (2): the driver keeps no time, and cuEventElapsedTime refuses the event.
+    bool timing = true;
     std::chrono::steady_clock::time_point time;
 };
 

@@ -72,8 +72,9 @@ STRIX_API CUresult cuEventCreate(void** event, unsigned flags) {
     if (event == nullptr) {
         return INVALID_VALUE;
     }
-    (void)flags;
-    *event = new Event();
+    Event* e = new Event();
+    e->timing = (flags & 2u) == 0;
+    *event = e;
     return SUCCESS;
 }
 
@@ -115,6 +116,9 @@ STRIX_API CUresult cuEventElapsedTime_v2(float* milliseconds, void* start, void*
     }
     Event* a = static_cast<Event*>(start);
     Event* b = static_cast<Event*>(end);
+    if (!a->timing || !b->timing) {
+        return INVALID_HANDLE;   // as the driver does for events made with CU_EVENT_DISABLE_TIMING
+    }
     if (!a->recorded || !b->recorded) {
         return NOT_READY;
     }

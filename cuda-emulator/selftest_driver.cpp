@@ -23,6 +23,10 @@ int cuStreamBeginCapture_v2(void*, int);
 int cuStreamEndCapture(void*, void**);
 int cuModuleLoadData(void**, const void*);
 int cuModuleGetFunction(void**, void*, const char*);
+int cuEventCreate(void**, unsigned);
+int cuEventRecord(void*, void*);
+int cuEventElapsedTime_v2(float*, void*, void*);
+int cuEventDestroy_v2(void*);
 int cuLaunchKernel(void*, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, void*, void**,
                    void**);
 }
@@ -108,6 +112,20 @@ int main() {
     void* aligned[] = {&doubles, &channels, &slices, &floats};
     CHECK(cuLaunchKernel(partials_sum, 1, 1, 1, 32, 1, 1, 0, stream, aligned, nullptr) == 0);
     CHECK(cuStreamSynchronize(stream) == 0);
+
+    // Events: elapsed time between two timing events once they ran; none for an event made with
+    // CU_EVENT_DISABLE_TIMING (2), which the driver refuses with CUDA_ERROR_INVALID_HANDLE (400).
+    void* first = nullptr;
+    void* second = nullptr;
+    void* untimed = nullptr;
+    CHECK(cuEventCreate(&first, 0) == 0 && cuEventCreate(&second, 0) == 0 && cuEventCreate(&untimed, 2) == 0);
+    CHECK(cuEventRecord(first, stream) == 0 && cuEventRecord(second, stream) == 0 && cuEventRecord(untimed, stream) == 0);
+    float elapsed = -1;
+    CHECK(cuEventElapsedTime_v2(&elapsed, first, second) == 600);  // CUDA_ERROR_NOT_READY: still queued
+    CHECK(cuStreamSynchronize(stream) == 0);
+    CHECK(cuEventElapsedTime_v2(&elapsed, first, second) == 0 && elapsed >= 0);
+    CHECK(cuEventElapsedTime_v2(&elapsed, first, untimed) == 400);
+    CHECK(cuEventDestroy_v2(first) == 0 && cuEventDestroy_v2(second) == 0 && cuEventDestroy_v2(untimed) == 0);
 
     // A fill of 101 bytes into 100: the byte past the end is found at the next wait, and the error
     // then sticks, as a device fault does (so this comes last).

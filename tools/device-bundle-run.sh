@@ -19,16 +19,18 @@
 #                and conv/pool geometries with every algorithm (PyTorchLayerTest, compare_layer.py) 90
 #   time-to-99   the default recipe again, then the fast recipe (1 epoch, batch 256, lr 6e-3), then
 #                that with --tf32, each stopping at 99.0%: the wall-clock training time            90
-#   bench-128    strix-mnist bench --device cuda, reference network, batch 128                     45
+#   bench-128    strix-mnist bench --device cuda, reference network, batch 128, with the step profile
+#                (--profile: device time of each pass, forward and backward, from CUDA events)   45
 #   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
-#   bench-1024   the bench at batch 1024, defaults, --tf32, --conv-algo CUDNN --tf32, and that with
-#                NHWC activations (-Dstrix.layers.layout=NHWC)                                     90
+#   bench-1024   the bench at batch 1024: defaults (with the step profile), --tf32, --conv-algo CUDNN
+#                --tf32, and that with NHWC activations (-Dstrix.layers.layout=NHWC)               90
 #   bench-conv   the bench at batch 128 with STRIDED_VIEW, with CUDNN (NCHW, then NHWC
 #                activations), and with cuDNN pooling too                                         130
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
 #   cudnn-net    1 epoch of the default model with cuDNN conv, pooling and batch norm (>= 98%), and
-#                the default model's bench with our batch-norm kernels and with cuDNN's             90
+#                the default model's bench with our batch-norm kernels (with the step profile) and
+#                with cuDNN's                                                                       90
 #   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
 #                forward and both gradients, and cuDNN again on NHWC operands (column CUDNN_NHWC,
 #                ratio CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)     150
@@ -439,8 +441,9 @@ else
   figures time-to-99 '^== |img/s *$|test accuracy|target accuracy|trained in' 18
   tail_on_failure time-to-99
 
-  run_stage bench-128 45 15 strix_mnist bench --device "$device" --model reference --batch-size 128 "${bench_args[@]}"
-  figures bench-128 '^fused:|training:|inference:|host waits|launches:' 6
+  run_stage bench-128 45 15 strix_mnist bench --device "$device" --model reference --batch-size 128 --profile \
+    "${bench_args[@]}"
+  figures bench-128 '^fused:|training:|inference:|host waits|launches:|^profile:|^  ' 17
   tail_on_failure bench-128
 
   run_stage strix-epoch 60 20 strix_mnist train --device "$device" --data-dir "$data" --model reference \
@@ -470,7 +473,7 @@ if [ -z "$gate" ]; then
     local status=0 dev="$1"
     shift
     echo "== defaults"
-    strix_mnist bench --device "$dev" --model reference --batch-size 1024 "$@" || status=1
+    strix_mnist bench --device "$dev" --model reference --batch-size 1024 --profile "$@" || status=1
     # TF32 takes the im2col GEMMs (most of the step's flops) to the tensor cores: the likelier 2M img/s.
     echo "== --tf32"
     strix_mnist bench --device "$dev" --model reference --batch-size 1024 --tf32 "$@" || status=1
@@ -488,7 +491,7 @@ if [ -z "$gate" ]; then
   }
   export -f bench_1024
   run_stage bench-1024 90 15 bench_1024 "$device" "${bench_args[@]}"
-  figures bench-1024 '^== |training:|inference:|host waits|launches:' 20
+  figures bench-1024 '^== |training:|inference:|host waits|launches:|^profile:|^  ' 31
   tail_on_failure bench-1024
 
   # bench_conv DEVICE BENCH_ARGS...: the bench once per convolution algorithm.
@@ -542,7 +545,7 @@ if [ -z "$gate" ]; then
       --data-dir "$data" "${train[@]}" --conv-algo "$conv" --pool-algo CUDNN --no-test-each-epoch \
       --checkpoint-dir "$logs/cudnn-checkpoint" || status=1
     echo "== bench default model: our batch-norm kernels"
-    strix_mnist bench --device "$dev" --model default "$@" || status=1
+    strix_mnist bench --device "$dev" --model default --profile "$@" || status=1
     echo "== bench default model: cuDNN batch norm"
     STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.cuda.batchNorm=cudnn" strix_mnist bench --device "$dev" \
       --model default "$@" || status=1
@@ -550,7 +553,7 @@ if [ -z "$gate" ]; then
   }
   export -f cudnn_net
   run_stage cudnn-net 90 25 cudnn_net "$device" "${bench_args[@]}"
-  figures cudnn-net '^== |^fused:|img/s *$|test accuracy|target accuracy|training:|launches:' 14
+  figures cudnn-net '^== |^fused:|img/s *$|test accuracy|target accuracy|training:|launches:|^profile:|^  ' 36
   tail_on_failure cudnn-net
 
   # conv_jmh DEVICE: the JMH convolution benchmark (CudaConvReport: no fork, short iterations), its

@@ -22,6 +22,7 @@ import dev.strix.tensor.Pooling;
 import dev.strix.tensor.Reductions;
 import dev.strix.tensor.Shape;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.Timeline;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -317,6 +318,12 @@ public final class CudaBackend implements Backend {
         refuseWhileCapturing("synchronize");
         context.synchronize();
         checks.reportDeferred();
+    }
+
+    /** Device events on the stream: marks never wait (see {@link CudaEventTimeline}). */
+    @Override
+    public Timeline timeline() {
+        return new CudaEventTimeline(this, context);
     }
 
     @Override

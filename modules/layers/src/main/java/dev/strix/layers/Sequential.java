@@ -53,6 +53,8 @@ public final class Sequential implements Layer {
     private final FusedPass[] fused;
     /** {@code fusedEndingAt[i]}: the first layer of the fused pass whose last layer is i, or -1. */
     private final int[] fusedEndingAt;
+    /** Told after each pass, when set ({@link #observePasses}). */
+    private PassObserver observer;
 
     /** {@code sampleShape} is one input without the batch axis, e.g. {@code [1, 28, 28]} for MNIST. */
     public Sequential(Shape sampleShape, Layer... layers) {
@@ -198,6 +200,7 @@ public final class Sequential implements Layer {
     public Tensor forward(Tensor input, Mode mode) {
         Tensor x = input;
         for (int i = 0; i < layers.size(); i++) {
+            int first = i;
             if (fused[i] != null) {
                 try {
                     x = fused[i].forward(x, mode);
@@ -212,6 +215,7 @@ public final class Sequential implements Layer {
             } else {
                 x = forward(i, x, mode);
             }
+            passEnded(first, i, false);
         }
         return x;
     }
@@ -233,6 +237,7 @@ public final class Sequential implements Layer {
     private Tensor backwardTo(int first, Tensor dOutput) {
         Tensor g = dOutput;
         for (int i = layers.size() - 1; i >= first; i--) {
+            int last = i;
             int start = fusedEndingAt[i];
             if (start >= 0) {
                 g = fused[start].backward(g);
@@ -245,6 +250,7 @@ public final class Sequential implements Layer {
             } else {
                 g = layers.get(i).backward(g);
             }
+            passEnded(i, last, true);
         }
         return g;
     }
@@ -257,6 +263,7 @@ public final class Sequential implements Layer {
     public void backwardParameters(Tensor dOutput) {
         if (fused[0] != null) {
             fused[0].backwardParameters(backwardTo(fused[0].layerCount(), dOutput));
+            passEnded(0, fused[0].layerCount() - 1, true);
             return;
         }
         if (poolFirst[0]) {
@@ -265,6 +272,33 @@ public final class Sequential implements Layer {
             return;
         }
         layers.get(0).backwardParameters(backwardTo(1, dOutput));
+        passEnded(0, 0, true);
+    }
+
+    /**
+     * Tells {@code observer} (null: nobody) after each pass that forward and backward issue from now
+     * on, which layers it covered and what it is ({@link PassObserver}).
+     */
+    public void observePasses(PassObserver observer) {
+        this.observer = observer;
+    }
+
+    /** "layers 0-2: conv, then bias + ReLU + 2x2 max pool in one pass", "layer 6: Flatten". */
+    String passLabel(int first, int last) {
+        if (fused[first] != null) {
+            return "layers " + first + "-" + last + ": " + fused[first].description();
+        }
+        if (first != last) {
+            return "layers " + first + "-" + last + ": " + layers.get(first + 1).description() + ", then "
+                    + layers.get(first).description() + " (pooling first)";
+        }
+        return "layer " + first + ": " + layers.get(first).description();
+    }
+
+    private void passEnded(int first, int last, boolean backward) {
+        if (observer != null) {
+            observer.passEnded(first, last, passLabel(first, last), backward);
+        }
     }
 
     @Override

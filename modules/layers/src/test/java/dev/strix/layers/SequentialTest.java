@@ -352,4 +352,54 @@ class SequentialTest {
                 new Flatten(CPU),
                 new Dense(CPU, 4 * 3 * 3, 5, random));
     }
+
+    @Test
+    void anObserverHearsEveryPassOnceEachWayInTheOrderItRan() {
+        // BN alone (a pooling follows its ReLU), then ReLU and cuDNN-style pooling (never fused: run
+        // pooling first), Flatten, Dense.
+        SplittableRandom random = new SplittableRandom(91);
+        try (Sequential model = new Sequential(Shape.of(2, 6, 6), new BatchNorm2D(CPU, 2), new ReLU(CPU),
+                new MaxPool2D(CPU, 2, PoolingAlgorithm.CUDNN), new Flatten(CPU), new Dense(CPU, 2 * 3 * 3, 3, random));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(92), 4, 2, 6, 6);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(93), 4, 3)) {
+            List<String> heard = new java.util.ArrayList<>();
+            model.observePasses((first, last, label, backward) ->
+                    heard.add((backward ? "backward " : "forward ") + first + "-" + last + " " + label));
+            model.forward(x, Mode.TRAINING);
+            model.backward(dy);
+            model.forward(x, Mode.TRAINING);
+            model.backwardParameters(dy);
+            String bn = "0-0 layer 0: " + model.layers().get(0).description();
+            String pool = "1-2 layers 1-2: " + model.layers().get(2).description() + ", then ReLU (pooling first)";
+            String flatten = "3-3 layer 3: Flatten";
+            String dense = "4-4 layer 4: " + model.layers().get(4).description();
+            List<String> step = List.of("forward " + bn, "forward " + pool, "forward " + flatten, "forward " + dense,
+                    "backward " + dense, "backward " + flatten, "backward " + pool, "backward " + bn);
+            List<String> twice = new java.util.ArrayList<>(step);
+            twice.addAll(step);
+            assertEquals(twice, heard);
+
+            model.observePasses(null);
+            model.forward(x, Mode.TRAINING);
+            assertEquals(16, heard.size(), "no observer, nothing heard");
+        }
+    }
+
+    @Test
+    void fusedPassesAreHeardAsOnePassNamedByTheirFusion() {
+        try (Sequential model = twoBlocks(new SplittableRandom(94));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(95), 2, 2, 10, 10);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(96), 2, 3)) {
+            List<String> forward = new java.util.ArrayList<>();
+            List<String> backward = new java.util.ArrayList<>();
+            model.observePasses((first, last, label, isBackward) ->
+                    (isBackward ? backward : forward).add(first + "-" + last + " " + label));
+            model.forward(x, Mode.TRAINING);
+            model.backwardParameters(dy);
+            List<FusedPass> passes = model.fusedPasses();
+            assertEquals("0-2 layers 0-2: " + passes.get(0).description(), forward.get(0));
+            assertEquals(forward.reversed(), backward);
+            assertTrue(forward.stream().allMatch(s -> s.matches("\\d+-\\d+ layers? \\d+(-\\d+)?: .+")), forward.toString());
+        }
+    }
 }

@@ -8,6 +8,7 @@ import dev.strix.layers.Sequential;
 import dev.strix.layers.loss.SoftmaxCrossEntropy;
 import dev.strix.mnist.train.Architectures;
 import dev.strix.mnist.train.StepGraphs;
+import dev.strix.mnist.train.StepProfile;
 import dev.strix.mnist.train.TensorFloat32Option;
 import dev.strix.optim.Adam;
 import dev.strix.optim.Optimizer;
@@ -68,6 +69,14 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--cuda-graph", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "on CUDA, replay the training step as a captured CUDA graph (default: on)")
     boolean cudaGraph;
+
+    @Option(names = "--profile", description = "also time each pass of the step (forward and backward of every"
+            + " layer or fused run of layers, loss, optimizer) over " + PROFILE_STEPS + " steps run op by op,"
+            + " and print the medians")
+    boolean profile;
+
+    /** Steps the profile takes its medians over (fewer when --steps asks for fewer). */
+    static final int PROFILE_STEPS = 20;
 
     @Override
     public Integer call() {
@@ -130,6 +139,10 @@ final class BenchCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "host waits: %d in %d training steps (%.2f per step; 0 means the device"
                         + " never idles for the host)%n", waitsInSteps, steps, (double) waitsInSteps / steps);
                 out.println(launchesLine(stepOps, uploads, launchesInSteps, steps));
+            }
+            if (profile) {
+                out.print(StepProfile.measure(backend, net, loss, adam, images, labels,
+                        Math.max(1, Math.min(PROFILE_STEPS, steps))).table());
             }
             out.flush();
             try (Tensor big = randomImages(backend, inferenceBatchSize, random)) {

@@ -39,4 +39,22 @@ class BenchCommandTest {
                 + " eager steps"), lines.toString());
         assertTrue(lines.contains("fused: layers 7-8 dense + ReLU"), lines.toString());
     }
+
+    @Test
+    void profilePrintsARowPerPassAndTheStep() {
+        CliRun r = CliRun.of("bench", "--device", "cpu", "--profile", "--batch-size", "4", "--steps", "2", "--warmup",
+                "1", "--inference-batch-size", "4");
+        assertEquals(0, r.status(), r.out() + r.err());
+        List<String> lines = Arrays.asList(r.out().split("\\R"));
+        int header = lines.indexOf("profile: median of 2 steps run op by op (on a GPU: device time between events,"
+                + " launch gaps included)");
+        assertTrue(header > 0, r.out());
+        // Column headings, five passes of the reference network, loss, optimizer, the step.
+        assertTrue(lines.get(header + 1).matches("  pass +forward ms  backward ms   share"), r.out());
+        assertTrue(lines.get(header + 2).startsWith("  layers 0-2: "), r.out());
+        assertTrue(lines.get(header + 8).startsWith("  optimizer step: Adam "), r.out());
+        assertTrue(lines.get(header + 9).matches("  step \\(sum of the medians\\) +\\d+\\.\\d{3} +\\d+\\.\\d{3} +100\\.0%"),
+                r.out());
+        assertTrue(lines.get(header + 10).startsWith("inference: "), r.out());
+    }
 }

@@ -267,7 +267,7 @@ class CudaTrainEvalTest {
     void benchRunsAsCudaGraphsAndOpByOp() {
         for (boolean graph : new boolean[] {true, false}) {
             CliRun r = CliRun.of("bench", "--device", "cuda", graph ? "--cuda-graph" : "--no-cuda-graph",
-                    "--batch-size", "4", "--steps", "2", "--warmup", "1", "--inference-batch-size", "4");
+                    "--batch-size", "4", "--steps", "2", "--warmup", "1", "--inference-batch-size", "4", "--profile");
             assertEquals(0, r.status(), r.out() + r.err());
             List<String> lines = r.lines();
             assertEquals(usingCuda, lines.get(0), r.out());
@@ -286,6 +286,10 @@ class CudaTrainEvalTest {
             // As a graph, a step is the step-scalar upload and one graph launch; op by op, every launch counted above.
             assertEquals(graph ? "2.00" : opByOp + ".00", launches.group(3), r.out());
             assertTrue(line(lines, "inference: ").contains(" images/s (3 batches of 4 in "), r.out());
+            // The profile's spans come from device events; every row has its medians.
+            int header = lines.indexOf(line(lines, "profile: median of 2 steps run op by op"));
+            assertTrue(lines.get(header + 2).matches("  layers 0-2: .+ +\\d+\\.\\d{3} +\\d+\\.\\d{3} +\\d+\\.\\d%"), r.out());
+            assertTrue(lines.get(header + 9).startsWith("  step (sum of the medians) "), r.out());
         }
     }
 

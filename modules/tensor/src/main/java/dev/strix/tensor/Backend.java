@@ -154,6 +154,15 @@ public interface Backend extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * A {@link Timeline} for timing stretches of this backend's work. The default waits for the
+     * backend at each mark and reads the host clock; a backend that queues work on a device records
+     * device events instead, so that marks do not stall it.
+     */
+    default Timeline timeline() {
+        return new HostClockTimeline(this);
+    }
+
     /** Releases backend resources (thread pools, device contexts). */
     @Override
     void close();
