@@ -14,26 +14,42 @@ struct Im2col {
 static_assert(sizeof(Im2col) == 48, "Im2col must match KernelParams.ints");
 
 // im2col_strided: cols (contiguous from element colsOffset) from x (view vx). Every cols element is
-// written (zero where the tap falls outside the image).
+// written (zero where the tap falls outside the image). One thread per output position (n, c, oy,
+// ox) writes its KH x KW taps: the flat index is split once per KH*KW elements (integer division
+// is what bounds this kernel, not its memory traffic), and for each tap the threads of a warp still
+// read neighbouring pixels and write neighbouring column elements.
+template <typename I>
+__device__ __forceinline__ void im2col_positions(const Im2col& g, const float* x, const StridedView& vx, float* cols,
+                                                 long long colsOffset, I positions) {
+    const long long plane = (long long)g.OH * g.OW;
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < positions; idx += (I)blockDim.x * gridDim.x) {
+        I q = idx;
+        int ox = (int)strix_divmod(q, (I)g.OW);
+        int oy = (int)strix_divmod(q, (I)g.OH);
+        int c = (int)strix_divmod(q, (I)g.C);
+        long long n = (long long)q;
+        const float* image = x + vx.offset + n * vx.strides[0] + c * vx.strides[1];
+        // Column element of tap (c, 0, 0) at (oy, ox); each further tap is one plane on.
+        long long at = colsOffset + ((n * g.C + c) * g.KH * g.KW) * plane + (long long)oy * g.OW + ox;
+        for (int i = 0; i < g.KH; i++) {
+            int y = oy * g.sh + i - g.padTop;
+            bool rowInside = y >= 0 && y < g.H;
+            for (int j = 0; j < g.KW; j++) {
+                int xx = ox * g.sw + j - g.padLeft;
+                cols[at] = rowInside && xx >= 0 && xx < g.W ? image[y * vx.strides[2] + xx * vx.strides[3]] : 0.0f;
+                at += plane;
+            }
+        }
+    }
+}
+
 extern "C" __global__ void im2col_strided(Im2col g, const float* x, StridedView vx, float* cols,
                                           long long colsOffset) {
-    long long taps = (long long)g.C * g.KH * g.KW;
-    long long total = (long long)g.N * taps * g.OH * g.OW;
-    STRIX_FOR_EACH(idx, total) {
-        int ox = (int)(idx % g.OW);
-        int oy = (int)((idx / g.OW) % g.OH);
-        long long row = (idx / ((long long)g.OH * g.OW)) % taps;
-        long long n = idx / (taps * g.OH * g.OW);
-        int j = (int)(row % g.KW);
-        int i = (int)((row / g.KW) % g.KH);
-        int c = (int)(row / ((long long)g.KH * g.KW));
-        int y = oy * g.sh + i - g.padTop;
-        int xx = ox * g.sw + j - g.padLeft;
-        float v = 0.0f;
-        if (y >= 0 && y < g.H && xx >= 0 && xx < g.W) {
-            v = x[vx.offset + n * vx.strides[0] + c * vx.strides[1] + y * vx.strides[2] + xx * vx.strides[3]];
-        }
-        cols[colsOffset + idx] = v;
+    long long positions = (long long)g.N * g.C * g.OH * g.OW;
+    if (strix_fits_32(positions)) {
+        im2col_positions<unsigned>(g, x, vx, cols, colsOffset, (unsigned)positions);
+    } else {
+        im2col_positions<long long>(g, x, vx, cols, colsOffset, positions);
     }
 }
 
@@ -41,33 +57,48 @@ extern "C" __global__ void im2col_strided(Im2col g, const float* x, StridedView 
 // copied pixel (h, w) from, of cols there. A gather (each pixel sums its own taps, in (i, j) order
 // as the CPU backend adds them, in float), so no atomics and the CPU's result bit for bit. Every x
 // element is written.
-extern "C" __global__ void col2im_strided(Im2col g, const float* cols, long long colsOffset, float* x,
-                                          StridedView vx) {
-    long long total = (long long)g.N * g.C * g.H * g.W;
+template <typename I, bool unitStride>
+__device__ __forceinline__ void col2im_elements(const Im2col& g, const float* cols, long long colsOffset, float* x,
+                                                const StridedView& vx, I total) {
     long long taps = (long long)g.C * g.KH * g.KW;
-    STRIX_FOR_EACH(idx, total) {
-        int w = (int)(idx % g.W);
-        int h = (int)((idx / g.W) % g.H);
-        int c = (int)((idx / ((long long)g.H * g.W)) % g.C);
-        long long n = idx / ((long long)g.C * g.H * g.W);
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (I)blockDim.x * gridDim.x) {
+        I q = idx;
+        int w = (int)strix_divmod(q, (I)g.W);
+        int h = (int)strix_divmod(q, (I)g.H);
+        int c = (int)strix_divmod(q, (I)g.C);
+        long long n = (long long)q;
         float acc = 0.0f;
         for (int i = 0; i < g.KH; i++) {
             int ty = h + g.padTop - i;  // = oy * sh when tap row i of output row oy lands on row h
-            if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.OH) {
+            // Unit strides (every layer of the MNIST models) need no division: oy = ty.
+            int oy = unitStride ? ty : ty / g.sh;
+            if (ty < 0 || (!unitStride && ty % g.sh != 0) || oy >= g.OH) {
                 continue;
             }
-            int oy = ty / g.sh;
             for (int j = 0; j < g.KW; j++) {
                 int tx = w + g.padLeft - j;
-                if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.OW) {
+                int ox = unitStride ? tx : tx / g.sw;
+                if (tx < 0 || (!unitStride && tx % g.sw != 0) || ox >= g.OW) {
                     continue;
                 }
-                int ox = tx / g.sw;
                 long long row = ((long long)c * g.KH + i) * g.KW + j;
                 acc += cols[colsOffset + ((n * taps + row) * g.OH + oy) * g.OW + ox];
             }
         }
         x[vx.offset + n * vx.strides[0] + c * vx.strides[1] + (long long)h * vx.strides[2]
           + (long long)w * vx.strides[3]] = acc;
+    }
+}
+
+extern "C" __global__ void col2im_strided(Im2col g, const float* cols, long long colsOffset, float* x,
+                                          StridedView vx) {
+    long long total = (long long)g.N * g.C * g.H * g.W;
+    bool unit = g.sh == 1 && g.sw == 1;
+    if (strix_fits_32(total)) {
+        unit ? col2im_elements<unsigned, true>(g, cols, colsOffset, x, vx, (unsigned)total)
+             : col2im_elements<unsigned, false>(g, cols, colsOffset, x, vx, (unsigned)total);
+    } else {
+        unit ? col2im_elements<long long, true>(g, cols, colsOffset, x, vx, total)
+             : col2im_elements<long long, false>(g, cols, colsOffset, x, vx, total);
     }
 }

@@ -13,14 +13,16 @@ static_assert(sizeof(Pool) == 40, "Pool must match KernelParams.ints");
 // maximum's position r * W + s within its plane. As on the CPU: the first maximum in row-major
 // window order wins ties, and a NaN wins over any number (so it propagates). Every out and argmax
 // element is written.
-extern "C" __global__ void maxpool_forward(Pool g, const float* x, StridedView vx, float* out, StridedView vo,
-                                           int* argmax, StridedView va) {
-    long long total = (long long)g.N * g.C * g.OH * g.OW;
-    STRIX_FOR_EACH(idx, total) {
-        int ox = (int)(idx % g.OW);
-        int oy = (int)((idx / g.OW) % g.OH);
-        int c = (int)((idx / ((long long)g.OH * g.OW)) % g.C);
-        long long n = idx / ((long long)g.C * g.OH * g.OW);
+template <typename I>
+__device__ __forceinline__ void maxpool_forward_elements(const Pool& g, const float* x, const StridedView& vx,
+                                                         float* out, const StridedView& vo, int* argmax,
+                                                         const StridedView& va, I total) {
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (I)blockDim.x * gridDim.x) {
+        I q = idx;
+        int ox = (int)strix_divmod(q, (I)g.OW);
+        int oy = (int)strix_divmod(q, (I)g.OH);
+        int c = (int)strix_divmod(q, (I)g.C);
+        long long n = (long long)q;
         long long plane = vx.offset + n * vx.strides[0] + c * vx.strides[1];
         int bestAt = -1;
         float best = -INFINITY;
@@ -40,6 +42,16 @@ extern "C" __global__ void maxpool_forward(Pool g, const float* x, StridedView v
     }
 }
 
+extern "C" __global__ void maxpool_forward(Pool g, const float* x, StridedView vx, float* out, StridedView vo,
+                                           int* argmax, StridedView va) {
+    long long total = (long long)g.N * g.C * g.OH * g.OW;
+    if (strix_fits_32(total)) {
+        maxpool_forward_elements<unsigned>(g, x, vx, out, vo, argmax, va, (unsigned)total);
+    } else {
+        maxpool_forward_elements<long long>(g, x, vx, out, vo, argmax, va, total);
+    }
+}
+
 // maxpool_backward: dx[n, c, r, s] = the sum of dOut[n, c, y, x] over the outputs (y, x) whose
 // window holds (r, s) and whose argmax is r * W + s, taken in row-major (y, x) order from 0: the CPU
 // backend's order, so the sums agree to the bit, and no atomics where windows overlap. One thread per
@@ -47,14 +59,16 @@ extern "C" __global__ void maxpool_forward(Pool g, const float* x, StridedView v
 // corner also checks that window's argmax: one outside the window is reported in `status`
 // (position = flat output index, value = the argmax) and, since no window looks outside itself,
 // adds to no element.
-extern "C" __global__ void maxpool_backward(Pool g, const float* dOut, StridedView vg, const int* argmax,
-                                            StridedView va, float* dx, StridedView vx, unsigned long long* status) {
-    long long total = (long long)g.N * g.C * g.H * g.W;
-    STRIX_FOR_EACH(idx, total) {
-        int s = (int)(idx % g.W);
-        int r = (int)((idx / g.W) % g.H);
-        int c = (int)((idx / ((long long)g.H * g.W)) % g.C);
-        long long n = idx / ((long long)g.C * g.H * g.W);
+template <typename I>
+__device__ __forceinline__ void maxpool_backward_elements(const Pool& g, const float* dOut, const StridedView& vg,
+                                                          const int* argmax, const StridedView& va, float* dx,
+                                                          const StridedView& vx, unsigned long long* status, I total) {
+    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (I)blockDim.x * gridDim.x) {
+        I q = idx;
+        int s = (int)strix_divmod(q, (I)g.W);
+        int r = (int)strix_divmod(q, (I)g.H);
+        int c = (int)strix_divmod(q, (I)g.C);
+        long long n = (long long)q;
         long long gradPlane = vg.offset + n * vg.strides[0] + c * vg.strides[1];
         long long argPlane = va.offset + n * va.strides[0] + c * va.strides[1];
         // Output rows y with y*sh <= r <= y*sh + KH - 1, and the same for columns.
@@ -82,5 +96,15 @@ extern "C" __global__ void maxpool_backward(Pool g, const float* dOut, StridedVi
             }
         }
         dx[vx.offset + n * vx.strides[0] + c * vx.strides[1] + r * vx.strides[2] + s * vx.strides[3]] = sum;
+    }
+}
+
+extern "C" __global__ void maxpool_backward(Pool g, const float* dOut, StridedView vg, const int* argmax,
+                                            StridedView va, float* dx, StridedView vx, unsigned long long* status) {
+    long long total = (long long)g.N * g.C * g.H * g.W;
+    if (strix_fits_32(total)) {
+        maxpool_backward_elements<unsigned>(g, dOut, vg, argmax, va, dx, vx, status, (unsigned)total);
+    } else {
+        maxpool_backward_elements<long long>(g, dOut, vg, argmax, va, dx, vx, status, total);
     }
 }

@@ -102,7 +102,8 @@ final class CudaConvolution implements Convolution {
             KernelParams p = kernels.params().ints(geometry(input, strideH, strideW, padTop, padLeft, columns));
             p.pointer(CudaBackend.base(input)).view(input.offset(), 4, input.strides());
             p.pointer(CudaBackend.base(columns)).i64(columns.offset());
-            kernels.launch(im2colKernel, columns.size(), "im2col_strided");
+            // A thread per output position (n, c, oy, ox) writes that position's KH x KW taps.
+            kernels.launch(im2colKernel, columns.size() / ((long) columns.dim(2) * columns.dim(3)), "im2col_strided");
         }
     }
 
