@@ -106,20 +106,43 @@ extern "C" __global__ void argmax_f32(StridedShape kept, long long outputs, cons
 
 // gemm_batch_sum: the second half of Blas.gemmBatchSum on the GPU. The first half, one
 // strided-batched cuBLAS GEMM, wrote each sample's product alpha * op(A[b]) op(B[b]) into
-// w [batch, rows, cols] (contiguous); this adds them up in sample order, in double precision as the
-// other reductions, and adds beta * c, rounding once (c is not read when beta == 0):
+// w [batch, rows, cols] (contiguous); this adds them up in double precision, as the other
+// reductions, and adds beta * c, rounding once (c is not read when beta == 0):
 //   c[r, s] = beta * c[r, s] + sum_b w[b, r, s]
-// c is a 2-D view: its first element at `c`, element strides cRow and cCol. One thread per element of
-// c, so consecutive threads read consecutive words of each w[b].
+// c is a 2-D view: its first element at `c`, element strides cRow and cCol.
+// Blocks of 32 x S threads (S = blockDim.x / 32, at most STRIX_BATCH_SUM_SPLITS): the 32 lanes of a
+// warp take 32 consecutive elements of c, so a warp reads 128 contiguous bytes of each w[b], and the
+// block's S warps split the batch (warp s adds samples s, s + S, s + 2S, ... in that order); then the
+// S partial sums of each element are added in warp order. A fixed order, so every run gives the same
+// bits; and many threads even for a small c (a first convolution's 32 x 9 weights), whose sum
+// would otherwise be a few threads' long chains of dependent loads.
+#define STRIX_BATCH_SUM_SPLITS 16
 extern "C" __global__ void gemm_batch_sum(const float* w, long long batch, int rows, int cols, float* c,
                                           long long cRow, long long cCol, float beta) {
+    __shared__ double partial[32 * STRIX_BATCH_SUM_SPLITS];
     const long long elements = (long long)rows * cols;
-    STRIX_FOR_EACH(i, elements) {
+    const int lane = threadIdx.x % 32;
+    const int split = threadIdx.x / 32;
+    const int splits = blockDim.x / 32;
+    // The same number of rounds for every thread of the block, so the barriers below are reached by all.
+    for (long long base = (long long)blockIdx.x * 32; base < elements; base += (long long)gridDim.x * 32) {
+        long long i = base + lane;
         double acc = 0.0;
-        for (long long b = 0; b < batch; b++) {
-            acc += (double)w[b * elements + i];
+        if (i < elements) {
+            for (long long b = split; b < batch; b += splits) {
+                acc += (double)w[b * elements + i];
+            }
         }
-        float* at = c + (i / cols) * cRow + (i % cols) * cCol;
-        *at = beta == 0.0f ? (float)acc : (float)((double)beta * (double)*at + acc);
+        partial[threadIdx.x] = acc;
+        __syncthreads();
+        if (split == 0 && i < elements) {
+            double sum = 0.0;
+            for (int s = 0; s < splits; s++) {
+                sum += partial[s * 32 + lane];
+            }
+            float* at = c + (i / cols) * cRow + (i % cols) * cCol;
+            *at = beta == 0.0f ? (float)sum : (float)((double)beta * (double)*at + sum);
+        }
+        __syncthreads();
     }
 }

@@ -29,7 +29,8 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>{@link #gemmBatchSum} (a convolution's weight gradient over the batch) is two launches, not one
  * GEMM per sample: one strided-batched GEMM into a reused buffer of per-sample products, then one
- * kernel that sums them in sample order ({@code gemm_batch_sum} in cuda-src/reduce.cu).
+ * kernel that sums them in a fixed order, its warps splitting the batch ({@code gemm_batch_sum} in
+ * cuda-src/reduce.cu).
  */
 final class CudaBlas implements Blas, AutoCloseable {
     /**
@@ -197,9 +198,18 @@ final class CudaBlas implements Blas, AutoCloseable {
             synchronized (kernels) {
                 KernelParams p = kernels.params().pointer(CudaBackend.address(w)).i64(count).i32(m).i32(n);
                 p.pointer(CudaBackend.address(c)).i64(c.stride(0)).i64(c.stride(1)).f32(start == 0 ? betaValue : 1f);
-                kernels.launch(batchSumKernel, perSample, "gemm_batch_sum");
+                kernels.launchBlocks(batchSumKernel, CudaKernels.blocksFor((perSample + 31) / 32),
+                        32 * batchSumSplits(count), "gemm_batch_sum");
             }
         }
+    }
+
+    /**
+     * The warps per block of {@code gemm_batch_sum} (cuda-src/reduce.cu), which split a batch of
+     * {@code samples} between them: about 8 samples each, at most 16 warps (its shared memory).
+     */
+    static int batchSumSplits(int samples) {
+        return Math.max(1, Math.min(16, (samples + 7) / 8));
     }
 
     /** Sets the products budget of {@link #gemmBatchSum} in floats (tests use a small one to make several groups). */

@@ -6,7 +6,6 @@ import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.Tensor;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,9 +16,9 @@ import org.junit.jupiter.api.Test;
 class CudaBlasTest {
     private Backend cuda;
 
-    @BeforeEach
-    void requireGpu() {
+    private CudaBlas gpuBlas() {
         cuda = CudaTestSupport.cudaOrSkip("cuBLAS batch-sum tests");
+        return (CudaBlas) cuda.blas();
     }
 
     private static float[] random(SplittableRandom r, int n) {
@@ -32,7 +31,7 @@ class CudaBlasTest {
 
     @Test
     void aBatchSumInGroupsEqualsTheWholeBatchSum() {
-        CudaBlas blas = (CudaBlas) cuda.blas();
+        CudaBlas blas = gpuBlas();
         Backend cpu = Backends.cpu();
         SplittableRandom r = new SplittableRandom(9);
         int batch = 7;
@@ -57,6 +56,45 @@ class CudaBlasTest {
             } finally {
                 blas.batchSumBudget(CudaBlas.BATCH_SUM_BUDGET);
             }
+        }
+    }
+
+    @Test
+    void warpsSplitTheBatchAboutEightSamplesEachUpToSixteen() {
+        assertEquals(1, CudaBlas.batchSumSplits(1));
+        assertEquals(1, CudaBlas.batchSumSplits(8));
+        assertEquals(2, CudaBlas.batchSumSplits(9));
+        assertEquals(13, CudaBlas.batchSumSplits(100));
+        assertEquals(16, CudaBlas.batchSumSplits(128));
+        assertEquals(16, CudaBlas.batchSumSplits(1024));
+    }
+
+    @Test
+    void aBatchSplitBetweenWarpsEqualsTheCpuSumAndRepeatsToTheBit() {
+        CudaBlas blas = gpuBlas();
+        Backend cpu = Backends.cpu();
+        SplittableRandom r = new SplittableRandom(10);
+        // 100 samples: 13 warps of about 8 samples; 5 x 7 = 35 elements: a second, partial group of 32 lanes.
+        int batch = 100;
+        int m = 5;
+        int n = 7;
+        int k = 3;
+        float[] a = random(r, batch * m * k);   // [batch, m, k]
+        float[] b = random(r, batch * n * k);   // [batch, n, k], used transposed
+        try (Tensor ga = Tensor.of(cuda, a, batch, m, k); Tensor gb = Tensor.of(cuda, b, batch, n, k);
+             Tensor gc = Tensor.zeros(cuda, dev.strix.tensor.DType.F32, m, n);
+             Tensor again = Tensor.zeros(cuda, dev.strix.tensor.DType.F32, m, n);
+             Tensor ca = Tensor.of(cpu, a, batch, m, k); Tensor cb = Tensor.of(cpu, b, batch, n, k);
+             Tensor cc = Tensor.zeros(cpu, dev.strix.tensor.DType.F32, m, n)) {
+            blas.gemmBatchSum(false, true, 1f, ga, gb, 0f, gc);
+            blas.gemmBatchSum(false, true, 1f, ga, gb, 0f, again);
+            cpu.blas().gemmBatchSum(false, true, 1f, ca, cb, 0f, cc);
+            float[] expected = cc.toFloatArray();
+            float[] actual = gc.toFloatArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], actual[i], 1e-5f * Math.max(1f, Math.abs(expected[i])), "element " + i);
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(actual, again.toFloatArray(), "the same bits every run");
         }
     }
 }
