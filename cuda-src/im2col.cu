@@ -22,12 +22,10 @@ template <typename I>
 __device__ __forceinline__ void im2col_positions(const Im2col& g, const float* x, const StridedView& vx, float* cols,
                                                  long long colsOffset, I positions) {
     const long long plane = (long long)g.OH * g.OW;
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < positions; idx += (I)blockDim.x * gridDim.x) {
-        I q = idx;
-        int ox = (int)strix_divmod(q, (I)g.OW);
-        int oy = (int)strix_divmod(q, (I)g.OH);
-        int c = (int)strix_divmod(q, (I)g.C);
-        long long n = (long long)q;
+    STRIX_FOR_EACH_AS(I, idx, positions) {
+        long long n;
+        int c, oy, ox;
+        strix_split_nchw(idx, g.C, g.OH, g.OW, &n, &c, &oy, &ox);
         const float* image = x + vx.offset + n * vx.strides[0] + c * vx.strides[1];
         // Column element of tap (c, 0, 0) at (oy, ox); each further tap is one plane on.
         long long at = colsOffset + ((n * g.C + c) * g.KH * g.KW) * plane + (long long)oy * g.OW + ox;
@@ -61,12 +59,10 @@ template <typename I, bool unitStride>
 __device__ __forceinline__ void col2im_elements(const Im2col& g, const float* cols, long long colsOffset, float* x,
                                                 const StridedView& vx, I total) {
     long long taps = (long long)g.C * g.KH * g.KW;
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (I)blockDim.x * gridDim.x) {
-        I q = idx;
-        int w = (int)strix_divmod(q, (I)g.W);
-        int h = (int)strix_divmod(q, (I)g.H);
-        int c = (int)strix_divmod(q, (I)g.C);
-        long long n = (long long)q;
+    STRIX_FOR_EACH_AS(I, idx, total) {
+        long long n;
+        int c, h, w;
+        strix_split_nchw(idx, g.C, g.H, g.W, &n, &c, &h, &w);
         float acc = 0.0f;
         for (int i = 0; i < g.KH; i++) {
             int ty = h + g.padTop - i;  // = oy * sh when tap row i of output row oy lands on row h

@@ -17,12 +17,10 @@ template <typename I>
 __device__ __forceinline__ void maxpool_forward_elements(const Pool& g, const float* x, const StridedView& vx,
                                                          float* out, const StridedView& vo, int* argmax,
                                                          const StridedView& va, I total) {
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (I)blockDim.x * gridDim.x) {
-        I q = idx;
-        int ox = (int)strix_divmod(q, (I)g.OW);
-        int oy = (int)strix_divmod(q, (I)g.OH);
-        int c = (int)strix_divmod(q, (I)g.C);
-        long long n = (long long)q;
+    STRIX_FOR_EACH_AS(I, idx, total) {
+        long long n;
+        int c, oy, ox;
+        strix_split_nchw(idx, g.C, g.OH, g.OW, &n, &c, &oy, &ox);
         long long plane = vx.offset + n * vx.strides[0] + c * vx.strides[1];
         int bestAt = -1;
         float best = -INFINITY;
@@ -63,12 +61,10 @@ template <typename I>
 __device__ __forceinline__ void maxpool_backward_elements(const Pool& g, const float* dOut, const StridedView& vg,
                                                           const int* argmax, const StridedView& va, float* dx,
                                                           const StridedView& vx, unsigned long long* status, I total) {
-    for (I idx = (I)blockIdx.x * blockDim.x + threadIdx.x; idx < total; idx += (I)blockDim.x * gridDim.x) {
-        I q = idx;
-        int s = (int)strix_divmod(q, (I)g.W);
-        int r = (int)strix_divmod(q, (I)g.H);
-        int c = (int)strix_divmod(q, (I)g.C);
-        long long n = (long long)q;
+    STRIX_FOR_EACH_AS(I, idx, total) {
+        long long n;
+        int c, r, s;
+        strix_split_nchw(idx, g.C, g.H, g.W, &n, &c, &r, &s);
         long long gradPlane = vg.offset + n * vg.strides[0] + c * vg.strides[1];
         long long argPlane = va.offset + n * va.strides[0] + c * va.strides[1];
         // Output rows y with y*sh <= r <= y*sh + KH - 1, and the same for columns.

@@ -60,6 +60,19 @@ __device__ __forceinline__ I strix_divmod(I& a, I b) {
     return r;
 }
 
+// Grid-stride loop over [0, n) with an index of type I (see strix_fits_32).
+#define STRIX_FOR_EACH_AS(I, i, n) \
+    for (I i = (I)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (I)blockDim.x * gridDim.x)
+
+// The coordinates of flat index i of a row-major [N, C, Y, X]: three divisions in I.
+template <typename I>
+__device__ __forceinline__ void strix_split_nchw(I i, int C, int Y, int X, long long* n, int* c, int* y, int* x) {
+    *x = (int)strix_divmod(i, (I)X);
+    *y = (int)strix_divmod(i, (I)Y);
+    *c = (int)strix_divmod(i, (I)C);
+    *n = (long long)i;
+}
+
 // Splits the row-major linear index i of shape s into per-axis coordinates. A rank-1 walk (what
 // contiguous operands merge into) needs no division, and indices below 2^31 use 32-bit division,
 // several times cheaper on a GPU than 64-bit. The loops run over all STRIX_MAX_RANK axes, unrolled,
