@@ -26,9 +26,11 @@ public final class StepProfile {
     /** One line of the table: a pass (or the loss, or the optimizer), its median milliseconds each way. */
     public record Row(String what, double forwardMs, double backwardMs) {
         double totalMs() {
-            return (Double.isNaN(forwardMs) ? 0 : forwardMs) + (Double.isNaN(backwardMs) ? 0 : backwardMs);
+            return orZero(forwardMs) + orZero(backwardMs);
         }
     }
+
+    private static final String LOSS = "loss: softmax cross-entropy";
 
     private final List<Row> rows;
     private final int steps;
@@ -71,11 +73,11 @@ public final class StepProfile {
                     Tensor logits = net.forward(images, Mode.TRAINING);
                     loss.forward(logits, labels);
                     timeline.mark();
-                    names.add("loss: softmax cross-entropy");
+                    names.add(LOSS);
                     backward.add(false);
                     Tensor dLogits = loss.backward();
                     timeline.mark();
-                    names.add("loss: softmax cross-entropy");
+                    names.add(LOSS);
                     backward.add(true);
                     net.backwardParameters(dLogits);
                     optimizer.applyStep();
@@ -106,6 +108,11 @@ public final class StepProfile {
         return new StepProfile(rows, steps);
     }
 
+    /** A direction a row does not have (NaN) counts as no time. */
+    private static double orZero(double ms) {
+        return Double.isNaN(ms) ? 0 : ms;
+    }
+
     private static double median(double[] values) {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
@@ -125,8 +132,8 @@ public final class StepProfile {
         double forward = 0;
         double backward = 0;
         for (Row r : rows) {
-            forward += Double.isNaN(r.forwardMs()) ? 0 : r.forwardMs();
-            backward += Double.isNaN(r.backwardMs()) ? 0 : r.backwardMs();
+            forward += orZero(r.forwardMs());
+            backward += orZero(r.backwardMs());
         }
         double total = forward + backward;
         StringBuilder s = new StringBuilder();
