@@ -2,8 +2,11 @@
 // bias + ReLU, bias + ReLU + 2x2 stride-2 max pooling, and their backward passes with the bias
 // gradient. Contiguous float32 [N, C, HW] (HW = 1 for a dense layer's [N, C]); argmax int32. With
 // channelsLast the same tensors lie as [N, HW, C] (the NHWC activation layout): only the addresses
-// change, each channel's terms are visited in the same order, so the results are the same bits. A
-// null bias means none; a null db means no bias gradient.
+// change, each channel's terms are visited in the same order, so the results are the same bits. The
+// pooling kernels take the full-size z (dz) in a layout of its own, given by its strides: element
+// (n, c, pixel p) at n * zSample + c * zChannel + p * zPixel (NCHW, NHWC, or [C, N, H, W] as one GEMM
+// over the whole batch writes a convolution's output). A null bias means none; a null db means no
+// bias gradient.
 //
 // The backward kernels give one block to each (channel, slice): slice s of channel c covers a fixed
 // range of that channel's N x HW terms (the Java side picks the number of slices from the size, so
@@ -127,7 +130,8 @@ extern "C" __global__ void channel_partials_sum(const double* partials, int C, i
 // first maximum in row-major order (strict >, as Pooling; the bias is added before comparing, as the
 // separate add and pool would). An odd trailing row or column is in no window.
 extern "C" __global__ void bias_relu_max_pool(const float* z, const float* bias, float* pooled, int* argmax, int N,
-                                              int C, int H, int W, int channelsLast) {
+                                              int C, int H, int W, int channelsLast, long long zSample,
+                                              long long zChannel, long long zPixel) {
     int OH = H / 2;
     int OW = W / 2;
     long long total = (long long)N * C * OH * OW;
@@ -139,8 +143,8 @@ extern "C" __global__ void bias_relu_max_pool(const float* z, const float* bias,
         int ox = channelsLast ? at.y : (int)at.x;
         int oy = channelsLast ? at.c : at.y;
         // Pixel p of the plane lies at plane[p * step].
-        const float* plane = z + (channelsLast ? at.n * H * W * C + c : (at.n * C + c) * H * W);
-        long long step = channelsLast ? C : 1;
+        const float* plane = z + at.n * zSample + c * zChannel;
+        long long step = zPixel;
         float b = bias != nullptr ? bias[c] : 0.0f;
         int bestAt = 2 * oy * W + 2 * ox;
         float best = plane[bestAt * step] + b;
@@ -166,6 +170,7 @@ extern "C" __global__ void bias_relu_max_pool(const float* z, const float* bias,
 // Blocks of STRIX_REDUCE_THREADS, one per (channel, slice) of the N x OH x OW pooled terms.
 extern "C" __global__ void bias_relu_max_pool_backward(const float* dPooled, const float* pooled, const int* argmax,
                                                        float* dz, int N, int C, int H, int W, int channelsLast,
+                                                       long long dzSample, long long dzChannel, long long dzPixel,
                                                        float* db, double* partials, int slices) {
     __shared__ double shared[STRIX_REDUCE_THREADS];
     int OH = H / 2;
@@ -189,8 +194,8 @@ extern "C" __global__ void bias_relu_max_pool_backward(const float* dPooled, con
             int rows = oy == OH - 1 ? H - 2 * oy : 2;  // 3 on the last pooled row of an odd H
             int cols = ox == OW - 1 ? W - 2 * ox : 2;
             // Pixel p of the plane lies at plane[p * step].
-            float* plane = dz + (channelsLast ? at.n * H * W * C + c : nc * H * W);
-            long long step = channelsLast ? C : 1;
+            float* plane = dz + at.n * dzSample + c * dzChannel;
+            long long step = dzPixel;
             for (int r = 0; r < rows; r++) {
                 for (int s = 0; s < cols; s++) {
                     int position = (2 * oy + r) * W + 2 * ox + s;

@@ -23,8 +23,9 @@
 #                (--profile: device time of each pass, forward and backward, from CUDA events)   45
 #   strix-epoch  one epoch of the reference network as pytorch_mnist.py trains it (Adam 1e-3, 128)  60
 #   torch-eager  reference/pytorch_mnist.py --mode eager                                            75
-#   bench-1024   the bench at batch 1024: defaults (with the step profile), --tf32, --conv-algo CUDNN
-#                --tf32, and that with NHWC activations (-Dstrix.layers.layout=NHWC)               90
+#   bench-1024   the bench at batch 1024: defaults (with the step profile), one GEMM per sample
+#                (-Dstrix.conv.batchMatrix=false), --tf32, --conv-algo CUDNN --tf32, and that with
+#                NHWC activations (-Dstrix.layers.layout=NHWC)                                     105
 #   bench-conv   the bench at batch 128 with STRIDED_VIEW, with CUDNN (NCHW, then NHWC
 #                activations), and with cuDNN pooling too                                         130
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
@@ -474,6 +475,11 @@ if [ -z "$gate" ]; then
     shift
     echo "== defaults"
     strix_mnist bench --device "$dev" --model reference --batch-size 1024 --profile "$@" || status=1
+    # The im2col convolutions as before the batch matrix: one GEMM per sample each way, and the
+    # weight gradient summed over per-sample products (75 MB of them for conv 2).
+    echo "== one GEMM per sample (-Dstrix.conv.batchMatrix=false)"
+    STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.conv.batchMatrix=false" strix_mnist bench --device "$dev" \
+      --model reference --batch-size 1024 "$@" || status=1
     # TF32 takes the im2col GEMMs (most of the step's flops) to the tensor cores: the likelier 2M img/s.
     echo "== --tf32"
     strix_mnist bench --device "$dev" --model reference --batch-size 1024 --tf32 "$@" || status=1
@@ -490,8 +496,8 @@ if [ -z "$gate" ]; then
     return $status
   }
   export -f bench_1024
-  run_stage bench-1024 90 15 bench_1024 "$device" "${bench_args[@]}"
-  figures bench-1024 '^== |training:|inference:|host waits|launches:|^profile:|^  ' 31
+  run_stage bench-1024 105 15 bench_1024 "$device" "${bench_args[@]}"
+  figures bench-1024 '^== |training:|inference:|host waits|launches:|^profile:|^  ' 36
   tail_on_failure bench-1024
 
   # bench_conv DEVICE BENCH_ARGS...: the bench once per convolution algorithm.

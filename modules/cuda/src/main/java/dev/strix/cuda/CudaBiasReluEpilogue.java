@@ -109,7 +109,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
     @Override
     public void biasReluMaxPool(Tensor z, Tensor bias, Tensor pooled, Tensor argmax) {
         BiasReluEpilogue.checkPooling("biasReluMaxPool", z, bias, pooled, argmax);
-        boolean channelsLast = BiasReluEpilogue.channelsLast("biasReluMaxPool", z, pooled, argmax);
+        boolean channelsLast = BiasReluEpilogue.channelsLast("biasReluMaxPool", pooled, argmax);
         here(z, "biasReluMaxPool input");
         here(bias, "biasReluMaxPool bias");
         here(pooled, "biasReluMaxPool pooled");
@@ -121,6 +121,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
             KernelParams p = kernels.params().pointer(CudaBackend.address(z)).pointer(orNull(bias));
             p.pointer(CudaBackend.address(pooled)).pointer(CudaBackend.address(argmax));
             p.i32(z.dim(0)).i32(z.dim(1)).i32(z.dim(2)).i32(z.dim(3)).i32(channelsLast ? 1 : 0);
+            p.i64(z.strides()[0]).i64(z.strides()[1]).i64(z.strides()[3]);
             kernels.launchBlocks(maxPoolKernel, gridFor(pooled.size()), CudaKernels.THREADS, "bias_relu_max_pool");
         }
     }
@@ -130,7 +131,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
         String op = "biasReluMaxPoolBackward";
         BiasReluEpilogue.checkPooling(op, dz, dBias, pooled, argmax);
         BiasReluEpilogue.checkRows(op, "pooled", pooled, "pooled gradient", dPooled, null);
-        boolean channelsLast = BiasReluEpilogue.channelsLast(op, dPooled, pooled, argmax, dz);
+        boolean channelsLast = BiasReluEpilogue.channelsLast(op, dPooled, pooled, argmax);
         here(dPooled, op + " pooled gradient");
         here(pooled, op + " pooled");
         here(argmax, op + " argmax");
@@ -146,6 +147,7 @@ final class CudaBiasReluEpilogue implements BiasReluEpilogue, AutoCloseable {
                     .pointer(CudaBackend.address(pooled)).pointer(CudaBackend.address(argmax))
                     .pointer(CudaBackend.address(dz));
             p.i32(dz.dim(0)).i32(channels).i32(dz.dim(2)).i32(dz.dim(3)).i32(channelsLast ? 1 : 0);
+            p.i64(dz.strides()[0]).i64(dz.strides()[1]).i64(dz.strides()[3]);
             launchPerChannelSlice(p, maxPoolBackwardKernel, "bias_relu_max_pool_backward", channels, slices, dBias);
         }
     }

@@ -4,6 +4,7 @@ import dev.strix.tensor.Convolution;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Tensor;
 import dev.strix.tensor.spi.ConvolutionShapes;
+import dev.strix.tensor.spi.ConvolutionShapes.ColumnLayout;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -94,14 +95,14 @@ final class CudaConvolution implements Convolution {
 
     @Override
     public void im2col(Tensor input, int strideH, int strideW, int padTop, int padLeft, Tensor columns) {
-        checkColumns("im2col", input, strideH, strideW, padTop, padLeft, columns);
+        ColumnLayout layout = checkColumns("im2col", input, strideH, strideW, padTop, padLeft, columns);
         if (columns.size() == 0) {
             return;
         }
         synchronized (kernels) {
             KernelParams p = kernels.params().ints(geometry(input, strideH, strideW, padTop, padLeft, columns));
             p.pointer(CudaBackend.base(input)).view(input.offset(), 4, input.strides());
-            p.pointer(CudaBackend.base(columns)).i64(columns.offset());
+            p.pointer(CudaBackend.base(columns)).i64(columns.offset()).i64(layout.sampleStride()).i64(layout.tapStride());
             // A thread per output position (n, c, oy, ox) writes that position's KH x KW taps.
             kernels.launch(im2colKernel, columns.size() / ((long) columns.dim(2) * columns.dim(3)), "im2col_strided");
         }
@@ -109,13 +110,13 @@ final class CudaConvolution implements Convolution {
 
     @Override
     public void col2im(Tensor columns, int strideH, int strideW, int padTop, int padLeft, Tensor input) {
-        checkColumns("col2im", input, strideH, strideW, padTop, padLeft, columns);
+        ColumnLayout layout = checkColumns("col2im", input, strideH, strideW, padTop, padLeft, columns);
         if (input.size() == 0) {
             return;
         }
         synchronized (kernels) {
             KernelParams p = kernels.params().ints(geometry(input, strideH, strideW, padTop, padLeft, columns));
-            p.pointer(CudaBackend.base(columns)).i64(columns.offset());
+            p.pointer(CudaBackend.base(columns)).i64(columns.offset()).i64(layout.sampleStride()).i64(layout.tapStride());
             p.pointer(CudaBackend.base(input)).view(input.offset(), 4, input.strides());
             kernels.launch(col2imKernel, input.size(), "col2im_strided");
         }
@@ -139,10 +140,10 @@ final class CudaConvolution implements Convolution {
         ConvolutionShapes.planes(op, x, out, expectedH, expectedW);
     }
 
-    private void checkColumns(String op, Tensor input, int sh, int sw, int padTop, int padLeft, Tensor cols) {
+    private ColumnLayout checkColumns(String op, Tensor input, int sh, int sw, int padTop, int padLeft, Tensor cols) {
         check(input, op + " image");
         check(cols, op + " columns");
         ConvolutionShapes.columns(op, input, sh, sw, padTop, padLeft, cols);
-        CudaBackend.requireContiguous(cols, op + " columns");
+        return ColumnLayout.of(op, cols);
     }
 }

@@ -16,16 +16,22 @@ import dev.strix.tensor.Tensor;
  * (strided view, im2col + GEMM), outputs, weight and input gradients are the layer-by-layer numbers
  * and the bias gradient is the same sum taken in another order; a convolution that adds the bias
  * inside its sums (the CPU's direct loops) rounds differently. Z and dL/dZ share one buffer: the
- * convolution's output is dead once pooled.
+ * convolution's output is dead once pooled. That buffer is channel-major ({@code [O, N, OH, OW]} in
+ * memory) where the convolution path runs faster so ({@link ConvolutionPath#channelMajorOutput}:
+ * materialised im2col columns, one GEMM for the batch); the epilogue reads and writes it in place.
  */
 final class ConvBiasReluMaxPool extends ConvPoolPass {
     private final BiasReluEpilogue epilogue;
     private final ReusableTensor convOutput;
+    private final ReusableTensor channelMajorOutput;
+    /** Z of the last forward, whose buffer the backward pass reuses for dL/dZ. */
+    private Tensor lastOutput;
 
     private ConvBiasReluMaxPool(Conv2D conv, BiasReluEpilogue epilogue) {
         super(conv);
         this.epilogue = epilogue;
         this.convOutput = ReusableTensor.activations(conv.backend(), conv.activationLayout());
+        this.channelMajorOutput = ReusableTensor.channelMajor(conv.backend());
     }
 
     /**
@@ -47,14 +53,15 @@ final class ConvBiasReluMaxPool extends ConvPoolPass {
 
     @Override
     void pool(Tensor x, ConvGeometry g, Tensor pooled, Tensor argmax) {
-        Tensor z = convOutput.get(g.output());
+        Tensor z = (conv.path().channelMajorOutput(g) ? channelMajorOutput : convOutput).get(g.output());
         conv.path().forward(x, weight(), null, g, z);
         epilogue.biasReluMaxPool(z, bias(), pooled, argmax);
+        lastOutput = z;
     }
 
     @Override
     void backwardInto(Tensor dPooled, Tensor dx) {
-        Tensor dz = convOutput.get(geometry.output());
+        Tensor dz = lastOutput;
         epilogue.biasReluMaxPoolBackward(dPooled, lastPooled, lastArgmax, dz, biasGradient());
         conv.path().backward(input, weight(), dz, geometry, conv.weight().gradient(), null, dx);
     }
@@ -63,5 +70,7 @@ final class ConvBiasReluMaxPool extends ConvPoolPass {
     public void close() {
         super.close();
         convOutput.close();
+        channelMajorOutput.close();
+        lastOutput = null;
     }
 }

@@ -29,7 +29,7 @@ final class ConvReluMaxPool extends ConvPoolPass {
      */
     static ConvReluMaxPool of(Layer a, Layer b, Layer c) {
         Conv2D conv = convReluPool(a, b, c);
-        if (conv == null || conv.algorithm() != ConvAlgorithm.IM2COL_GEMM) {
+        if (conv == null || !(conv.path() instanceof Im2colConvolution path && path.implicitGemm())) {
             return null;
         }
         return conv.backend().implicitGemmConvolution().map(op -> new ConvReluMaxPool(conv, op)).orElse(null);

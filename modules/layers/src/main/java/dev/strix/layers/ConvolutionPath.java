@@ -20,6 +20,16 @@ interface ConvolutionPath extends AutoCloseable {
      */
     void backward(Tensor x, Tensor weight, Tensor dz, ConvGeometry g, Tensor dWeight, Tensor dBias, Tensor dx);
 
+    /**
+     * Whether this path would rather get Z and dL/dZ of geometry {@code g} channel-major: as the
+     * {@code [N, O, OH, OW]} view of a contiguous {@code [O, N, OH, OW]} buffer (which a caller that
+     * owns Z, such as a fused pass, can lay out freely). Every path takes any layout; this one runs
+     * faster in that one.
+     */
+    default boolean channelMajorOutput(ConvGeometry g) {
+        return false;
+    }
+
     /** {@code z += bias} broadcast over [n, o, y, x]; nothing when bias is null. */
     static void addBias(Backend backend, Tensor bias, Tensor z) {
         if (bias != null) {

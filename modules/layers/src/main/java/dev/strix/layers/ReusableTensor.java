@@ -9,19 +9,26 @@ import dev.strix.tensor.Tensor;
  * A layer's output or gradient buffer: allocated for the first batch and reused afterwards. A
  * smaller batch (the last, partial one) gets a view of the front of the same storage, so
  * alternating batch sizes never reallocate; only a larger batch does. An activation buffer with
- * {@link ActivationLayout#NHWC} hands out {@code [N, C, H, W]} shapes as channels-last views.
+ * {@link ActivationLayout#NHWC} hands out {@code [N, C, H, W]} shapes as channels-last views, a
+ * {@link #channelMajor} one as views of {@code [C, N, H, W]} buffers.
  */
 final class ReusableTensor implements AutoCloseable {
     private final Backend backend;
     private final DType dtype;
     private final ActivationLayout layout;
+    private final boolean channelMajor;
     private Tensor storage;
     private Tensor view;
 
     ReusableTensor(Backend backend, DType dtype, ActivationLayout layout) {
+        this(backend, dtype, layout, false);
+    }
+
+    private ReusableTensor(Backend backend, DType dtype, ActivationLayout layout, boolean channelMajor) {
         this.backend = backend;
         this.dtype = dtype;
         this.layout = layout;
+        this.channelMajor = channelMajor;
     }
 
     ReusableTensor(Backend backend, DType dtype) {
@@ -38,7 +45,16 @@ final class ReusableTensor implements AutoCloseable {
     }
 
     /**
-     * A tensor of {@code shape}, contiguous (or, for four axes in NHWC, the channels-last view); its
+     * A float32 buffer whose four-axis tensors are channel-major: {@code [N, C, H, W]} as the
+     * {@code permute(1, 0, 2, 3)} view of a contiguous {@code [C, N, H, W]} tensor (a convolution
+     * output that one GEMM writes for the whole batch, see {@link ConvolutionPath#channelMajorOutput}).
+     */
+    static ReusableTensor channelMajor(Backend backend) {
+        return new ReusableTensor(backend, DType.F32, ActivationLayout.NCHW, true);
+    }
+
+    /**
+     * A tensor of {@code shape}, contiguous (or, for four axes, the channels-last or channel-major view); its
      * contents are whatever was last written there.
      */
     Tensor get(Shape shape) {
@@ -51,9 +67,13 @@ final class ReusableTensor implements AutoCloseable {
             storage = backend.allocate(dtype, Shape.of(Math.toIntExact(Math.max(1, size))));
         }
         Tensor front = storage.slice(0, 0, (int) size);
-        view = layout == ActivationLayout.NHWC && shape.rank() == 4
-                ? front.reshape(shape.dim(0), shape.dim(2), shape.dim(3), shape.dim(1)).permute(0, 3, 1, 2)
-                : front.reshape(shape.dims());
+        if (channelMajor && shape.rank() == 4) {
+            view = front.reshape(shape.dim(1), shape.dim(0), shape.dim(2), shape.dim(3)).permute(1, 0, 2, 3);
+        } else if (layout == ActivationLayout.NHWC && shape.rank() == 4) {
+            view = front.reshape(shape.dim(0), shape.dim(2), shape.dim(3), shape.dim(1)).permute(0, 3, 1, 2);
+        } else {
+            view = front.reshape(shape.dims());
+        }
         return view;
     }
 

@@ -163,6 +163,68 @@ class Conv2DTest {
         }
     }
 
+    /**
+     * Channel-major Z and dL/dZ ({@code [O, N, OH, OW]} in memory): with the whole batch within the
+     * column budget, one GEMM over the batch matrix each way and the weight gradient summed over
+     * groups of samples; with a smaller budget, the per-sample GEMMs through a contiguous copy. Both
+     * give the strided view's numbers.
+     */
+    @Test
+    void channelMajorOutputsRunTheBatchMatrixAndMatchTheStridedView() {
+        // 16 x 16 outputs: the weight gradient sums 3 groups of 2 samples (512 terms each).
+        ConvGeometry g = new ConvGeometry(6, 2, 31, 16, 4, 3, 3, 2, 1, new Padding.Amounts(1, 1, 1, 1), 16, 16);
+        assertEquals(2, Im2colConvolution.samplesPerGroup(g.n(), (long) g.oh() * g.ow()));
+        long sample = (long) g.patchSize() * g.oh() * g.ow();
+        SplittableRandom random = new SplittableRandom(8);
+        try (StridedViewConvolution view = new StridedViewConvolution(CPU);
+             Tensor x = Tensor.of(CPU, random(random, 6 * 2 * 31 * 16), 6, 2, 31, 16);
+             Tensor w = Tensor.of(CPU, random(random, 4 * 2 * 3 * 3), 4, 2, 3, 3);
+             Tensor dzValues = Tensor.of(CPU, random(random, 6 * 4 * 16 * 16), 6, 4, 16, 16);
+             Tensor b = Tensor.of(CPU, random(random, 4), 4);
+             Tensor z = CPU.allocate(dev.strix.tensor.DType.F32, g.output());
+             Tensor dw = CPU.allocate(dev.strix.tensor.DType.F32, w.shape());
+             Tensor db = CPU.allocate(dev.strix.tensor.DType.F32, b.shape());
+             Tensor dx = CPU.allocate(dev.strix.tensor.DType.F32, x.shape());
+             Tensor zStore = CPU.allocate(dev.strix.tensor.DType.F32, Shape.of(4, 6, 16, 16));
+             Tensor dzStore = CPU.allocate(dev.strix.tensor.DType.F32, Shape.of(4, 6, 16, 16));
+             Tensor dw1 = CPU.allocate(dev.strix.tensor.DType.F32, w.shape());
+             Tensor db1 = CPU.allocate(dev.strix.tensor.DType.F32, b.shape());
+             Tensor dx1 = CPU.allocate(dev.strix.tensor.DType.F32, x.shape())) {
+            view.forward(x, w, b, g, z);
+            view.backward(x, w, dzValues, g, dw, db, dx);
+            Tensor zm = zStore.permute(1, 0, 2, 3);
+            Tensor dzm = dzStore.permute(1, 0, 2, 3);
+            CPU.copy(dzValues, dzm);
+            for (long budget : new long[] {6 * sample, 2 * sample}) {
+                try (Im2colConvolution variant = new Im2colConvolution(CPU, budget, false)) {
+                    String what = budget == 6 * sample ? "batch matrix" : "chunks of two samples";
+                    assertEquals(budget == 6 * sample, variant.channelMajorOutput(g), what);
+                    zStore.fill(Float.NaN);
+                    variant.forward(x, w, b, g, zm);
+                    variant.backward(x, w, dzm, g, dw1, db1, dx1);
+                    assertClose(what + " forward", toDouble(z.toFloatArray()), zm.toFloatArray());
+                    assertClose(what + " dW", toDouble(dw.toFloatArray()), dw1.toFloatArray());
+                    assertClose(what + " dX", toDouble(dx.toFloatArray()), dx1.toFloatArray());
+                    assertClose(what + " dBias", toDouble(db.toFloatArray()), db1.toFloatArray());
+                    // Backward again without a forward in between: the columns are recomputed.
+                    dw1.fill(0f);
+                    variant.backward(x, w, dzm, g, dw1, null, null);
+                    assertClose(what + " dW, columns recomputed", toDouble(dw.toFloatArray()), dw1.toFloatArray());
+                }
+            }
+        }
+    }
+
+    @Test
+    void weightGradientGroupsAreTheFewestSamplesThatDivideTheBatchAndHoldEnoughTerms() {
+        int terms = Im2colConvolution.WEIGHT_GRADIENT_TERMS;
+        assertEquals(1, Im2colConvolution.samplesPerGroup(1024, 676), "conv 1 of the reference network");
+        assertEquals(8, Im2colConvolution.samplesPerGroup(1024, 121), "conv 2 at batch 1024");
+        assertEquals(5, Im2colConvolution.samplesPerGroup(1000, 121), "5 x 121 = 605, and 5 divides 1000");
+        assertEquals(97, Im2colConvolution.samplesPerGroup(97, 1), "a prime batch: one group");
+        assertEquals(1, Im2colConvolution.samplesPerGroup(3, terms), "a sample of enough terms is a group of its own");
+    }
+
     private static double[] toDouble(float[] a) {
         double[] d = new double[a.length];
         for (int i = 0; i < a.length; i++) {

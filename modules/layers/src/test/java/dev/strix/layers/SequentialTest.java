@@ -163,6 +163,31 @@ class SequentialTest {
     }
 
     @Test
+    void materialisedColumnsRunTheBlocksAsOneGemmOverTheBatchThenTheEpilogue() {
+        // With the implicit GEMM off (as on a GPU), each block is the convolution into a
+        // channel-major Z (one GEMM over the batch matrix), then bias + ReLU + pooling in one pass;
+        // layer by layer each convolution runs one GEMM per sample into a contiguous Z.
+        String saved = System.getProperty(Im2colConvolution.IMPLICIT_PROPERTY);
+        System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, "false");
+        try (Sequential model = twoBlocks(new SplittableRandom(51)); Sequential layers = twoBlocks(new SplittableRandom(51));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(52), 4, 2, 10, 10);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(53), 4, 3)) {
+            assertEquals(List.of(ConvBiasReluMaxPool.class, ConvBiasReluMaxPool.class, DenseRelu.class),
+                    passTypes(model));
+            Conv2D first = (Conv2D) model.layers().get(0);
+            assertTrue(first.path().channelMajorOutput(first.geometry(Shape.of(4, 2, 10, 10))));
+            assertSameAsLayerByLayer(model, layers, x, dy, 1e-6f);
+            assertSameParameterGradients("fused first block", model, x, dy);
+        } finally {
+            if (saved == null) {
+                System.clearProperty(Im2colConvolution.IMPLICIT_PROPERTY);
+            } else {
+                System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, saved);
+            }
+        }
+    }
+
+    @Test
     void theFusionPropertyRunsTheBlocksAsSeparateLayers() {
         String saved = System.getProperty(Sequential.FUSION_PROPERTY);
         System.setProperty(Sequential.FUSION_PROPERTY, "false");

@@ -20,7 +20,11 @@ package dev.strix.tensor;
  *
  * <p>Tensors must be float32 (the argmax int32) and either all contiguous, or, four-dimensional, all
  * channels-last: the {@code permute(0, 3, 1, 2)} view of a contiguous {@code [N, H, W, C]} tensor
- * ({@link #channelsLast}), as layers produce them in either activation layout. The bias {@code [C]}
+ * ({@link #channelsLast}), as layers produce them in either activation layout. The pooling ops take
+ * the full-size {@code z} (or {@code dz}) in a layout of its own: contiguous, channels-last, or
+ * channel-major ({@link #isChannelMajor}: the {@code [C, N, H, W]} order in which one GEMM over the
+ * whole batch writes a convolution's output); their pooled side ({@code pooled}, {@code argmax},
+ * {@code dPooled}) is all contiguous or all channels-last. The bias {@code [C]}
  * is contiguous and may be null (none, and no {@code db}). Outputs are overwritten; {@code y} may alias
  * {@code z}, and {@code dz} may alias {@code dy} in {@link #biasReluBackward}. Optional: a backend
  * offers it through {@link Backend#biasReluEpilogue()}.
@@ -50,8 +54,9 @@ public interface BiasReluEpilogue {
 
     /**
      * Checks the operands of {@link #biasReluMaxPool} and its backward (named in messages by
-     * {@code op}): {@code z [N, C, H, W]} with H, W at least 2, {@code pooled} and {@code argmax}
-     * {@code [N, C, H / 2, W / 2]}, {@code bias [C]} or null; all contiguous. Shared by backends.
+     * {@code op}): {@code z [N, C, H, W]} with H, W at least 2, contiguous, channels-last or
+     * channel-major; {@code pooled} and {@code argmax} {@code [N, C, H / 2, W / 2]}, contiguous or
+     * channels-last; {@code bias [C]} or null. Shared by backends.
      */
     static void checkPooling(String op, Tensor z, Tensor bias, Tensor pooled, Tensor argmax) {
         if (z.rank() != 4 || z.dim(2) < 2 || z.dim(3) < 2) {
@@ -63,7 +68,11 @@ public interface BiasReluEpilogue {
             throw new IllegalArgumentException(op + ": pooled and argmax must be " + expected + " for " + z.shape()
                     + ", got " + pooled.shape() + " and " + argmax.shape());
         }
-        checkFloat(op, "convolution output", z);
+        if (z.dtype() != DType.F32 || !(z.isContiguous() || isChannelsLast(z) || isChannelMajor(z))) {
+            throw new IllegalArgumentException(op + ": convolution output must be a contiguous, channels-last or"
+                    + " channel-major float32 tensor, got " + z.dtype() + " " + z.shape() + " with strides "
+                    + java.util.Arrays.toString(z.strides()));
+        }
         checkFloat(op, "pooled", pooled);
         if (argmax.dtype() != DType.I32 || !(argmax.isContiguous() || isChannelsLast(argmax))) {
             throw new IllegalArgumentException(op + ": argmax must be a contiguous (or channels-last) int32 tensor,"
@@ -107,6 +116,14 @@ public interface BiasReluEpilogue {
     /** Whether {@code t} is four-dimensional and the {@code permute(0, 3, 1, 2)} view of a contiguous tensor. */
     static boolean isChannelsLast(Tensor t) {
         return t.rank() == 4 && t.permute(0, 2, 3, 1).isContiguous();
+    }
+
+    /**
+     * Whether {@code t} is four-dimensional and the {@code permute(1, 0, 2, 3)} view of a contiguous
+     * {@code [C, N, H, W]} tensor.
+     */
+    static boolean isChannelMajor(Tensor t) {
+        return t.rank() == 4 && t.permute(1, 0, 2, 3).isContiguous();
     }
 
     /** Checks that {@code dPooled} is a contiguous (or channels-last) float32 tensor of {@code pooled}'s shape. */

@@ -57,7 +57,11 @@ public interface Convolution {
      * </pre>
      * so that, reshaped to {@code [N, C*KH*KW, OH*OW]}, {@code Z[n] = W[O, C*KH*KW] * columns[n]}.
      * The kernel size and the output size come from {@code columns}' shape, so padding at the
-     * bottom and right is whatever the output size implies. {@code columns} must be contiguous.
+     * bottom and right is whatever the output size implies. {@code columns} is contiguous, or the
+     * {@code [N, C, KH, KW, OH, OW]} view of a contiguous {@code [C, KH, KW, N, OH, OW]} tensor: then,
+     * reshaped to {@code [C*KH*KW, N*OH*OW]}, it is one matrix for the whole batch, and
+     * {@code W * columns} is Z laid out {@code [O, N, OH, OW]} ({@link
+     * dev.strix.tensor.spi.ConvolutionShapes.ColumnLayout}).
      */
     void im2col(Tensor input, int strideH, int strideW, int padTop, int padLeft, Tensor columns);
 
@@ -68,8 +72,8 @@ public interface Convolution {
      *   input[n, c, r, s] = sum over (i, j, y, x) with y*sh + i - padTop = r, x*sw + j - padLeft = s
      *                       of columns[n, c, i, j, y, x]
      * </pre>
-     * which turns column gradients {@code W^T * dL/dZ[n]} into dL/dX. {@code columns} must be
-     * contiguous.
+     * which turns column gradients {@code W^T * dL/dZ[n]} into dL/dX. {@code columns} is laid out
+     * as for {@link #im2col}.
      */
     void col2im(Tensor columns, int strideH, int strideW, int padTop, int padLeft, Tensor input);
 

@@ -110,7 +110,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
     @Override
     public void biasReluMaxPool(Tensor z, Tensor bias, Tensor pooled, Tensor argmax) {
         BiasReluEpilogue.checkPooling("biasReluMaxPool", z, bias, pooled, argmax);
-        BiasReluEpilogue.channelsLast("biasReluMaxPool", z, pooled, argmax);
+        BiasReluEpilogue.channelsLast("biasReluMaxPool", pooled, argmax);
         int c = z.dim(1);
         int h = z.dim(2);
         int w = z.dim(3);
@@ -154,7 +154,7 @@ final class CpuBiasReluEpilogue implements BiasReluEpilogue {
     public void biasReluMaxPoolBackward(Tensor dPooled, Tensor pooled, Tensor argmax, Tensor dz, Tensor dBias) {
         BiasReluEpilogue.checkPooling("biasReluMaxPoolBackward", dz, dBias, pooled, argmax);
         BiasReluEpilogue.checkPooledGradient("biasReluMaxPoolBackward", dPooled, pooled);
-        BiasReluEpilogue.channelsLast("biasReluMaxPoolBackward", dPooled, pooled, argmax, dz);
+        BiasReluEpilogue.channelsLast("biasReluMaxPoolBackward", dPooled, pooled, argmax);
         int n = dz.dim(0);
         int c = dz.dim(1);
         int h = dz.dim(2);

@@ -3,6 +3,7 @@ package dev.strix.tensor.cpu;
 import dev.strix.tensor.Convolution;
 import dev.strix.tensor.Tensor;
 import dev.strix.tensor.spi.ConvolutionShapes;
+import dev.strix.tensor.spi.ConvolutionShapes.ColumnLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -75,7 +76,7 @@ final class CpuConvolution implements Convolution {
 
     @Override
     public void im2col(Tensor input, int strideH, int strideW, int padTop, int padLeft, Tensor columns) {
-        checkColumns("im2col", input, strideH, strideW, padTop, padLeft, columns);
+        ColumnLayout layout = checkColumns("im2col", input, strideH, strideW, padTop, padLeft, columns);
         Columns g = Columns.of(input, columns);
         int c = g.c();
         int h = g.h();
@@ -123,14 +124,14 @@ final class CpuConvolution implements Convolution {
                         }
                     }
                 }
-                MemorySegment.copy(cols, 0, cs, FLOAT, (columns.offset() + nc * block) * 4, block);
+                copyRuns(cols, cs, columns.offset(), layout, nc / c, (int) (nc % c) * kh * kw, kh * kw, oh * ow, true);
             }
         });
     }
 
     @Override
     public void col2im(Tensor columns, int strideH, int strideW, int padTop, int padLeft, Tensor input) {
-        checkColumns("col2im", input, strideH, strideW, padTop, padLeft, columns);
+        ColumnLayout layout = checkColumns("col2im", input, strideH, strideW, padTop, padLeft, columns);
         Columns g = Columns.of(input, columns);
         int c = g.c();
         int h = g.h();
@@ -147,7 +148,7 @@ final class CpuConvolution implements Convolution {
             float[] plane = PlaneCopy.floats(0, h * w + ROW_PADDING);
             float[] cols = PlaneCopy.floats(1, block + ROW_PADDING);
             for (long nc = from; nc < to; nc++) {
-                MemorySegment.copy(cs, FLOAT, (columns.offset() + nc * block) * 4, cols, 0, block);
+                copyRuns(cols, cs, columns.offset(), layout, nc / c, (int) (nc % c) * kh * kw, kh * kw, oh * ow, false);
                 Arrays.fill(plane, 0, h * w, 0f);
                 int s = 0;
                 for (int i = 0; i < kh; i++) {
@@ -202,11 +203,32 @@ final class CpuConvolution implements Convolution {
         ConvolutionShapes.planes(op, x, out, expectedH, expectedW);
     }
 
-    private static void checkColumns(String op, Tensor input, int sh, int sw, int padTop, int padLeft, Tensor cols) {
+    private static ColumnLayout checkColumns(String op, Tensor input, int sh, int sw, int padTop, int padLeft,
+                                             Tensor cols) {
         CpuElementwise.check(input, op + " image");
         CpuElementwise.check(cols, op + " columns");
         ConvolutionShapes.columns(op, input, sh, sw, padTop, padLeft, cols);
-        CpuBackend.requireContiguous(cols, op + " columns");
+        return ColumnLayout.of(op, cols);
+    }
+
+    /**
+     * Copies the {@code taps} runs of {@code plane} column elements of image {@code n}, taps
+     * {@code firstTap...}, between {@code heap} (run after run) and the columns at {@code offset}
+     * laid out as {@code layout}: into the columns when {@code toColumns}, else out of them. One
+     * copy when the runs are adjacent there (contiguous columns).
+     */
+    private static void copyRuns(float[] heap, MemorySegment columns, long offset, ColumnLayout layout, long n,
+                                 int firstTap, int taps, int plane, boolean toColumns) {
+        long at = offset + n * layout.sampleStride() + firstTap * layout.tapStride();
+        boolean adjacent = layout.tapStride() == plane;
+        for (int t = 0; t < (adjacent ? 1 : taps); t++, at += layout.tapStride()) {
+            int length = adjacent ? taps * plane : plane;
+            if (toColumns) {
+                MemorySegment.copy(heap, t * plane, columns, FLOAT, at * Float.BYTES, length);
+            } else {
+                MemorySegment.copy(columns, FLOAT, at * Float.BYTES, heap, t * plane, length);
+            }
+        }
     }
 
     /** The sizes im2col and its adjoint col2im share: input [N, C, H, W], columns [N, C, KH, KW, OH, OW]. */

@@ -52,6 +52,34 @@ public final class ConvolutionShapes {
         }
     }
 
+    /**
+     * Where im2col's column element {@code (n, tap, y, x)} lies, {@code tap = (c*KH + i)*KW + j}: at
+     * {@code offset + n * sampleStride + tap * tapStride + y*OW + x}. The two layouts the ops take:
+     * contiguous {@code [N, C, KH, KW, OH, OW]} (a {@code [C*KH*KW, OH*OW]} matrix per image), or the
+     * {@code permute(3, 0, 1, 2, 4, 5)} view of a contiguous {@code [C, KH, KW, N, OH, OW]} tensor
+     * (one {@code [C*KH*KW, N*OH*OW]} matrix for the whole batch).
+     */
+    public record ColumnLayout(long sampleStride, long tapStride) {
+        /** The layout of {@code columns} {@code [N, C, KH, KW, OH, OW]}, or a refusal naming {@code op}. */
+        public static ColumnLayout of(String op, Tensor columns) {
+            long plane = (long) columns.dim(4) * columns.dim(5);
+            if (columns.isContiguous()) {
+                return new ColumnLayout((long) columns.dim(1) * columns.dim(2) * columns.dim(3) * plane, plane);
+            }
+            if (isBatchMatrix(columns)) {
+                return new ColumnLayout(plane, columns.dim(0) * plane);
+            }
+            throw new IllegalArgumentException(op + ": columns must be contiguous [N, C, KH, KW, OH, OW] or a view of"
+                    + " a contiguous [C, KH, KW, N, OH, OW] tensor, got " + columns.shape() + " with strides "
+                    + java.util.Arrays.toString(columns.strides()));
+        }
+
+        /** Whether 6-D {@code columns} is the {@code [N, C, KH, KW, OH, OW]} view of a contiguous {@code [C, KH, KW, N, OH, OW]}. */
+        public static boolean isBatchMatrix(Tensor columns) {
+            return columns.rank() == 6 && columns.permute(1, 2, 3, 0, 4, 5).isContiguous();
+        }
+    }
+
     /** correlate: windows {@code [A, C, Y, X, I, J]}, kernels {@code [B, C, I, J]}, output {@code [A, B, Y, X]}. */
     public static void correlation(Tensor windows, Tensor kernels, Tensor out) {
         if (windows.rank() != 6 || kernels.rank() != 4 || out.rank() != 4

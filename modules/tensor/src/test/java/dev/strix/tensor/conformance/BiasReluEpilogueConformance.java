@@ -369,4 +369,73 @@ public abstract class BiasReluEpilogueConformance extends BackendConformance {
             }
         }
     }
+
+    /**
+     * A channel-major copy of {@code t} [N, C, H, W]: the permute(1, 0, 2, 3) view of a new
+     * [C, N, H, W] tensor, added to {@code owned}.
+     */
+    private Tensor channelMajor(Tensor t, List<Tensor> owned) {
+        Tensor store = backend().allocate(DType.F32, Shape.of(t.dim(1), t.dim(0), t.dim(2), t.dim(3)));
+        owned.add(store);
+        Tensor view = store.permute(1, 0, 2, 3);
+        backend().copy(t, view);
+        return view;
+    }
+
+    /**
+     * A channel-major convolution output (as one GEMM over the batch writes it) pools, and its
+     * gradient comes back, exactly as a contiguous one does, with the pooled side contiguous or
+     * channels-last; only the full-size side may be channel-major.
+     */
+    @Test
+    void channelMajorConvolutionOutputsGiveTheContiguousResultsExactly() {
+        for (int[] dims : poolShapes()) {
+            int c = dims[1];
+            int[] pooledDims = {dims[0], c, dims[2] / 2, dims[3] / 2};
+            String what = java.util.Arrays.toString(dims);
+            try (Tensor z = tensor(values(size(dims), true), dims); Tensor bias = tensor(randomFloats(c), c);
+                 Tensor dPooled = tensor(values(size(pooledDims), false), pooledDims);
+                 Tensor pooled = backend().allocate(DType.F32, Shape.of(pooledDims));
+                 Tensor argmax = backend().allocate(DType.I32, Shape.of(pooledDims));
+                 Tensor dz = backend().allocate(DType.F32, Shape.of(dims));
+                 Tensor db = backend().allocate(DType.F32, Shape.of(c));
+                 Tensor pooled2 = backend().allocate(DType.F32, Shape.of(pooledDims));
+                 Tensor argmax2 = backend().allocate(DType.I32, Shape.of(pooledDims));
+                 Tensor db2 = backend().allocate(DType.F32, Shape.of(c))) {
+                op().biasReluMaxPool(z, bias, pooled, argmax);
+                op().biasReluMaxPoolBackward(dPooled, pooled, argmax, dz, db);
+                List<Tensor> owned = new java.util.ArrayList<>();
+                try {
+                    Tensor zm = channelMajor(z, owned);
+                    Tensor dzm = channelMajor(z, owned);
+                    for (boolean last : new boolean[] {false, true}) {
+                        String side = what + (last ? ", pooled side channels-last" : ", pooled side contiguous");
+                        Tensor p = last ? channelsLast(pooled2, DType.F32, owned) : pooled2;
+                        Tensor a = last ? channelsLast(argmax2, DType.I32, owned) : argmax2;
+                        Tensor g = last ? channelsLast(dPooled, DType.F32, owned) : dPooled;
+                        backend().fill(p, -5f);
+                        op().biasReluMaxPool(zm, bias, p, a);
+                        assertArrayEquals(pooled.toFloatArray(), p.toFloatArray(), side + ": pooled");
+                        assertArrayEquals(argmax.toIntArray(), a.toIntArray(), side + ": argmax");
+                        backend().fill(dzm, -5f);
+                        op().biasReluMaxPoolBackward(g, p, a, dzm, db2);
+                        assertArrayEquals(dz.toFloatArray(), dzm.toFloatArray(), side + ": dz");
+                        assertArrayEquals(db.toFloatArray(), db2.toFloatArray(), side + ": db");
+                    }
+                    if (c > 1 && dims[0] > 1 && dims[2] == dims[3]) {
+                        String m = assertThrows(IllegalArgumentException.class,
+                                () -> op().biasReluMaxPool(zm.transpose(2, 3), bias, pooled, argmax)).getMessage();
+                        assertTrue(m.contains("contiguous, channels-last or channel-major"), m);
+                        m = assertThrows(IllegalArgumentException.class,
+                                () -> op().biasReluMaxPool(z, bias, channelMajor(pooled, owned), argmax)).getMessage();
+                        assertTrue(m.contains("pooled"), m);
+                    }
+                } finally {
+                    for (Tensor t : owned) {
+                        t.close();
+                    }
+                }
+            }
+        }
+    }
 }

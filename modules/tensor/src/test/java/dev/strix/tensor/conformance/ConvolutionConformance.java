@@ -342,6 +342,11 @@ public abstract class ConvolutionConformance extends BackendConformance {
             assertEquals("col2im: strides must be positive and padding not negative, got stride 1x1, padding top -1,"
                     + " left 0", assertThrows(IllegalArgumentException.class,
                     () -> conv().col2im(cols, 1, 1, -1, 0, x)).getMessage());
+            // Columns with the output plane transposed: neither layout the ops take.
+            assertEquals("im2col: columns must be contiguous [N, C, KH, KW, OH, OW] or a view of a contiguous"
+                    + " [C, KH, KW, N, OH, OW] tensor, got [1, 2, 3, 3, 2, 2] with strides [72, 36, 12, 4, 1, 2]",
+                    assertThrows(IllegalArgumentException.class,
+                            () -> conv().im2col(x, 1, 1, 0, 0, cols.transpose(4, 5))).getMessage());
         }
     }
 }

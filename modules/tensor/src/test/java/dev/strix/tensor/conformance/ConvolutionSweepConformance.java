@@ -131,8 +131,13 @@ public abstract class ConvolutionSweepConformance extends BackendConformance {
             float[][] x = new float[1][];
             Layout li = views.layout(g.n(), g.c(), g.h(), g.w());
             int columnCount = g.n() * g.c() * g.kh() * g.kw() * g.oh() * g.ow();
-            try (Tensor in = randomBuffer(li, x); Tensor columns = backend().allocate(DType.F32, Shape.of(cd))) {
-                columns.fill(SENTINEL);
+            // Every other case lays the columns out as one matrix for the batch: [C, KH, KW, N, OH, OW].
+            boolean batchMatrix = c % 2 == 1;
+            what += batchMatrix ? ", batch-matrix columns" : "";
+            try (Tensor in = randomBuffer(li, x); Tensor store = backend().allocate(DType.F32, batchMatrix
+                    ? Shape.of(g.c(), g.kh(), g.kw(), g.n(), g.oh(), g.ow()) : Shape.of(cd))) {
+                Tensor columns = batchMatrix ? store.permute(3, 0, 1, 2, 4, 5) : store;
+                store.fill(SENTINEL);
                 conv.im2col(li.of(in), g.sh(), g.sw(), g.top(), g.left(), columns);
                 double[] expected = new double[columnCount];
                 for (int e = 0; e < columnCount; e++) {
@@ -159,7 +164,13 @@ public abstract class ConvolutionSweepConformance extends BackendConformance {
             for (int e = 0; e < allowed.length; e++) {
                 allowed[e] = FLOAT_TOLERANCE * magnitude[e];
             }
-            try (Tensor columns = tensor(columnValues, cd); Tensor out = sentinelBuffer(lx)) {
+            try (Tensor contiguous = tensor(columnValues, cd); Tensor out = sentinelBuffer(lx);
+                 Tensor store = backend().allocate(DType.F32, Shape.of(g.c(), g.kh(), g.kw(), g.n(), g.oh(), g.ow()))) {
+                Tensor columns = contiguous;
+                if (batchMatrix) {
+                    columns = store.permute(3, 0, 1, 2, 4, 5);
+                    backend().copy(contiguous, columns);
+                }
                 conv.col2im(columns, g.sh(), g.sw(), g.top(), g.left(), lx.of(out));
                 assertView(out.toFloatArray(), lx, expected, allowed, SENTINEL, what + ", col2im into " + lx);
             }
