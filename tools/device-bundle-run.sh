@@ -30,8 +30,8 @@
 #                activations), and with cuDNN pooling too                                         130
 #   bench-modes  the bench at batch 128 with --no-cuda-graph, and with --tf32                       60
 #   cudnn-net    1 epoch of the default model with cuDNN conv, pooling and batch norm (>= 98%), and
-#                the default model's bench with our batch-norm kernels (with the step profile) and
-#                with cuDNN's                                                                       90
+#                the default model's bench with our batch-norm kernels (with the step profile), with
+#                one GEMM per sample (-Dstrix.conv.batchMatrix=false), and with cuDNN's batch norm  100
 #   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
 #                forward and both gradients, and cuDNN again on NHWC operands (column CUDNN_NHWC,
 #                ratio CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)     150
@@ -552,14 +552,19 @@ if [ -z "$gate" ]; then
       --checkpoint-dir "$logs/cudnn-checkpoint" || status=1
     echo "== bench default model: our batch-norm kernels"
     strix_mnist bench --device "$dev" --model default --profile "$@" || status=1
+    # Each convolution before a batch norm writes channel-major Z over one batch matrix; this is the
+    # per-sample form, for comparison.
+    echo "== bench default model: one GEMM per sample (-Dstrix.conv.batchMatrix=false)"
+    STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.conv.batchMatrix=false" strix_mnist bench --device "$dev" \
+      --model default "$@" || status=1
     echo "== bench default model: cuDNN batch norm"
     STRIX_JAVA_OPTS="${STRIX_JAVA_OPTS:-} -Dstrix.cuda.batchNorm=cudnn" strix_mnist bench --device "$dev" \
       --model default "$@" || status=1
     return $status
   }
   export -f cudnn_net
-  run_stage cudnn-net 90 25 cudnn_net "$device" "${bench_args[@]}"
-  figures cudnn-net '^== |^fused:|img/s *$|test accuracy|target accuracy|training:|launches:|^profile:|^  ' 36
+  run_stage cudnn-net 100 25 cudnn_net "$device" "${bench_args[@]}"
+  figures cudnn-net '^== |^fused:|img/s *$|test accuracy|target accuracy|training:|launches:|^profile:|^  ' 40
   tail_on_failure cudnn-net
 
   # conv_jmh DEVICE: the JMH convolution benchmark (CudaConvReport: no fork, short iterations), its

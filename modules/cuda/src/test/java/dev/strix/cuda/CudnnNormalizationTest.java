@@ -189,7 +189,7 @@ class CudnnNormalizationTest {
     }
 
     @Test
-    void nhwcViewsGiveTheCpuReferencesResults() {
+    void nhwcAndChannelMajorViewsGiveTheCpuReferencesResults() {
         Backend cuda = CudnnTestSupport.cudnnOrSkip(SUITE);
         Normalization bn = ((CudaBackend) cuda).cudnnNormalization();
         Backend cpu = Backends.cpu();
@@ -206,24 +206,37 @@ class CudnnNormalizationTest {
             vectors[2 * c + i] = i / 10f;
             vectors[3 * c + i] = 1f + i;
         }
-        float[][] expected = run(cpu.normalization(), cpu, x, dy, vectors, n, c, h, w, false);
-        float[][] actual = run(bn, cuda, x, dy, vectors, n, c, h, w, true);
+        float[][] expected = run(cpu.normalization(), cpu, x, dy, vectors, n, c, h, w, "NCHW");
         String[] names = {"training output", "saved mean and inverse deviation", "running statistics", "inference output",
             "dx", "dGamma and dBeta"};
-        for (int i = 0; i < names.length; i++) {
-            assertNear(expected[i], actual[i], 1e-5, names[i] + " of NHWC views");
+        // NHWC: every operand channels-last. Channel-major: x and dx [C, N, H, W] in memory (a
+        // convolution's batch-matrix output and the gradient handed back to it), y and dy NCHW.
+        for (String layout : new String[] {"NHWC", "channel-major"}) {
+            float[][] actual = run(bn, cuda, x, dy, vectors, n, c, h, w, layout);
+            for (int i = 0; i < names.length; i++) {
+                assertNear(expected[i], actual[i], 1e-5, names[i] + " of " + layout + " views");
+            }
         }
     }
 
-    /** Training, inference and backward on {@code b}, with x, y, dy and dx as NCHW views of NHWC buffers when asked. */
+    /**
+     * Training, inference and backward on {@code b}, with x, y, dy and dx contiguous ({@code NCHW}),
+     * all NCHW views of NHWC buffers ({@code NHWC}), or x and dx channel-major ({@code channel-major}).
+     */
     private static float[][] run(Normalization bn, Backend b, float[] x, float[] dy, float[] vectors, int n, int c, int h,
-                                 int w, boolean nhwc) {
+                                 int w, String layout) {
         try (Tensor xs = Tensor.of(b, x, n, c, h, w); Tensor dys = Tensor.of(b, dy, n, c, h, w);
              Tensor store = b.allocate(DType.F32, Shape.of(4, n, h, w, c)); Tensor v = Tensor.of(b, vectors, 4, c);
              Tensor saved = b.allocate(DType.F32, Shape.of(2, c)); Tensor grads = b.allocate(DType.F32, Shape.of(2, c))) {
             Tensor[] t = new Tensor[4];
             for (int i = 0; i < 4; i++) {
-                t[i] = nhwc ? store.select(0, i).permute(0, 3, 1, 2) : store.select(0, i).reshape(n, c, h, w);
+                Tensor slot = store.select(0, i);
+                t[i] = switch (layout) {
+                    case "NHWC" -> slot.permute(0, 3, 1, 2);
+                    case "channel-major" -> i == 0 || i == 3
+                            ? slot.reshape(c, n, h, w).permute(1, 0, 2, 3) : slot.reshape(n, c, h, w);
+                    default -> slot.reshape(n, c, h, w);
+                };
             }
             b.copy(xs, t[0]);
             b.copy(dys, t[2]);

@@ -20,6 +20,9 @@ import java.util.Objects;
  *   <li>evaluation: normalise with {@code running_mean} and {@code running_var} (zeros and ones at first).</li>
  * </ul>
  * The running statistics are non-trainable {@link #buffers()}, named as in PyTorch's state_dict.
+ * The input may have any layout the normalisation takes; the input gradient comes back in the
+ * input's layout when that is channel-major (a convolution's batch-matrix output, see
+ * {@link Conv2D}), in the model's activation layout otherwise.
  */
 public abstract sealed class BatchNorm implements Layer permits BatchNorm1D, BatchNorm2D {
     /** PyTorch's defaults. */
@@ -157,7 +160,7 @@ public abstract sealed class BatchNorm implements Layer permits BatchNorm1D, Bat
                     + " differentiates through the batch statistics), but the last forward ran in " + lastMode);
         }
         ShapeCheck.gradient(this, input.shape(), dy.shape());
-        return inputGradient.get(input.shape());
+        return inputGradient.like(input);
     }
 
     @Override

@@ -17,6 +17,11 @@ import java.util.random.RandomGenerator;
  * where {@code Xp} is the input zero-padded as {@link Padding} says. The bias gradient is the sum of
  * dL/dZ over batch and positions; the weight and input gradients come from the chosen
  * {@link ConvAlgorithm}.
+ *
+ * <p>Inside a {@link Sequential} that follows it with a {@link BatchNorm}, the output is
+ * channel-major ({@code [O, N, OH, OW]} in memory) where the algorithm runs faster so
+ * ({@link ConvolutionPath#channelMajorOutput}: materialised im2col columns, one GEMM over the
+ * batch); the batch norm reads that layout and hands its gradient back in it.
  */
 public final class Conv2D implements Layer {
     private final Backend backend;
@@ -32,7 +37,10 @@ public final class Conv2D implements Layer {
     private final Parameter bias;
     private final ConvolutionPath path;
     private final ReusableTensor output;
+    private final ReusableTensor channelMajorOutput;
     private final ReusableTensor inputGradient;
+    /** Whether the next layer takes a channel-major output and returns its gradient so (a batch norm). */
+    private boolean nextTakesChannelMajor;
     private final ActivationLayout activationLayout;
     private Tensor input;
     private ConvGeometry geometry;
@@ -65,7 +73,16 @@ public final class Conv2D implements Layer {
             this.bias = null;
         }
         this.output = ReusableTensor.activations(backend, activationLayout);
+        this.channelMajorOutput = ReusableTensor.channelMajor(backend);
         this.inputGradient = ReusableTensor.activations(backend, activationLayout);
+    }
+
+    /**
+     * Lets the output be channel-major where the path prefers it: {@link Sequential} says so when the
+     * next layer is a {@link BatchNorm}, which takes that layout and returns its gradient in it.
+     */
+    void nextTakesChannelMajor() {
+        this.nextTakesChannelMajor = true;
     }
 
     /** The layout of this convolution's output and input gradient (and of a fused pass over it). */
@@ -138,7 +155,8 @@ public final class Conv2D implements Layer {
     @Override
     public Tensor forward(Tensor x, Mode mode) {
         ConvGeometry g = geometry(x.shape());
-        Tensor z = output.get(g.output());
+        boolean channelMajor = nextTakesChannelMajor && path.channelMajorOutput(g);
+        Tensor z = (channelMajor ? channelMajorOutput : output).get(g.output());
         path.forward(x, weight.value(), bias == null ? null : bias.value(), g, z);
         input = x;
         geometry = g;
@@ -192,6 +210,7 @@ public final class Conv2D implements Layer {
         }
         path.close();
         output.close();
+        channelMajorOutput.close();
         inputGradient.close();
         input = null;
     }

@@ -19,6 +19,7 @@ final class ReusableTensor implements AutoCloseable {
     private final boolean channelMajor;
     private Tensor storage;
     private Tensor view;
+    private boolean viewChannelMajor;
 
     ReusableTensor(Backend backend, DType dtype, ActivationLayout layout) {
         this(backend, dtype, layout, false);
@@ -58,7 +59,24 @@ final class ReusableTensor implements AutoCloseable {
      * contents are whatever was last written there.
      */
     Tensor get(Shape shape) {
-        if (view != null && view.shape().equals(shape)) {
+        return get(shape, channelMajor);
+    }
+
+    /**
+     * A tensor of {@code reference}'s shape, channel-major when {@code reference} is (and not also
+     * contiguous), else as {@link #get(Shape)} gives it: the input gradient of a layer whose input a
+     * convolution wrote channel-major goes back in that layout, the one the convolution's backward
+     * pass runs fastest in.
+     */
+    Tensor like(Tensor reference) {
+        boolean channelMajorReference = reference.rank() == 4 && !reference.isContiguous()
+                && reference.permute(1, 0, 2, 3).isContiguous();
+        return get(reference.shape(), channelMajor || channelMajorReference);
+    }
+
+    private Tensor get(Shape shape, boolean channelMajorView) {
+        boolean wantChannelMajor = channelMajorView && shape.rank() == 4;
+        if (view != null && view.shape().equals(shape) && viewChannelMajor == wantChannelMajor) {
             return view;
         }
         long size = shape.size();
@@ -67,7 +85,8 @@ final class ReusableTensor implements AutoCloseable {
             storage = backend.allocate(dtype, Shape.of(Math.toIntExact(Math.max(1, size))));
         }
         Tensor front = storage.slice(0, 0, (int) size);
-        if (channelMajor && shape.rank() == 4) {
+        viewChannelMajor = wantChannelMajor;
+        if (wantChannelMajor) {
             view = front.reshape(shape.dim(1), shape.dim(0), shape.dim(2), shape.dim(3)).permute(1, 0, 2, 3);
         } else if (layout == ActivationLayout.NHWC && shape.rank() == 4) {
             view = front.reshape(shape.dim(0), shape.dim(2), shape.dim(3), shape.dim(1)).permute(0, 3, 1, 2);

@@ -33,6 +33,10 @@ import java.util.Map;
  * ({@link BatchNormReluPass}). Same outputs
  * and gradients up to the order of bias additions and sums, without the trips through memory (and
  * the launches on a device) between the layers.
+ *
+ * <p>A {@link Conv2D} (not in a fused pass) followed by a {@link BatchNorm} may write its output
+ * channel-major, where its algorithm prefers that layout (materialised im2col columns: one GEMM over
+ * the batch); the batch norm reads it as it is and returns its gradient in it.
  */
 public final class Sequential implements Layer {
     /**
@@ -111,6 +115,12 @@ public final class Sequential implements Layer {
                 // A ReLU inside a fused pass is not reordered around a pooling.
                 Arrays.fill(poolFirst, i, i + fused[i].layerCount(), false);
                 i += fused[i].layerCount() - 1;
+            }
+        }
+        for (int i = 0; i + 1 < this.layers.size(); i++) {
+            if (fused[i] == null && this.layers.get(i) instanceof Conv2D conv
+                    && this.layers.get(i + 1) instanceof BatchNorm) {
+                conv.nextTakesChannelMajor();
             }
         }
     }

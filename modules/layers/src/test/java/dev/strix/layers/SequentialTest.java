@@ -188,6 +188,52 @@ class SequentialTest {
     }
 
     @Test
+    void aConvolutionBeforeABatchNormWritesChannelMajorWithMaterialisedColumns() {
+        // As on a GPU (implicit GEMM off): each convolution followed by a batch norm writes its output
+        // channel-major (one GEMM over the batch), and the batch norm hands the gradient back so;
+        // against the same model built with the implicit GEMM, which writes NCHW.
+        String saved = System.getProperty(Im2colConvolution.IMPLICIT_PROPERTY);
+        Sequential layers = convBatchNorm(new SplittableRandom(61));
+        System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, "false");
+        try (layers; Sequential model = convBatchNorm(new SplittableRandom(61));
+             Tensor x = TestData.uniform(CPU, new SplittableRandom(62), 4, 2, 10, 10);
+             Tensor dy = TestData.uniform(CPU, new SplittableRandom(63), 4, 3)) {
+            assertSameAsLayerByLayer(model, layers, x, dy, 1e-5f);
+            for (int i : new int[] {0, 3}) {
+                Layer conv = model.layers().get(i);
+                Tensor in = i == 0 ? x : model.layers().get(2).forward(
+                        model.layers().get(1).forward(model.layers().get(0).forward(x, Mode.TRAINING), Mode.TRAINING),
+                        Mode.TRAINING);
+                Tensor z = conv.forward(in, Mode.TRAINING);
+                assertTrue(!z.isContiguous() && z.permute(1, 0, 2, 3).isContiguous(), "layer " + i + ": " + z);
+                Tensor dz = model.layers().get(i + 1).backward(model.layers().get(i + 1).forward(z, Mode.TRAINING));
+                assertTrue(!dz.isContiguous() && dz.permute(1, 0, 2, 3).isContiguous(), "layer " + (i + 1) + ": " + dz);
+                Tensor alone = layers.layers().get(i).forward(in, Mode.TRAINING);
+                assertTrue(alone.isContiguous(), "implicit GEMM: " + alone);
+            }
+        } finally {
+            if (saved == null) {
+                System.clearProperty(Im2colConvolution.IMPLICIT_PROPERTY);
+            } else {
+                System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, saved);
+            }
+        }
+    }
+
+    private static Sequential convBatchNorm(SplittableRandom random) {
+        return new Sequential(Shape.of(2, 10, 10),
+                Conv2D.builder(2, 4).kernel(3, 3).padding(1, 1).bias(false).build(CPU, random),
+                new BatchNorm2D(CPU, 4),
+                new ReLU(CPU),
+                Conv2D.builder(4, 6).kernel(3, 3).bias(false).build(CPU, random),
+                new BatchNorm2D(CPU, 6),
+                new ReLU(CPU),
+                new MaxPool2D(CPU, 2),
+                new Flatten(CPU),
+                new Dense(CPU, 6 * 4 * 4, 3, random));
+    }
+
+    @Test
     void theFusionPropertyRunsTheBlocksAsSeparateLayers() {
         String saved = System.getProperty(Sequential.FUSION_PROPERTY);
         System.setProperty(Sequential.FUSION_PROPERTY, "false");
