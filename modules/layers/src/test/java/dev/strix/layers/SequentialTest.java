@@ -167,9 +167,10 @@ class SequentialTest {
         // With the implicit GEMM off (as on a GPU), each block is the convolution into a
         // channel-major Z (one GEMM over the batch matrix), then bias + ReLU + pooling in one pass;
         // layer by layer each convolution runs one GEMM per sample into a contiguous Z.
-        String saved = System.getProperty(Im2colConvolution.IMPLICIT_PROPERTY);
-        System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, "false");
-        try (Sequential model = twoBlocks(new SplittableRandom(51)); Sequential layers = twoBlocks(new SplittableRandom(51));
+        try (Sequential model = builtWith(Im2colConvolution.IMPLICIT_PROPERTY, "false",
+                     () -> twoBlocks(new SplittableRandom(51)));
+             Sequential layers = builtWith(Im2colConvolution.IMPLICIT_PROPERTY, "false",
+                     () -> twoBlocks(new SplittableRandom(51)));
              Tensor x = TestData.uniform(CPU, new SplittableRandom(52), 4, 2, 10, 10);
              Tensor dy = TestData.uniform(CPU, new SplittableRandom(53), 4, 3)) {
             assertEquals(List.of(ConvBiasReluMaxPool.class, ConvBiasReluMaxPool.class, DenseRelu.class),
@@ -178,12 +179,6 @@ class SequentialTest {
             assertTrue(first.path().channelMajorOutput(first.geometry(Shape.of(4, 2, 10, 10))));
             assertSameAsLayerByLayer(model, layers, x, dy, 1e-6f);
             assertSameParameterGradients("fused first block", model, x, dy);
-        } finally {
-            if (saved == null) {
-                System.clearProperty(Im2colConvolution.IMPLICIT_PROPERTY);
-            } else {
-                System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, saved);
-            }
         }
     }
 
@@ -192,10 +187,9 @@ class SequentialTest {
         // As on a GPU (implicit GEMM off): each convolution followed by a batch norm writes its output
         // channel-major (one GEMM over the batch), and the batch norm hands the gradient back so;
         // against the same model built with the implicit GEMM, which writes NCHW.
-        String saved = System.getProperty(Im2colConvolution.IMPLICIT_PROPERTY);
-        Sequential layers = convBatchNorm(new SplittableRandom(61));
-        System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, "false");
-        try (layers; Sequential model = convBatchNorm(new SplittableRandom(61));
+        try (Sequential layers = convBatchNorm(new SplittableRandom(61));
+             Sequential model = builtWith(Im2colConvolution.IMPLICIT_PROPERTY, "false",
+                     () -> convBatchNorm(new SplittableRandom(61)));
              Tensor x = TestData.uniform(CPU, new SplittableRandom(62), 4, 2, 10, 10);
              Tensor dy = TestData.uniform(CPU, new SplittableRandom(63), 4, 3)) {
             assertSameAsLayerByLayer(model, layers, x, dy, 1e-5f);
@@ -210,12 +204,6 @@ class SequentialTest {
                 assertTrue(!dz.isContiguous() && dz.permute(1, 0, 2, 3).isContiguous(), "layer " + (i + 1) + ": " + dz);
                 Tensor alone = layers.layers().get(i).forward(in, Mode.TRAINING);
                 assertTrue(alone.isContiguous(), "implicit GEMM: " + alone);
-            }
-        } finally {
-            if (saved == null) {
-                System.clearProperty(Im2colConvolution.IMPLICIT_PROPERTY);
-            } else {
-                System.setProperty(Im2colConvolution.IMPLICIT_PROPERTY, saved);
             }
         }
     }
@@ -233,19 +221,26 @@ class SequentialTest {
                 new Dense(CPU, 6 * 4 * 4, 3, random));
     }
 
-    @Test
-    void theFusionPropertyRunsTheBlocksAsSeparateLayers() {
-        String saved = System.getProperty(Sequential.FUSION_PROPERTY);
-        System.setProperty(Sequential.FUSION_PROPERTY, "false");
-        try (Sequential model = twoBlocks(new SplittableRandom(31))) {
-            assertEquals(List.of(), passTypes(model));
-            assertEquals("fused: none", model.fusion());
+    /** The model {@code build} makes while the system property {@code name} is {@code value} (read when layers are built). */
+    private static Sequential builtWith(String name, String value, java.util.function.Supplier<Sequential> build) {
+        String saved = System.getProperty(name);
+        System.setProperty(name, value);
+        try {
+            return build.get();
         } finally {
             if (saved == null) {
-                System.clearProperty(Sequential.FUSION_PROPERTY);
+                System.clearProperty(name);
             } else {
-                System.setProperty(Sequential.FUSION_PROPERTY, saved);
+                System.setProperty(name, saved);
             }
+        }
+    }
+
+    @Test
+    void theFusionPropertyRunsTheBlocksAsSeparateLayers() {
+        try (Sequential model = builtWith(Sequential.FUSION_PROPERTY, "false", () -> twoBlocks(new SplittableRandom(31)))) {
+            assertEquals(List.of(), passTypes(model));
+            assertEquals("fused: none", model.fusion());
         }
     }
 

@@ -291,16 +291,31 @@ public abstract class BiasReluEpilogueConformance extends BackendConformance {
             assertTrue(m.contains("pooled gradient"), m);
         }
     }
+    /** Storage orders of {@link #storedAs}: channels-last ({@code [N, H, W, C]}) and channel-major ({@code [C, N, H, W]}). */
+    private static final int[] CHANNELS_LAST = {0, 2, 3, 1};
+    private static final int[] CHANNEL_MAJOR = {1, 0, 2, 3};
+
     /**
-     * A channels-last copy of {@code t} [N, C, H, W]: the permute(0, 3, 1, 2) view of a new
-     * [N, H, W, C] tensor, which is added to {@code owned} (a view does not free its storage).
+     * A copy of {@code t} [N, C, H, W] whose storage holds the axes in {@code storageOrder}, seen as
+     * [N, C, H, W]; the storage is added to {@code owned} (a view does not free it).
      */
-    private Tensor channelsLast(Tensor t, DType type, List<Tensor> owned) {
-        Tensor store = backend().allocate(type, Shape.of(t.dim(0), t.dim(2), t.dim(3), t.dim(1)));
+    private Tensor storedAs(Tensor t, DType type, int[] storageOrder, List<Tensor> owned) {
+        int[] dims = new int[4];
+        int[] back = new int[4];
+        for (int i = 0; i < 4; i++) {
+            dims[i] = t.dim(storageOrder[i]);
+            back[storageOrder[i]] = i;
+        }
+        Tensor store = backend().allocate(type, Shape.of(dims));
         owned.add(store);
-        Tensor view = store.permute(0, 3, 1, 2);
+        Tensor view = store.permute(back);
         backend().copy(t, view);
         return view;
+    }
+
+    /** A channels-last copy of {@code t}: the permute(0, 3, 1, 2) view of a new [N, H, W, C] tensor. */
+    private Tensor channelsLast(Tensor t, DType type, List<Tensor> owned) {
+        return storedAs(t, type, CHANNELS_LAST, owned);
     }
 
     /**
@@ -370,16 +385,9 @@ public abstract class BiasReluEpilogueConformance extends BackendConformance {
         }
     }
 
-    /**
-     * A channel-major copy of {@code t} [N, C, H, W]: the permute(1, 0, 2, 3) view of a new
-     * [C, N, H, W] tensor, added to {@code owned}.
-     */
+    /** A channel-major copy of {@code t}: the permute(1, 0, 2, 3) view of a new [C, N, H, W] tensor. */
     private Tensor channelMajor(Tensor t, List<Tensor> owned) {
-        Tensor store = backend().allocate(DType.F32, Shape.of(t.dim(1), t.dim(0), t.dim(2), t.dim(3)));
-        owned.add(store);
-        Tensor view = store.permute(1, 0, 2, 3);
-        backend().copy(t, view);
-        return view;
+        return storedAs(t, DType.F32, CHANNEL_MAJOR, owned);
     }
 
     /**
