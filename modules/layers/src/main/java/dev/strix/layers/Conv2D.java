@@ -37,7 +37,6 @@ public final class Conv2D implements Layer {
     private final Parameter bias;
     private final ConvolutionPath path;
     private final ReusableTensor output;
-    private final ReusableTensor channelMajorOutput;
     private final ReusableTensor inputGradient;
     /** Whether the next layer takes a channel-major output and returns its gradient so (a batch norm). */
     private boolean nextTakesChannelMajor;
@@ -73,7 +72,6 @@ public final class Conv2D implements Layer {
             this.bias = null;
         }
         this.output = ReusableTensor.activations(backend, activationLayout);
-        this.channelMajorOutput = ReusableTensor.channelMajor(backend);
         this.inputGradient = ReusableTensor.activations(backend, activationLayout);
     }
 
@@ -156,7 +154,7 @@ public final class Conv2D implements Layer {
     public Tensor forward(Tensor x, Mode mode) {
         ConvGeometry g = geometry(x.shape());
         boolean channelMajor = nextTakesChannelMajor && path.channelMajorOutput(g);
-        Tensor z = (channelMajor ? channelMajorOutput : output).get(g.output());
+        Tensor z = output.get(g.output(), channelMajor);
         path.forward(x, weight.value(), bias == null ? null : bias.value(), g, z);
         input = x;
         geometry = g;
@@ -210,7 +208,6 @@ public final class Conv2D implements Layer {
         }
         path.close();
         output.close();
-        channelMajorOutput.close();
         inputGradient.close();
         input = null;
     }

@@ -23,15 +23,11 @@ import dev.strix.tensor.Tensor;
 final class ConvBiasReluMaxPool extends ConvPoolPass {
     private final BiasReluEpilogue epilogue;
     private final ReusableTensor convOutput;
-    private final ReusableTensor channelMajorOutput;
-    /** Z of the last forward, whose buffer the backward pass reuses for dL/dZ. */
-    private Tensor lastOutput;
 
     private ConvBiasReluMaxPool(Conv2D conv, BiasReluEpilogue epilogue) {
         super(conv);
         this.epilogue = epilogue;
         this.convOutput = ReusableTensor.activations(conv.backend(), conv.activationLayout());
-        this.channelMajorOutput = ReusableTensor.channelMajor(conv.backend());
     }
 
     /**
@@ -53,15 +49,14 @@ final class ConvBiasReluMaxPool extends ConvPoolPass {
 
     @Override
     void pool(Tensor x, ConvGeometry g, Tensor pooled, Tensor argmax) {
-        Tensor z = (conv.path().channelMajorOutput(g) ? channelMajorOutput : convOutput).get(g.output());
+        Tensor z = convOutput.get(g.output(), conv.path().channelMajorOutput(g));
         conv.path().forward(x, weight(), null, g, z);
         epilogue.biasReluMaxPool(z, bias(), pooled, argmax);
-        lastOutput = z;
     }
 
     @Override
     void backwardInto(Tensor dPooled, Tensor dx) {
-        Tensor dz = lastOutput;
+        Tensor dz = convOutput.get(geometry.output(), conv.path().channelMajorOutput(geometry));
         epilogue.biasReluMaxPoolBackward(dPooled, lastPooled, lastArgmax, dz, biasGradient());
         conv.path().backward(input, weight(), dz, geometry, conv.weight().gradient(), null, dx);
     }
@@ -70,7 +65,5 @@ final class ConvBiasReluMaxPool extends ConvPoolPass {
     public void close() {
         super.close();
         convOutput.close();
-        channelMajorOutput.close();
-        lastOutput = null;
     }
 }

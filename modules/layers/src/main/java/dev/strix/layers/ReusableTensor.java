@@ -9,27 +9,21 @@ import dev.strix.tensor.Tensor;
  * A layer's output or gradient buffer: allocated for the first batch and reused afterwards. A
  * smaller batch (the last, partial one) gets a view of the front of the same storage, so
  * alternating batch sizes never reallocate; only a larger batch does. An activation buffer with
- * {@link ActivationLayout#NHWC} hands out {@code [N, C, H, W]} shapes as channels-last views, a
- * {@link #channelMajor} one as views of {@code [C, N, H, W]} buffers.
+ * {@link ActivationLayout#NHWC} hands out {@code [N, C, H, W]} shapes as channels-last views; any
+ * buffer hands them out channel-major (views of {@code [C, N, H, W]}) when asked.
  */
 final class ReusableTensor implements AutoCloseable {
     private final Backend backend;
     private final DType dtype;
     private final ActivationLayout layout;
-    private final boolean channelMajor;
     private Tensor storage;
     private Tensor view;
     private boolean viewChannelMajor;
 
     ReusableTensor(Backend backend, DType dtype, ActivationLayout layout) {
-        this(backend, dtype, layout, false);
-    }
-
-    private ReusableTensor(Backend backend, DType dtype, ActivationLayout layout, boolean channelMajor) {
         this.backend = backend;
         this.dtype = dtype;
         this.layout = layout;
-        this.channelMajor = channelMajor;
     }
 
     ReusableTensor(Backend backend, DType dtype) {
@@ -46,20 +40,11 @@ final class ReusableTensor implements AutoCloseable {
     }
 
     /**
-     * A float32 buffer whose four-axis tensors are channel-major: {@code [N, C, H, W]} as the
-     * {@code permute(1, 0, 2, 3)} view of a contiguous {@code [C, N, H, W]} tensor (a convolution
-     * output that one GEMM writes for the whole batch, see {@link ConvolutionPath#channelMajorOutput}).
-     */
-    static ReusableTensor channelMajor(Backend backend) {
-        return new ReusableTensor(backend, DType.F32, ActivationLayout.NCHW, true);
-    }
-
-    /**
-     * A tensor of {@code shape}, contiguous (or, for four axes, the channels-last or channel-major view); its
+     * A tensor of {@code shape}, contiguous (or, for four axes in NHWC, the channels-last view); its
      * contents are whatever was last written there.
      */
     Tensor get(Shape shape) {
-        return get(shape, channelMajor);
+        return get(shape, false);
     }
 
     /**
@@ -69,13 +54,16 @@ final class ReusableTensor implements AutoCloseable {
      * pass runs fastest in.
      */
     Tensor like(Tensor reference) {
-        boolean channelMajorReference = reference.rank() == 4 && !reference.isContiguous()
-                && reference.permute(1, 0, 2, 3).isContiguous();
-        return get(reference.shape(), channelMajor || channelMajorReference);
+        return get(reference.shape(), !reference.isContiguous() && Im2colConvolution.isChannelMajor(reference));
     }
 
-    private Tensor get(Shape shape, boolean channelMajorView) {
-        boolean wantChannelMajor = channelMajorView && shape.rank() == 4;
+    /**
+     * As {@link #get(Shape)}, or with {@code channelMajor} a four-axis shape as the
+     * {@code permute(1, 0, 2, 3)} view of a contiguous {@code [C, N, H, W]} tensor (a convolution
+     * output that one GEMM writes for the whole batch, see {@link ConvolutionPath#channelMajorOutput}).
+     */
+    Tensor get(Shape shape, boolean channelMajor) {
+        boolean wantChannelMajor = channelMajor && shape.rank() == 4;
         if (view != null && view.shape().equals(shape) && viewChannelMajor == wantChannelMajor) {
             return view;
         }

@@ -27,24 +27,8 @@ class ActivationLayoutTest {
 
     /** Runs {@code body} with {@link ActivationLayout#PROPERTY} (and the fusion property) set, then restores them. */
     private static <T> T with(String layout, boolean fuse, Supplier<T> body) {
-        String savedLayout = System.getProperty(ActivationLayout.PROPERTY);
-        String savedFuse = System.getProperty(Sequential.FUSION_PROPERTY);
-        System.setProperty(ActivationLayout.PROPERTY, layout);
-        System.setProperty(Sequential.FUSION_PROPERTY, Boolean.toString(fuse));
-        try {
-            return body.get();
-        } finally {
-            restore(ActivationLayout.PROPERTY, savedLayout);
-            restore(Sequential.FUSION_PROPERTY, savedFuse);
-        }
-    }
-
-    private static void restore(String key, String value) {
-        if (value == null) {
-            System.clearProperty(key);
-        } else {
-            System.setProperty(key, value);
-        }
+        return SystemProperties.with(java.util.Map.of(ActivationLayout.PROPERTY, layout, Sequential.FUSION_PROPERTY,
+                Boolean.toString(fuse)), body);
     }
 
     @Test

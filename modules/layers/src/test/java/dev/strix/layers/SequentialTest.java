@@ -223,17 +223,7 @@ class SequentialTest {
 
     /** The model {@code build} makes while the system property {@code name} is {@code value} (read when layers are built). */
     private static Sequential builtWith(String name, String value, java.util.function.Supplier<Sequential> build) {
-        String saved = System.getProperty(name);
-        System.setProperty(name, value);
-        try {
-            return build.get();
-        } finally {
-            if (saved == null) {
-                System.clearProperty(name);
-            } else {
-                System.setProperty(name, saved);
-            }
-        }
+        return SystemProperties.with(name, value, build);
     }
 
     @Test
