@@ -33,8 +33,9 @@
 #                the default model's bench with our batch-norm kernels (with the step profile), with
 #                one GEMM per sample (-Dstrix.conv.batchMatrix=false), and with cuDNN's batch norm  100
 #   conv-jmh     JMH: the three convolution algorithms at the reference shapes, batch 128 / 1024,
-#                forward and both gradients, and cuDNN again on NHWC operands (column CUDNN_NHWC,
-#                ratio CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)     150
+#                forward and both gradients, im2col again as one GEMM over the batch (column
+#                IM2COL_BATCH_MATRIX), and cuDNN again on NHWC operands (column CUDNN_NHWC, ratio
+#                CUDNN_NHWC / CUDNN) (jmh/benchmarks.jar, dev.strix.jmh.CudaConvReport)           150
 #   torch-compile reference/pytorch_mnist.py --mode compile (torch.compile max-autotune)           180
 # The budget is STRIX_BUDGET_SECONDS (default 600); a stage that cannot get its minimum is SKIPPED.
 # STRIX_JAVA_OPTS passes JVM options to every strix-mnist command (e.g. -Dstrix.layers.fuse=false).

@@ -11,14 +11,15 @@ import java.util.Set;
 /**
  * The GPU convolution benchmark as one Markdown table: a row per (layer, batch, pass, maths), a
  * column of microseconds per algorithm, and each algorithm's time divided by cuDNN's from the same
- * run (above 1: slower than cuDNN). CUDNN is the Conv2D layer's cuDNN path (NCHW); CUDNN_NHWC and
+ * run (above 1: slower than cuDNN). IM2COL_BATCH_MATRIX is im2col's one-GEMM-over-the-batch form
+ * (channel-major Z). CUDNN is the Conv2D layer's cuDNN path (NCHW); CUDNN_NHWC and
  * CUDNN_NCHW are {@link CudnnLayoutBenchmark}'s direct cuDNN calls on NHWC and NCHW operands, so
  * {@code CUDNN_NHWC / CUDNN} below 1 says NHWC is the faster layout. A column nothing was measured
  * for is left out.
  */
 final class ConvComparisonTable {
     /** The algorithms, in column order. */
-    static final List<String> ALGORITHMS = List.of("STRIDED_VIEW", "IM2COL_GEMM", "CUDNN", "CUDNN_NCHW", "CUDNN_NHWC");
+    static final List<String> ALGORITHMS = List.of("STRIDED_VIEW", "IM2COL_GEMM", "IM2COL_BATCH_MATRIX", "CUDNN", "CUDNN_NCHW", "CUDNN_NHWC");
     /** The reference of the ratios. */
     private static final String REFERENCE = "CUDNN";
 

@@ -29,6 +29,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * microseconds per pass. Each measured op ends with {@link Backend#synchronize()}, so the time is
  * the GPU's work, not the time to queue it. Strict float32 unless {@code -p tf32=true}.
  *
+ * <p>{@code IM2COL_GEMM} on its own is the layer's NCHW form: one GEMM per sample each way.
+ * {@code -p batchMatrix=true} (with {@code -p algorithm=IM2COL_GEMM}) measures the form that training
+ * runs where a batch norm or a fused ReLU + pool takes the output: Z and dL/dZ channel-major
+ * ({@link Conv2D.Builder#channelMajorOutput}), each pass one GEMM over the whole batch's columns.
+ *
  * <p>Without a working CUDA backend the setup fails at once with the loader's reason (no numbers).
  * {@link CudaConvReport} runs this with short settings and writes a table with ratios to cuDNN.
  */
@@ -51,10 +56,16 @@ public class CudaConvBenchmark {
     @Param({"false"})
     public boolean tf32;
 
+    /** IM2COL_GEMM only: channel-major Z and dL/dZ, one GEMM over the batch (see above). */
+    @Param({"false"})
+    public boolean batchMatrix;
+
     Backend cuda;
     Conv2D conv;
     Tensor x;
+    /** dL/dZ: a view of {@link #dzStorage}, channel-major with {@link #batchMatrix}. */
     Tensor dz;
+    private Tensor dzStorage;
 
     /** The CUDA backend, or an {@link IllegalStateException} carrying the reason it is unavailable. */
     static Backend cudaOrFail() {
@@ -72,14 +83,28 @@ public class CudaConvBenchmark {
 
     @Setup(Level.Trial)
     public void build() {
+        if (batchMatrix && algorithm != ConvAlgorithm.IM2COL_GEMM) {
+            throw new IllegalArgumentException("batchMatrix=true is a form of IM2COL_GEMM, not of " + algorithm);
+        }
         cuda = cudaOrFail();
         cuda.setTensorFloat32(tf32);
         SplittableRandom random = new SplittableRandom(1);
-        conv = Conv2D.builder(layer.in, layer.out).kernel(3, 3).bias(true).algorithm(algorithm).build(cuda, random);
+        conv = Conv2D.builder(layer.in, layer.out).kernel(3, 3).bias(true).algorithm(algorithm)
+                .channelMajorOutput(batchMatrix).build(cuda, random);
         x = Random.tensor(cuda, random, batch, layer.in, layer.size, layer.size);
-        dz = Random.tensor(cuda, random, batch, layer.out, layer.outSize(), layer.outSize());
+        if (batchMatrix) {
+            dzStorage = Random.tensor(cuda, random, layer.out, batch, layer.outSize(), layer.outSize());
+            dz = dzStorage.permute(1, 0, 2, 3);
+        } else {
+            dzStorage = Random.tensor(cuda, random, batch, layer.out, layer.outSize(), layer.outSize());
+            dz = dzStorage;
+        }
         // Sizes every buffer and lets cuDNN measure its algorithms before anything is timed.
-        conv.forward(x, Mode.TRAINING);
+        Tensor z = conv.forward(x, Mode.TRAINING);
+        if (batchMatrix && !z.permute(1, 0, 2, 3).isContiguous()) {
+            throw new IllegalStateException("batchMatrix=true: the layer kept NCHW output at batch " + batch
+                    + " (its columns exceed the budget, or -Dstrix.conv.batchMatrix=false)");
+        }
         conv.backwardInput(dz);
         conv.forward(x, Mode.TRAINING);
         conv.backwardParameters(dz);
@@ -90,7 +115,7 @@ public class CudaConvBenchmark {
     public void free() {
         conv.close();
         x.close();
-        dz.close();
+        dzStorage.close();
         cuda.setTensorFloat32(false);
     }
 

@@ -14,10 +14,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link CudaConvBenchmark}, then {@link CudnnLayoutBenchmark} (cuDNN on NHWC operands), and
- * writes their results as one Markdown table ({@link ConvComparisonTable}: the NHWC times are the
- * CUDNN_NHWC column, beside CUDNN's NCHW ones, with their ratio) to the file named by
- * {@code -Dstrix.jmh.markdown}.
+ * Runs {@link CudaConvBenchmark}, then its im2col batch-matrix form ({@code -p batchMatrix=true}:
+ * column IM2COL_BATCH_MATRIX, the form training runs before a batch norm or a fused ReLU + pool),
+ * then {@link CudnnLayoutBenchmark} (cuDNN on NHWC operands), and writes their results as one
+ * Markdown table ({@link ConvComparisonTable}: the NHWC times are the CUDNN_NHWC column, beside
+ * CUDNN's NCHW ones, with their ratio) to the file named by {@code -Dstrix.jmh.markdown}.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector \
@@ -28,16 +29,18 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * it does not, without running anything. Defaults, each overridden by its JMH option: no fork
  * ({@code -f 0}: the whole run shares one CUDA context, saving each benchmark a CUDA start-up, so
  * this JVM needs the native-access and vector options above), 2 warm-up iterations of 0.2 s and 3
- * measured ones of 0.3 s for the algorithms; for the NHWC rows, whose JVM and GPU are warm by then,
- * 1 warm-up and 3 measured iterations of 0.1 s, so they add a few seconds; fail on the first error
- * ({@code -foe}). Benchmarks named on the command line run in one pass with the algorithms'
- * defaults. The table is written after the first pass, then again with the NHWC column; if that
- * second pass fails the first table stays, the reason is printed and the exit status is 1.
+ * measured ones of 0.3 s for the algorithms and the batch-matrix form; for the NHWC rows, whose JVM
+ * and GPU are warm by then, 1 warm-up and 3 measured iterations of 0.1 s, so they add a few seconds;
+ * fail on the first error ({@code -foe}). Benchmarks named on the command line run in one pass with
+ * the algorithms' defaults. The table is written after each pass; if a later pass fails, the table
+ * keeps what the others measured, the reason is printed and the exit status is 1.
  */
 public final class CudaConvReport {
     private static final String HEADING = "GPU convolutions at the reference network's shapes: µs per pass, the device"
-            + " synchronised after each; CUDNN is cuDNN on NCHW tensors (the layer's path), CUDNN_NHWC the same calls"
-            + " on NHWC views; ratios > 1: slower than CUDNN";
+            + " synchronised after each; IM2COL_GEMM is one GEMM per sample (NCHW), IM2COL_BATCH_MATRIX one GEMM over"
+            + " the batch (channel-major Z and dL/dZ, the form training runs before a batch norm or a fused ReLU + pool);"
+            + " CUDNN is cuDNN on NCHW tensors (the layer's path), CUDNN_NHWC the same calls on NHWC views;"
+            + " ratios > 1: slower than CUDNN";
 
     private CudaConvReport() {
     }
@@ -51,36 +54,52 @@ public final class CudaConvReport {
             return;
         }
         CommandLineOptions command = MarkdownReport.parse(args);
-        boolean both = command.getIncludes().isEmpty();
+        boolean allPasses = command.getIncludes().isEmpty();
         OptionsBuilder options = MarkdownReport.withDefaults(command, 0, 2, TimeValue.milliseconds(200), 3,
                 TimeValue.milliseconds(300));
-        if (both) {
+        if (allPasses) {
             options.include(CudaConvBenchmark.class.getSimpleName());
         }
         failOnError(command, options);
         List<ConvComparisonTable.Measurement> list = measurements(new Runner(options.build()).run());
-        if (!both) {
+        if (!allPasses) {
             report(list);
             return;
         }
         MarkdownReport.writeIfAsked(ConvComparisonTable.markdown(list, HEADING));
+        // The later passes add columns; one that fails leaves the table as it was and says why.
+        OptionsBuilder batchMatrix = MarkdownReport.withDefaults(command, 0, 2, TimeValue.milliseconds(200), 3,
+                TimeValue.milliseconds(300));
+        batchMatrix.include(CudaConvBenchmark.class.getSimpleName())
+                .param("algorithm", "IM2COL_GEMM")
+                .param("batchMatrix", "true");
         OptionsBuilder layouts = MarkdownReport.withDefaults(command, 0, 1, TimeValue.milliseconds(100), 3,
                 TimeValue.milliseconds(100));
         layouts.include(CudnnLayoutBenchmark.class.getSimpleName());
-        failOnError(command, layouts);
-        if (command.getResult().hasValue()) {
-            // A second run would overwrite the first one's result file.
-            layouts.result(layoutResultFile(command.getResult().get()));
-        }
-        try {
-            list.addAll(measurements(new Runner(layouts.build()).run()));
-        } catch (RunnerException | RuntimeException e) {
-            report(list);
-            System.err.println("cuDNN NHWC rows not measured: " + e);
-            System.exit(1);
-            return;
+        boolean complete = true;
+        for (Pass pass : List.of(new Pass("im2col batch-matrix rows", "batch-matrix", batchMatrix),
+                new Pass("cuDNN NHWC rows", "layout", layouts))) {
+            failOnError(command, pass.options());
+            if (command.getResult().hasValue()) {
+                // Another run would overwrite the first one's result file.
+                pass.options().result(resultFile(command.getResult().get(), pass.resultSuffix()));
+            }
+            try {
+                list.addAll(measurements(new Runner(pass.options().build()).run()));
+                MarkdownReport.writeIfAsked(ConvComparisonTable.markdown(list, HEADING));
+            } catch (RunnerException | RuntimeException e) {
+                System.err.println(pass.what() + " not measured: " + e);
+                complete = false;
+            }
         }
         report(list);
+        if (!complete) {
+            System.exit(1);
+        }
+    }
+
+    /** A run after the algorithms' one: what it measures, its result file's suffix, its options. */
+    private record Pass(String what, String resultSuffix, OptionsBuilder options) {
     }
 
     private static void failOnError(CommandLineOptions command, OptionsBuilder options) {
@@ -89,11 +108,11 @@ public final class CudaConvReport {
         }
     }
 
-    /** "conv-jmh.json" -> "conv-jmh-layout.json". */
-    static String layoutResultFile(String file) {
+    /** ("conv-jmh.json", "layout") -> "conv-jmh-layout.json". */
+    static String resultFile(String file, String suffix) {
         int slash = file.lastIndexOf('/');
         int dot = file.lastIndexOf('.');
-        return dot > slash + 1 ? file.substring(0, dot) + "-layout" + file.substring(dot) : file + "-layout";
+        return dot > slash + 1 ? file.substring(0, dot) + "-" + suffix + file.substring(dot) : file + "-" + suffix;
     }
 
     private static void report(List<ConvComparisonTable.Measurement> list) throws IOException {
@@ -102,9 +121,15 @@ public final class CudaConvReport {
         MarkdownReport.writeIfAsked(markdown);
     }
 
-    /** The table's column of a result: CudaConvBenchmark's algorithm, or CUDNN_ and CudnnLayoutBenchmark's layout. */
-    static String column(String algorithm, String layout) {
-        return layout != null ? "CUDNN_" + layout : algorithm;
+    /**
+     * The table's column of a result: CudaConvBenchmark's algorithm (IM2COL_BATCH_MATRIX for its
+     * batch-matrix form), or CUDNN_ and CudnnLayoutBenchmark's layout.
+     */
+    static String column(String algorithm, String layout, String batchMatrix) {
+        if (layout != null) {
+            return "CUDNN_" + layout;
+        }
+        return Boolean.parseBoolean(batchMatrix) ? "IM2COL_BATCH_MATRIX" : algorithm;
     }
 
     private static List<ConvComparisonTable.Measurement> measurements(Collection<RunResult> results) {
@@ -116,7 +141,7 @@ public final class CudaConvReport {
             Result<?> r = run.getPrimaryResult();
             list.add(new ConvComparisonTable.Measurement(layer.name() + " " + layer.describe(),
                     Integer.parseInt(p.getParam("batch")), method, Boolean.parseBoolean(p.getParam("tf32")),
-                    column(p.getParam("algorithm"), p.getParam("layout")), r.getScore(), r.getScoreError()));
+                    column(p.getParam("algorithm"), p.getParam("layout"), p.getParam("batchMatrix")), r.getScore(), r.getScoreError()));
         }
         return list;
     }

@@ -30,6 +30,22 @@ class ConvComparisonTableTest {
     }
 
     @Test
+    void theBatchMatrixFormIsAColumnAfterThePerSampleOne() {
+        String table = ConvComparisonTable.markdown(List.of(
+                m("forward", "IM2COL_BATCH_MATRIX", 15, 0.5),
+                m("forward", "CUDNN", 20, 0.5),
+                m("forward", "IM2COL_GEMM", 30, 1.25)), "heading");
+        assertEquals("""
+                heading
+
+                | layer | batch | pass | maths | IM2COL_GEMM (µs) | IM2COL_BATCH_MATRIX (µs) | CUDNN (µs) \
+                | IM2COL_GEMM / CUDNN | IM2COL_BATCH_MATRIX / CUDNN |
+                | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |
+                | CONV1 1->32 on 28x28 | 128 | forward | FP32 | 30.00 ± 1.25 | 15.00 ± 0.50 | 20.00 ± 0.50 | 1.50 | 0.75 |
+                """, table);
+    }
+
+    @Test
     void cudnnInNhwcIsAColumnBesideCudnnWithItsRatioAndUnmeasuredColumnsAreLeftOut() {
         String table = ConvComparisonTable.markdown(List.of(
                 m("forward", "CUDNN", 20, 0.5),

@@ -54,6 +54,7 @@ public final class Conv2D implements Layer {
         this.sw = b.sw;
         this.padding = b.padding;
         this.algorithm = b.algorithm;
+        this.nextTakesChannelMajor = b.channelMajorOutput;
         // Only cuDNN takes any layout; the other paths reshape their output into GEMM operands.
         this.activationLayout = algorithm == ConvAlgorithm.CUDNN ? ActivationLayout.configured() : ActivationLayout.NCHW;
         this.path = switch (algorithm) {
@@ -224,6 +225,7 @@ public final class Conv2D implements Layer {
         private boolean bias = true;
         private ConvAlgorithm algorithm = ConvAlgorithm.IM2COL_GEMM;
         private Init init = Init.PYTORCH_DEFAULT;
+        private boolean channelMajorOutput;
 
         private Builder(int inChannels, int outChannels) {
             positive("channels", inChannels, outChannels);
@@ -267,6 +269,18 @@ public final class Conv2D implements Layer {
 
         public Builder init(Init value) {
             init = Objects.requireNonNull(value, "init");
+            return this;
+        }
+
+        /**
+         * Lets the output be channel-major (the {@code [N, O, OH, OW]} view of a contiguous
+         * {@code [O, N, OH, OW]} buffer) where the algorithm runs faster so: {@code IM2COL_GEMM} with
+         * materialised columns (a GPU) whose whole batch fits the column budget, which then runs each
+         * pass as one GEMM over the batch. Backward takes dL/dZ in any layout, but only a channel-major
+         * one keeps that form. Default false; a {@link Sequential} sets it where a batch norm follows.
+         */
+        public Builder channelMajorOutput(boolean value) {
+            channelMajorOutput = value;
             return this;
         }
 

@@ -215,6 +215,49 @@ class Conv2DTest {
         }
     }
 
+    /**
+     * The builder's channel-major option, with the columns materialised (as on a GPU): the output is
+     * the {@code [N, O, OH, OW]} view of an {@code [O, N, OH, OW]} buffer, and forward and backward
+     * (given dL/dZ channel-major, and given it contiguous) match the default layer's.
+     */
+    @Test
+    void channelMajorOutputOptionHandsOutChannelMajorZAndTheSameNumbers() {
+        Case k = new Case(3, 2, 9, 8, 5, 3, 3, 1, 1, Padding.of(1, 1), true);
+        SplittableRandom random = new SplittableRandom(21);
+        float[] input = random(random, k.n() * k.c() * k.h() * k.w());
+        NaiveConvolution ref = k.reference();
+        float[] dz = random(random, k.n() * k.o() * ref.oh * ref.ow);
+        try (Conv2D plain = SystemProperties.with(Im2colConvolution.IMPLICIT_PROPERTY, "false",
+                     () -> k.build(ConvAlgorithm.IM2COL_GEMM, new SplittableRandom(3)));
+             Conv2D channelMajor = SystemProperties.with(Im2colConvolution.IMPLICIT_PROPERTY, "false",
+                     () -> Conv2D.builder(k.c(), k.o()).kernel(k.kh(), k.kw()).padding(k.padding())
+                             .channelMajorOutput(true).build(CPU, new SplittableRandom(3)));
+             Tensor x = Tensor.of(CPU, input, k.n(), k.c(), k.h(), k.w());
+             Tensor g = Tensor.of(CPU, dz, k.n(), k.o(), ref.oh, ref.ow);
+             Tensor gStore = CPU.allocate(dev.strix.tensor.DType.F32, Shape.of(k.o(), k.n(), ref.oh, ref.ow))) {
+            Tensor gChannelMajor = gStore.permute(1, 0, 2, 3);
+            CPU.copy(g, gChannelMajor);
+            Tensor z = plain.forward(x, Mode.TRAINING);
+            assertTrue(z.isContiguous(), "without the option Z is contiguous NCHW");
+            float[] expectedZ = z.toFloatArray();
+            float[] expectedDx = plain.backward(g).toFloatArray();
+            float[] expectedDw = plain.weight().gradient().toFloatArray();
+            float[] expectedDb = plain.bias().gradient().toFloatArray();
+            for (Tensor gradient : List.of(gChannelMajor, g)) {
+                String what = gradient == g ? "dL/dZ contiguous" : "dL/dZ channel-major";
+                Tensor zm = channelMajor.forward(x, Mode.TRAINING);
+                assertTrue(Im2colConvolution.isChannelMajor(zm) && !zm.isContiguous(), "Z is channel-major");
+                assertClose(what + ": forward", toDouble(expectedZ), zm.toFloatArray());
+                for (Parameter p : channelMajor.parameters()) {
+                    p.gradient().fill(0f);
+                }
+                assertClose(what + ": dX", toDouble(expectedDx), channelMajor.backward(gradient).toFloatArray());
+                assertClose(what + ": dW", toDouble(expectedDw), channelMajor.weight().gradient().toFloatArray());
+                assertClose(what + ": dBias", toDouble(expectedDb), channelMajor.bias().gradient().toFloatArray());
+            }
+        }
+    }
+
     @Test
     void weightGradientGroupsAreTheFewestSamplesThatDivideTheBatchAndHoldEnoughTerms() {
         int terms = Im2colConvolution.WEIGHT_GRADIENT_TERMS;
