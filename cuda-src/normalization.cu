@@ -184,6 +184,38 @@ extern "C" __global__ void batchnorm_slice_normalise(int N, int C, int S, const 
     }
 }
 
+// The channels of batchnorm_inference: gamma, beta and the running statistics, each with its stride.
+struct InferenceChannels {
+    const float* gamma;
+    long long gammaStride;
+    const float* beta;
+    long long betaStride;
+    const float* runningMean;
+    long long runningMeanStride;
+    const float* runningVar;
+    long long runningVarStride;
+};
+
+// batchnorm_inference's loop, with the flat index (and its two divisions) in I (see strix_fits_32).
+template <typename I>
+__device__ __forceinline__ void batchnorm_inference_elements(int C, int S, const float* x, ChannelTensor tx, float* out,
+                                                             ChannelTensor to, InferenceChannels ch, float epsilon,
+                                                             int relu, I total) {
+    STRIX_FOR_EACH_AS(I, i, total) {
+        I rest = i;
+        int s = (int)strix_divmod(rest, (I)S);
+        int c = (int)strix_divmod(rest, (I)C);
+        long long n = (long long)rest;
+        double scale = (double)STRIX_AT_CHANNEL(ch.gamma, ch.gammaStride, c)
+                / sqrt((double)STRIX_AT_CHANNEL(ch.runningVar, ch.runningVarStride, c) + (double)epsilon);
+        double shift = (double)STRIX_AT_CHANNEL(ch.beta, ch.betaStride, c)
+                - (double)STRIX_AT_CHANNEL(ch.runningMean, ch.runningMeanStride, c) * scale;
+        float v = x[n * tx.strideN + c * tx.strideC + s * tx.strideS];
+        out[n * to.strideN + c * to.strideC + s * to.strideS] =
+                strix_batchnorm_output((float)__dadd_rn(__dmul_rn(v, scale), shift), relu);
+    }
+}
+
 // batchnorm_inference: out = x * (gamma / sqrt(runningVar + eps)) + (beta - runningMean * that), then
 // out = max(0, out) when relu is set; one thread per element. out may alias x.
 extern "C" __global__ void batchnorm_inference(int N, int C, int S, const float* x, ChannelTensor tx,
@@ -194,17 +226,12 @@ extern "C" __global__ void batchnorm_inference(int N, int C, int S, const float*
                                                const float* runningVar, long long runningVarStride,
                                                float epsilon, int relu) {
     long long total = (long long)N * C * S;
-    STRIX_FOR_EACH(i, total) {
-        int s = (int)(i % S);
-        int c = (int)((i / S) % C);
-        long long n = i / ((long long)S * C);
-        double scale = (double)STRIX_AT_CHANNEL(gamma, gammaStride, c)
-                / sqrt((double)STRIX_AT_CHANNEL(runningVar, runningVarStride, c) + (double)epsilon);
-        double shift = (double)STRIX_AT_CHANNEL(beta, betaStride, c)
-                - (double)STRIX_AT_CHANNEL(runningMean, runningMeanStride, c) * scale;
-        float v = x[n * tx.strideN + c * tx.strideC + s * tx.strideS];
-        out[n * to.strideN + c * to.strideC + s * to.strideS] =
-                strix_batchnorm_output((float)__dadd_rn(__dmul_rn(v, scale), shift), relu);
+    InferenceChannels ch{gamma, gammaStride, beta, betaStride, runningMean, runningMeanStride, runningVar,
+                         runningVarStride};
+    if (strix_fits_32(total)) {
+        batchnorm_inference_elements<unsigned>(C, S, x, tx, out, to, ch, epsilon, relu, (unsigned)total);
+    } else {
+        batchnorm_inference_elements<long long>(C, S, x, tx, out, to, ch, epsilon, relu, total);
     }
 }
 
