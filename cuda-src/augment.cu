@@ -11,28 +11,27 @@ __device__ __forceinline__ float strix_pixel(const unsigned char* image, int row
     return (x < 0 || x >= cols || y < 0 || y >= rows) ? 0.0f : (float)image[y * cols + x];
 }
 
-// affine_sample_u8: out [n, rows, cols] (float32) from data [count, rows, cols] uint8, indices [n] and
-// matrices [n, 6]: out pixel (x, y) samples source (m0 x + m1 y + m2, m3 x + m4 y + m5). An index
-// outside [0, count) is reported (position i, value the index) and its image left as NaN.
-extern "C" __global__ void affine_sample_u8(const unsigned char* data, int count, int rows, int cols,
-                                            const int* indices, const float* matrices, int n, float mean,
-                                            float std, float* out, unsigned long long* status) {
+// affine_sample_u8's loop, with the flat index (and its division) in I (see strix_fits_32).
+template <typename I>
+__device__ __forceinline__ void affine_sample_elements(const unsigned char* data, int count, int rows, int cols,
+                                                       const int* indices, const float* matrices, float mean,
+                                                       float std, float* out, unsigned long long* status,
+                                                       I total) {
     long long size = (long long)rows * cols;
-    long long total = (long long)n * size;
-    STRIX_FOR_EACH(e, total) {
-        long long i = e / size;
-        int k = (int)(e - i * size);
+    STRIX_FOR_EACH_AS(I, e, total) {
+        I i = e;
+        int k = (int)strix_divmod(i, (I)size);
         int y = k / cols;
         int x = k - y * cols;
         int at = indices[i];
         if (at < 0 || at >= count) {
             if (k == 0) {
-                strix_report_bad(status, i, at);
+                strix_report_bad(status, (long long)i, at);
             }
             out[e] = __int_as_float(0x7fc00000);
             continue;
         }
-        const float* m = matrices + 6 * i;
+        const float* m = matrices + 6 * (long long)i;
         float fxp = (float)x;
         float fyp = (float)y;
         float sx = __fadd_rn(__fadd_rn(__fmul_rn(m[0], fxp), __fmul_rn(m[1], fyp)), m[2]);
@@ -58,5 +57,20 @@ extern "C" __global__ void affine_sample_u8(const unsigned char* data, int count
             v = __fadd_rn(__fmul_rn(top, by), __fmul_rn(bottom, ay));
         }
         out[e] = strix_normalise(v, mean, std);
+    }
+}
+
+// affine_sample_u8: out [n, rows, cols] (float32) from data [count, rows, cols] uint8, indices [n] and
+// matrices [n, 6]: out pixel (x, y) samples source (m0 x + m1 y + m2, m3 x + m4 y + m5). An index
+// outside [0, count) is reported (position i, value the index) and its image left as NaN.
+extern "C" __global__ void affine_sample_u8(const unsigned char* data, int count, int rows, int cols,
+                                            const int* indices, const float* matrices, int n, float mean,
+                                            float std, float* out, unsigned long long* status) {
+    long long total = (long long)n * rows * cols;
+    if (strix_fits_32(total)) {
+        affine_sample_elements<unsigned>(data, count, rows, cols, indices, matrices, mean, std, out, status,
+                                         (unsigned)total);
+    } else {
+        affine_sample_elements<long long>(data, count, rows, cols, indices, matrices, mean, std, out, status, total);
     }
 }

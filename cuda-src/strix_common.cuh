@@ -43,10 +43,10 @@ static_assert(sizeof(StridedView) == 72 && alignof(StridedView) == 8, "StridedVi
 
 // Index arithmetic in 32 bits where it fits. A 64-bit integer division is a software routine of
 // dozens of instructions on a GPU, a 32-bit one a handful: the kernels that split a flat index into
-// coordinates for every element (im2col, col2im, pooling, batch-norm inference) run their
-// grid-stride loop with an unsigned 32-bit index when the element count plus the loop's step stays
-// below 2^32 (always at MNIST sizes: the largest, conv 2's columns at batch 1024, hold 36M), and
-// with a 64-bit one else.
+// coordinates for every element (im2col, col2im, pooling, batch-norm inference, batch gather and
+// augmentation) run their grid-stride loop with an unsigned 32-bit index when the element count
+// plus the loop's step stays below 2^32 (always at MNIST sizes: the largest, conv 2's columns at
+// batch 1024, hold 36M), and with a 64-bit one else.
 __device__ __forceinline__ bool strix_fits_32(long long total) {
     unsigned long long step = (unsigned long long)blockDim.x * gridDim.x;
     return total >= 0 && (unsigned long long)total + step <= 0xffffffffULL;
