@@ -43,23 +43,36 @@ static_assert(sizeof(Correlation) == 28, "Correlation must match KernelParams.in
 
 // The terms of one output, from term `from` on, every `step`-th, of its C * I * J products, summed in
 // double precision in (c, i, j) order: the CPU backend's order, so the thread-per-output kernel
-// reproduces its results bit for bit (a product of two floats is exact in double).
-__device__ __forceinline__ double strix_correlate_terms(const Correlation& g, const float* windows,
-                                                       long long wBase, const StridedView& vw,
-                                                       const float* kernels, long long kBase,
-                                                       const StridedView& vk, long long from, long long step) {
+// reproduces its results bit for bit (a product of two floats is exact in double). The term index
+// and its divisions are in I (see strix_fits_32).
+template <typename I>
+__device__ __forceinline__ double strix_correlate_terms_as(const Correlation& g, const float* windows,
+                                                          long long wBase, const StridedView& vw,
+                                                          const float* kernels, long long kBase,
+                                                          const StridedView& vk, I from, I step, I count) {
     double acc = 0.0;
-    long long taps = (long long)g.I * g.J;
-    long long count = g.C * taps;
-    for (long long t = from; t < count; t += step) {
-        int c = (int)(t / taps);
-        int i = (int)((t / g.J) % g.I);
-        int j = (int)(t % g.J);
+    for (I t = from; t < count; t += step) {
+        I rest = t;
+        int j = (int)strix_divmod(rest, (I)g.J);
+        int i = (int)strix_divmod(rest, (I)g.I);
+        int c = (int)rest;
         double w = windows[wBase + c * vw.strides[1] + i * vw.strides[4] + j * vw.strides[5]];
         double k = kernels[kBase + c * vk.strides[1] + i * vk.strides[2] + j * vk.strides[3]];
         acc += k * w;
     }
     return acc;
+}
+
+__device__ __forceinline__ double strix_correlate_terms(const Correlation& g, const float* windows,
+                                                       long long wBase, const StridedView& vw,
+                                                       const float* kernels, long long kBase,
+                                                       const StridedView& vk, int from, int step) {
+    long long count = (long long)g.C * g.I * g.J;
+    if (count + step <= 0xffffffffLL) {
+        return strix_correlate_terms_as<unsigned>(g, windows, wBase, vw, kernels, kBase, vk, (unsigned)from,
+                                                  (unsigned)step, (unsigned)count);
+    }
+    return strix_correlate_terms_as<long long>(g, windows, wBase, vw, kernels, kBase, vk, from, step, count);
 }
 
 // Splits output index o of [A, B, Y, X] and finds the windows' and kernels' element for (c, i, j) = 0.
