@@ -14,12 +14,10 @@ import dev.strix.mnist.report.Misclassified;
 import dev.strix.tensor.Backend;
 import dev.strix.tensor.Backends;
 import dev.strix.tensor.Tensor;
-import dev.strix.tensor.spi.BackendProvider;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -162,15 +160,7 @@ class EvaluatorTest {
 
     @Test
     void onCudaTheSameNumbersWithNoWaitBetweenBatches() {
-        BackendProvider cuda = Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst()
-                .orElse(null);
-        String reason = cuda == null ? "no cuda backend on the class path" : cuda.availability().reason();
-        boolean available = cuda != null && cuda.availability().available();
-        if (!available) {
-            System.out.println("[strix] evaluator CUDA test skipped: CUDA backend unavailable: " + reason);
-        }
-        Assumptions.assumeTrue(available, "CUDA backend unavailable: " + reason);
-        Backend backend = Backends.named("cuda");
+        Backend backend = CudaOrSkip.backend("evaluator CUDA test");
         ImageDataset two = dataset(230, 3);
         ImageDataset six = dataset(1030, 4);
         try (Sequential onCpu = Architectures.DEFAULT.build(CPU, ConvAlgorithm.IM2COL_GEMM, 9);

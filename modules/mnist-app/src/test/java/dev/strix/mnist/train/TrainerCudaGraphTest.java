@@ -9,8 +9,6 @@ import dev.strix.data.Normalization;
 import dev.strix.layers.Parameter;
 import dev.strix.mnist.progress.ProgressReporter;
 import dev.strix.tensor.Backend;
-import dev.strix.tensor.Backends;
-import dev.strix.tensor.spi.BackendProvider;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -18,7 +16,6 @@ import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -64,15 +61,7 @@ class TrainerCudaGraphTest {
 
     @Test
     void replayedStepsGiveTheBitsOfEagerSteps() throws Exception {
-        BackendProvider cuda = Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst()
-                .orElse(null);
-        String reason = cuda == null ? "no cuda backend on the class path" : cuda.availability().reason();
-        boolean available = cuda != null && cuda.availability().available();
-        if (!available) {
-            System.out.println("[strix] trainer CUDA graph test skipped: CUDA backend unavailable: " + reason);
-        }
-        Assumptions.assumeTrue(available, "CUDA backend unavailable: " + reason);
-        Backend backend = Backends.named("cuda");
+        Backend backend = CudaOrSkip.backend("trainer CUDA graph test");
         StringWriter eagerOut = new StringWriter();
         StringWriter graphOut = new StringWriter();
         List<float[]> eager = train(backend, false, eagerOut);
