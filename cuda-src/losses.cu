@@ -27,12 +27,17 @@ __device__ __forceinline__ int strix_label(const int* labels, long long stride, 
 // softmax_cross_entropy_forward (one block of STRIX_REDUCE_THREADS threads):
 //   p[r] = softmax(z[r]) = exp(z[r] - m_r) / sum_j exp(z[r, j] - m_r)
 //   loss = -1/N sum_r (z[r, t_r] - m_r - log sum_j exp(z[r, j] - m_r))
+// With a tally (float32 [2], element stride tallyStride; null for none) the batch is also added to a
+// running total: tally[0] += N * loss (the rows' losses summed in double, then one float addition),
+// tally[1] += the rows whose largest logit (the first on ties) is at their label.
 extern "C" __global__ void softmax_cross_entropy_forward(int N, int K, const float* z, Matrix vz,
                                                          const int* labels, long long labelStride,
                                                          float* p, Matrix vp, float* loss,
+                                                         float* tally, long long tallyStride,
                                                          unsigned long long* status) {
     __shared__ double partial[STRIX_REDUCE_THREADS];
     double total = 0.0;
+    int correct = 0;
     for (int r = threadIdx.x; r < N; r += blockDim.x) {
         double m = -INFINITY;
         for (int k = 0; k < K; k++) {
@@ -49,10 +54,28 @@ extern "C" __global__ void softmax_cross_entropy_forward(int N, int K, const flo
         }
         int t = strix_label(labels, labelStride, r, K, status);
         total -= t < 0 ? NAN : STRIX_AT(z, vz, r, t) - m - logSum;
+        if (tally != nullptr) {
+            // The argmax op's rule: the first largest logit; NaN never wins over element 0.
+            int best = 0;
+            float bestValue = STRIX_AT(z, vz, r, 0);
+            for (int k = 1; k < K; k++) {
+                float v = STRIX_AT(z, vz, r, k);
+                if (v > bestValue) {
+                    best = k;
+                    bestValue = v;
+                }
+            }
+            correct += best == t ? 1 : 0;
+        }
     }
     total = strix_block_sum(total, partial);
+    double right = tally != nullptr ? strix_block_sum((double)correct, partial) : 0.0;
     if (threadIdx.x == 0) {
         *loss = (float)(total / N);
+        if (tally != nullptr) {
+            tally[0] = (float)((double)tally[0] + total);
+            tally[tallyStride] = (float)((double)tally[tallyStride] + right);
+        }
     }
 }
 

@@ -30,17 +30,26 @@ final class CudaLosses implements Losses {
     }
 
     @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss) {
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss, Tensor tally) {
         checkRows("softmaxCrossEntropy", logits, probabilities);
         checkLabels("softmaxCrossEntropy", logits, labels);
         checkScalar("softmaxCrossEntropy", loss);
+        if (tally != null) {
+            checkTally("softmaxCrossEntropy", tally);
+        }
         DeviceChecks checks = backend.checks();
         synchronized (kernels) {
             KernelParams p = kernels.params().i32(logits.dim(0)).i32(logits.dim(1));
             matrix(p, logits);
             labels(p, labels);
             matrix(p, probabilities);
-            p.pointer(CudaBackend.address(loss)).pointer(checks.pointer(DeviceChecks.Kind.LABEL));
+            p.pointer(CudaBackend.address(loss));
+            if (tally != null) {
+                p.pointer(CudaBackend.address(tally)).i64(tally.stride(0));
+            } else {
+                p.pointer(0).i64(0);
+            }
+            p.pointer(checks.pointer(DeviceChecks.Kind.LABEL));
             kernels.launchBlocks(softmaxForward, 1, CudaKernels.THREADS, "softmax_cross_entropy_forward");
         }
         throwBadLabel(checks, "softmaxCrossEntropy", logits.dim(1));
@@ -166,6 +175,14 @@ final class CudaLosses implements Losses {
         check(loss, op + " loss");
         if (loss.size() != 1) {
             throw new IllegalArgumentException(op + ": the loss must be a one-element tensor, got " + loss.shape());
+        }
+    }
+
+    private void checkTally(String op, Tensor tally) {
+        check(tally, op + " tally");
+        if (tally.rank() != 1 || tally.dim(0) != 2) {
+            throw new IllegalArgumentException(op + ": the tally must be a float32 [2] (loss sum, correct rows), got "
+                    + tally.shape());
         }
     }
 

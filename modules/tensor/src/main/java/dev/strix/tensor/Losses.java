@@ -17,7 +17,19 @@ public interface Losses {
      * {@code L = -1/N sum_n log softmax(z_n)[t_n]}, with {@code log softmax(z)_k = z_k - m -
      * log sum_j exp(z_j - m)}. Also writes the probabilities {@code softmax(z)} for the backward pass.
      */
-    void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss);
+    default void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss) {
+        softmaxCrossEntropy(logits, labels, probabilities, loss, null);
+    }
+
+    /**
+     * {@link #softmaxCrossEntropy(Tensor, Tensor, Tensor, Tensor)} that also adds the batch to a
+     * running tally, a float32 vector {@code [2]} (null for none): {@code tally[0] += N * L} (the rows'
+     * losses summed in double, then added in one float addition) and {@code tally[1] +=} the number of
+     * rows whose largest logit (the first on ties, as {@link Reductions#argmax}) is at their label. A
+     * training loop keeps its epoch's loss and accuracy on the device this way, in the step's one
+     * loss op, and reads them back only when it shows them.
+     */
+    void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss, Tensor tally);
 
     /** {@code dL/dz = (p - onehot(t)) / N}. */
     void softmaxCrossEntropyBackward(Tensor probabilities, Tensor labels, Tensor dLogits);

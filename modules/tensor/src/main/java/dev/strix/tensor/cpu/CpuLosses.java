@@ -15,21 +15,32 @@ final class CpuLosses implements Losses {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
 
     @Override
-    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss) {
+    public void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss, Tensor tally) {
         checkRows("softmaxCrossEntropy", logits, probabilities);
         checkLabels("softmaxCrossEntropy", logits, labels);
         checkScalar("softmaxCrossEntropy", loss);
+        if (tally != null) {
+            checkTally("softmaxCrossEntropy", tally);
+        }
         MemorySegment zs = logits.storage().segment();
         MemorySegment ps = probabilities.storage().segment();
         int n = logits.dim(0);
         int k = logits.dim(1);
         double total = 0;
+        int correct = 0;
         for (int r = 0; r < n; r++) {
             long zr = logits.offset() + r * logits.stride(0);
             long pr = probabilities.offset() + r * probabilities.stride(0);
             double max = Double.NEGATIVE_INFINITY;
+            int best = 0;
+            float bestValue = zs.getAtIndex(FLOAT, zr);
             for (int j = 0; j < k; j++) {
-                max = Math.max(max, zs.getAtIndex(FLOAT, zr + j * logits.stride(1)));
+                float v = zs.getAtIndex(FLOAT, zr + j * logits.stride(1));
+                max = Math.max(max, v);
+                if (v > bestValue) {
+                    best = j;
+                    bestValue = v;
+                }
             }
             double sum = 0;
             for (int j = 0; j < k; j++) {
@@ -42,8 +53,16 @@ final class CpuLosses implements Losses {
             }
             int t = label(labels, r, k);
             total -= zs.getAtIndex(FLOAT, zr + t * logits.stride(1)) - max - logSum;
+            correct += best == t ? 1 : 0;
         }
         setScalar(loss, total / n);
+        if (tally != null) {
+            MemorySegment ts = tally.storage().segment();
+            long at = tally.offset();
+            long next = at + tally.stride(0);
+            ts.setAtIndex(FLOAT, at, (float) (ts.getAtIndex(FLOAT, at) + total));
+            ts.setAtIndex(FLOAT, next, (float) ((double) ts.getAtIndex(FLOAT, next) + correct));
+        }
     }
 
     @Override
@@ -157,6 +176,14 @@ final class CpuLosses implements Losses {
         CpuElementwise.check(loss, op + " loss");
         if (loss.size() != 1) {
             throw new IllegalArgumentException(op + ": the loss must be a one-element tensor, got " + loss.shape());
+        }
+    }
+
+    private static void checkTally(String op, Tensor tally) {
+        CpuElementwise.check(tally, op + " tally");
+        if (tally.rank() != 1 || tally.dim(0) != 2) {
+            throw new IllegalArgumentException(op + ": the tally must be a float32 [2] (loss sum, correct rows), got "
+                    + tally.shape());
         }
     }
 

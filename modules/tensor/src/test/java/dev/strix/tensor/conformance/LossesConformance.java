@@ -1,5 +1,7 @@
 package dev.strix.tensor.conformance;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.strix.tensor.DType;
@@ -127,6 +129,82 @@ public abstract class LossesConformance extends BackendConformance {
                 backend().losses().softmaxCrossEntropy(tz, t, tp, l);
                 backend().synchronize();
             });
+        }
+    }
+
+    /**
+     * The running tally: two batches (the second over 300 rows, beyond one block's threads) added to
+     * a tally that starts at (5, 1) and lies as a column of a [2, 3] tensor; row sums of the losses
+     * and correct rows against loops here, ties going to the first largest logit. The loss and the
+     * probabilities are the same bits as without a tally.
+     */
+    @Test
+    void softmaxCrossEntropyAddsTheBatchToARunningTally() {
+        int[] rows = {6, 300};
+        int k = 4;
+        double expectedLoss = 5;
+        int expectedCorrect = 1;
+        try (Tensor store = tensor(new float[] {5, 0, 0, 1, 0, 0}, 2, 3)) {
+            Tensor tally = store.select(1, 0);
+            for (int b = 0; b < 2; b++) {
+                int n = rows[b];
+                float[] z = randomFloats(n * k);
+                int[] labels = new int[n];
+                for (int r = 0; r < n; r++) {
+                    labels[r] = random.nextInt(k);
+                }
+                if (b == 0) {
+                    // Ties: the largest logit twice in rows 0 to 2; the label at the second in rows 0
+                    // and 2 (not counted), at the first in row 1 (counted).
+                    z[0] = 2f; z[1] = 2f; labels[0] = 1;
+                    z[k] = 3f; z[k + 2] = 3f; labels[1] = 0;
+                    z[2 * k + 1] = 4f; z[2 * k + 3] = 4f; labels[2] = 3;
+                }
+                double rowLosses = 0;
+                for (int r = 0; r < n; r++) {
+                    double max = Double.NEGATIVE_INFINITY;
+                    int best = 0;
+                    for (int j = 0; j < k; j++) {
+                        max = Math.max(max, z[r * k + j]);
+                        if (z[r * k + j] > z[r * k + best]) {
+                            best = j;
+                        }
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < k; j++) {
+                        sum += Math.exp(z[r * k + j] - max);
+                    }
+                    rowLosses += -(z[r * k + labels[r]] - max - Math.log(sum));
+                    expectedCorrect += best == labels[r] ? 1 : 0;
+                }
+                expectedLoss += rowLosses;
+                try (Tensor tz = tensor(z, n, k); Tensor tl = Tensor.ofInts(backend(), labels, n);
+                     Tensor p1 = backend().allocate(DType.F32, Shape.of(n, k));
+                     Tensor p2 = backend().allocate(DType.F32, Shape.of(n, k));
+                     Tensor l1 = scalar(); Tensor l2 = scalar()) {
+                    backend().losses().softmaxCrossEntropy(tz, tl, p1, l1);
+                    backend().losses().softmaxCrossEntropy(tz, tl, p2, l2, tally);
+                    assertArrayEquals(l1.toFloatArray(), l2.toFloatArray(), "batch " + b + ": the same loss");
+                    assertArrayEquals(p1.toFloatArray(), p2.toFloatArray(), "batch " + b + ": the same probabilities");
+                }
+                float[] t = tally.toFloatArray();
+                assertClose(new double[] {expectedLoss}, new float[] {t[0]}, 1e-6, "batch " + b + ": loss sum");
+                assertEquals(expectedCorrect, t[1], "batch " + b + ": correct rows");
+            }
+            float[] untouched = store.toFloatArray();
+            assertArrayEquals(new float[] {0, 0, 0, 0}, new float[] {untouched[1], untouched[2], untouched[4],
+                untouched[5]}, "only the tally's column is written");
+        }
+    }
+
+    @Test
+    void aTallyThatIsNotTwoFloatsIsRefused() {
+        try (Tensor tz = tensor(randomFloats(2 * 3), 2, 3); Tensor t = Tensor.ofInts(backend(), new int[] {1, 2}, 2);
+             Tensor tp = tensor(new float[6], 2, 3); Tensor l = scalar(); Tensor three = tensor(new float[3], 3)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend().losses().softmaxCrossEntropy(tz, t, tp, l, three));
+            assertEquals("softmaxCrossEntropy: the tally must be a float32 [2] (loss sum, correct rows), got [3]",
+                    e.getMessage());
         }
     }
 
