@@ -98,7 +98,12 @@ class CudaTrainEvalTest {
         return CliRun.of("train", "--data-dir", data.toString(), "--device", device, "--model", "reference",
                 "--epochs", "1",
                 "--batch-size", Integer.toString(BATCH), "--limit", Integer.toString(STEPS), "--lr", "2e-3", "--seed", "3",
-                "--checkpoint-dir", checkpointDir.toString());
+                "--checkpoint-dir", checkpointDir.toString(), "--report", report(checkpointDir).toString());
+    }
+
+    /** Where {@link #train} writes its report (metrics.csv: the epoch's training loss and accuracy). */
+    private static Path report(Path checkpointDir) {
+        return checkpointDir.resolveSibling(checkpointDir.getFileName() + "-report");
     }
 
     /** The first images of each MNIST set, as raw (uncompressed) IDX files with the official names. */
@@ -179,7 +184,7 @@ class CudaTrainEvalTest {
     }
 
     @Test
-    void trainingOnTheCpuWithTheSameSeedEndsAtTheSameTestAccuracy() {
+    void trainingOnTheCpuWithTheSameSeedEndsAtTheSameTestAccuracy() throws IOException {
         // The same initial weights, shuffle and augmentation draws on both devices; only the order of float32
         // additions differs, which Adam can amplify where a gradient is near zero. On the emulator both agree
         // to the printed digits; a GPU's own summation order is allowed an image or two.
@@ -190,6 +195,20 @@ class CudaTrainEvalTest {
         TestLine onCuda = testLine(trainOutput);
         assertEquals(onCpu.correct(), onCuda.correct(), 2, "cpu:\n" + r.out() + "\ncuda:\n" + trainOutput);
         assertEquals(onCpu.loss(), onCuda.loss(), 5e-3, "cpu:\n" + r.out() + "\ncuda:\n" + trainOutput);
+        // The epoch's training loss and accuracy count every batch on both devices (a running tally on
+        // the device, read twice on CUDA): the same figures, an image or two apart (1 of 600 is 0.0017).
+        String[] cpuEpoch = metricsRow(dir.resolve("ck-cpu"));
+        String[] cudaEpoch = metricsRow(checkpoints);
+        String both = "cpu " + String.join(",", cpuEpoch) + ", cuda " + String.join(",", cudaEpoch);
+        assertEquals(Double.parseDouble(cpuEpoch[1]), Double.parseDouble(cudaEpoch[1]), 5e-3, "train loss, " + both);
+        assertEquals(Double.parseDouble(cpuEpoch[2]), Double.parseDouble(cudaEpoch[2]), 0.0034, "train accuracy, " + both);
+    }
+
+    /** Epoch 1's row of the report's metrics.csv (epoch, train_loss, train_accuracy, ...). */
+    private static String[] metricsRow(Path checkpointDir) throws IOException {
+        List<String> rows = Files.readAllLines(report(checkpointDir).resolve("metrics.csv"));
+        assertEquals(2, rows.size(), String.join("\n", rows));
+        return rows.get(1).split(",", -1);
     }
 
     @Test

@@ -25,9 +25,9 @@ public interface Losses {
      * {@link #softmaxCrossEntropy(Tensor, Tensor, Tensor, Tensor)} that also adds the batch to a
      * running tally, a float32 vector {@code [2]} (null for none): {@code tally[0] += N * L} (the rows'
      * losses summed in double, then added in one float addition) and {@code tally[1] +=} the number of
-     * rows whose largest logit (the first on ties, as {@link Reductions#argmax}) is at their label. A
-     * training loop keeps its epoch's loss and accuracy on the device this way, in the step's one
-     * loss op, and reads them back only when it shows them.
+     * rows whose largest logit (the first on ties, as {@link Reductions#argmax}) is at their label
+     * (exact up to 2^24 rows). A training loop keeps its epoch's loss and accuracy on the device this
+     * way, in the step's one loss op, and reads them back only when it shows them.
      */
     void softmaxCrossEntropy(Tensor logits, Tensor labels, Tensor probabilities, Tensor loss, Tensor tally);
 

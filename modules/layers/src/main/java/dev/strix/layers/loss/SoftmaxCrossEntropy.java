@@ -26,6 +26,16 @@ public final class SoftmaxCrossEntropy implements Loss {
 
     @Override
     public Tensor forward(Tensor logits, Tensor labels) {
+        return forward(logits, labels, null);
+    }
+
+    /**
+     * {@link #forward(Tensor, Tensor)} that also adds the batch to {@code tally}, a float32 {@code [2]}
+     * on the backend: the sum of the rows' losses and the number of rows whose largest logit is at
+     * their label ({@link dev.strix.tensor.Losses#softmaxCrossEntropy(Tensor, Tensor, Tensor, Tensor,
+     * Tensor)}), so an epoch's loss and accuracy need no read-back per step.
+     */
+    public Tensor forward(Tensor logits, Tensor labels, Tensor tally) {
         LossCheck.predictions("SoftmaxCrossEntropy", logits);
         LossCheck.labels("SoftmaxCrossEntropy", logits, labels);
         if (probabilities == null || !probabilities.shape().equals(logits.shape())) {
@@ -33,7 +43,7 @@ public final class SoftmaxCrossEntropy implements Loss {
             probabilities = backend.allocate(DType.F32, logits.shape());
             gradient = backend.allocate(DType.F32, logits.shape());
         }
-        backend.losses().softmaxCrossEntropy(logits, labels, probabilities, loss);
+        backend.losses().softmaxCrossEntropy(logits, labels, probabilities, loss, tally);
         this.labels = labels;
         return loss;
     }

@@ -43,8 +43,11 @@ import java.util.Map;
  * after each epoch, validation, a checkpoint and a metrics row. Data order and augmentation depend
  * only on (seed, epoch, batch), so a run resumed from a checkpoint continues exactly.
  *
- * <p>Loss and accuracy are read back from the backend every {@code readEvery} steps (every step on
- * the CPU, where reading costs nothing; sparsely on a GPU, where it would stall the stream).
+ * <p>Every step's loss op adds its batch to a running tally on the backend (the sum of the rows'
+ * losses and the number of correct rows), so the epoch's training loss and accuracy count every
+ * batch; the tally is read back every {@code readEvery} steps for the progress line (every step on
+ * the CPU, where reading costs nothing; sparsely on a GPU, where it would stall the stream) and at
+ * the epoch's end.
  *
  * <p>A step is a host part (stage the batch's indices, write the optimizer's step scalars) and a
  * device part (gather, forward, loss, backward, update) that reads everything that changes from
@@ -61,10 +64,10 @@ public final class Trainer implements AutoCloseable {
     private final SoftmaxCrossEntropy loss;
     private final Arena arena = Arena.ofConfined();
     private Optimizer optimizer;
-    /** The batch being trained on, and what its step produced (the same buffers at every step of a size). */
+    /** The batch being trained on. */
     private Batch current;
-    private Tensor stepLogits;
-    private Tensor stepLoss;
+    /** The epoch's running (loss sum, correct rows) on the backend, added to by every step's loss op. */
+    private Tensor tally;
 
     public Trainer(Backend backend, TrainingOptions options, Normalization normalization, PrintWriter out,
                    ProgressReporter progress) {
@@ -139,12 +142,11 @@ public final class Trainer implements AutoCloseable {
             }
             boolean cpu = backend.name().equals("cpu");
             int readEvery = cpu ? 1 : 50;
-            MemorySegment lossHost = arena.allocate(Float.BYTES, 64);
-            MemorySegment predictedHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
-            MemorySegment labelsHost = arena.allocate((long) options.batchSize() * Integer.BYTES, 64);
-            try (Tensor predicted = backend.allocate(DType.I32, Shape.of(options.batchSize()));
+            MemorySegment tallyHost = arena.allocate(2L * Float.BYTES, 64);
+            try (Tensor epochTally = backend.allocate(DType.F32, Shape.of(2));
                  StepGraphs graphs = new StepGraphs(backend.graphCapture(), options.cudaGraph(),
                          () -> deviceStep(loader), out)) {
+                tally = epochTally;
                 long runStart = System.nanoTime();
                 int lastEpoch = options.stopAfterEpoch() > 0 ? options.stopAfterEpoch() : options.epochs();
                 for (int epoch = firstEpoch; epoch <= lastEpoch && targetEpoch == 0; epoch++) {
@@ -154,10 +156,9 @@ public final class Trainer implements AutoCloseable {
                     int reads = 0;
                     progress.startEpoch(epoch, options.epochs(), (long) batches * options.batchSize());
                     loader.startEpoch(epoch);
+                    epochTally.fill(0f);
                     double lossSum = 0;
-                    long correct = 0;
-                    long counted = 0;
-                    int lossReads = 0;
+                    double correct = 0;
                     double lastRate = optimizer.learningRate();
                     for (int b = 0; b < batches; b++) {
                         Batch batch = loader.stage(b);
@@ -166,20 +167,11 @@ public final class Trainer implements AutoCloseable {
                         optimizer.prepareStep();
                         graphs.run(batch.size());
                         if (b % readEvery == 0 || b == batches - 1) {
-                            backend.reductions().argmax(stepLogits, 1, predicted);
-                            backend.copyToHost(stepLoss, lossHost);
-                            backend.copyToHost(predicted, predictedHost);
-                            backend.copyToHost(batch.labels(), labelsHost);
-                            lossSum += lossHost.get(ValueLayout.JAVA_FLOAT, 0);
-                            lossReads++;
-                            for (int i = 0; i < batch.size(); i++) {
-                                if (predictedHost.getAtIndex(ValueLayout.JAVA_INT, i)
-                                        == labelsHost.getAtIndex(ValueLayout.JAVA_INT, i)) {
-                                    correct++;
-                                }
-                            }
-                            counted += batch.size();
-                            progress.update((long) (b + 1) * options.batchSize(), lossSum / lossReads);
+                            backend.copyToHost(epochTally, tallyHost);
+                            lossSum = tallyHost.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
+                            correct = tallyHost.getAtIndex(ValueLayout.JAVA_FLOAT, 1);
+                            progress.update((long) (b + 1) * options.batchSize(),
+                                    lossSum / ((long) (b + 1) * options.batchSize()));
                             reads++;
                         }
                         if (firstStepsNanos < 0 && (b == 1 || b == batches - 1)) {
@@ -191,7 +183,7 @@ public final class Trainer implements AutoCloseable {
                     // The evaluations below may reallocate the model's buffers (another batch size).
                     graphs.invalidate();
                     if (!cpu) {
-                        // Each read of loss and accuracy waits three times (copyToHost), the epoch's end once,
+                        // Each read of loss and accuracy waits once (copyToHost), the epoch's end once,
                         // uploading the epoch order a few times, and a graph capture once: anything beyond is
                         // a step that stalls the GPU.
                         out.printf(Locale.ROOT, "epoch %d: %d host waits in %d steps (%d loss reads, %d steps as"
@@ -210,7 +202,8 @@ public final class Trainer implements AutoCloseable {
                     }
                     evaluationNanos += System.nanoTime() - evaluationStart;
                     double seconds = (System.nanoTime() - start) / 1e9;
-                    EpochMetrics metrics = new EpochMetrics(epoch, lossSum / lossReads, (double) correct / counted,
+                    long seen = (long) batches * options.batchSize();
+                    EpochMetrics metrics = new EpochMetrics(epoch, lossSum / seen, correct / seen,
                             validationLoss, validationAccuracy, lastRate, seconds,
                             batches * (double) options.batchSize() / trainSeconds);
                     history.add(metrics);
@@ -250,8 +243,8 @@ public final class Trainer implements AutoCloseable {
      */
     private void deviceStep(BatchLoader loader) {
         loader.assembleStaged();
-        stepLogits = model.forward(current.images(), Mode.TRAINING);
-        stepLoss = loss.forward(stepLogits, current.labels());
+        Tensor logits = model.forward(current.images(), Mode.TRAINING);
+        loss.forward(logits, current.labels(), tally);
         model.backwardParameters(loss.backward());
         optimizer.applyStep();
     }
