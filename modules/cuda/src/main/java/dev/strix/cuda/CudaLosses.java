@@ -3,6 +3,7 @@ package dev.strix.cuda;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Losses;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.LossShapes;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -123,11 +124,6 @@ final class CudaLosses implements Losses {
         }
     }
 
-    /** The CPU backend's message for label {@code label} of row {@code row}. */
-    static String badLabel(long row, int label, int classes) {
-        return "label " + label + " of row " + row + " is not a class index in [0, " + classes + ")";
-    }
-
     /** A bad label is thrown at the next synchronisation point (see {@link DeviceChecks}). */
     private static void throwBadLabel(DeviceChecks checks, String op, int classes) {
         checks.pending(DeviceChecks.Kind.LABEL, op, classes);
@@ -156,34 +152,23 @@ final class CudaLosses implements Losses {
     private void checkRows(String op, Tensor a, Tensor b) {
         check(a, op + " predictions");
         check(b, op + " second operand");
-        if (a.rank() != 2 || !a.shape().equals(b.shape())) {
-            throw new IllegalArgumentException(op + " needs [N, K] tensors of the same shape, got " + a.shape()
-                    + " and " + b.shape());
-        }
+        LossShapes.rows(op, a, b);
     }
 
     private void checkLabels(String op, Tensor predictions, Tensor labels) {
         labels.requireDType(DType.I32, op + " labels");
         backend.requireHere(labels, op + " labels");
-        if (labels.rank() != 1 || labels.dim(0) != predictions.dim(0)) {
-            throw new IllegalArgumentException(op + ": labels must be [" + predictions.dim(0) + "] for predictions "
-                    + predictions.shape() + ", got " + labels.shape());
-        }
+        LossShapes.labels(op, predictions, labels);
     }
 
     private void checkScalar(String op, Tensor loss) {
         check(loss, op + " loss");
-        if (loss.size() != 1) {
-            throw new IllegalArgumentException(op + ": the loss must be a one-element tensor, got " + loss.shape());
-        }
+        LossShapes.scalar(op, loss);
     }
 
     private void checkTally(String op, Tensor tally) {
         check(tally, op + " tally");
-        if (tally.rank() != 1 || tally.dim(0) != 2) {
-            throw new IllegalArgumentException(op + ": the tally must be a float32 [2] (loss sum, correct rows), got "
-                    + tally.shape());
-        }
+        LossShapes.tally(op, tally);
     }
 
     private void check(Tensor t, String what) {

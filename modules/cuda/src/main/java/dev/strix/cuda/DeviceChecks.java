@@ -172,7 +172,7 @@ final class DeviceChecks implements AutoCloseable {
             return "a kernel reported value " + value + " at position " + position + " as out of range";
         }
         return switch (kind) {
-            case LABEL -> CudaLosses.badLabel(position, value, d[0]);
+            case LABEL -> dev.strix.tensor.spi.LossShapes.badLabel(position, value, d[0]);
             case ARGMAX -> CudaPooling.outsideTheWindow(position, value, d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7],
                     d[8]);
             case INDEX -> CudaDataOps.outsideTheDataset(op, position, value, d[0]);

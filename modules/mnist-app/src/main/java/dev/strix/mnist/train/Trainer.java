@@ -204,8 +204,7 @@ public final class Trainer implements AutoCloseable {
                     double seconds = (System.nanoTime() - start) / 1e9;
                     long seen = (long) batches * options.batchSize();
                     EpochMetrics metrics = new EpochMetrics(epoch, lossSum / seen, correct / seen,
-                            validationLoss, validationAccuracy, lastRate, seconds,
-                            batches * (double) options.batchSize() / trainSeconds);
+                            validationLoss, validationAccuracy, lastRate, seconds, seen / trainSeconds);
                     history.add(metrics);
                     progress.finishEpoch(metrics);
                     if (test != null) {

@@ -3,6 +3,7 @@ package dev.strix.tensor.cpu;
 import dev.strix.tensor.DType;
 import dev.strix.tensor.Losses;
 import dev.strix.tensor.Tensor;
+import dev.strix.tensor.spi.LossShapes;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -146,8 +147,7 @@ final class CpuLosses implements Losses {
     private static int label(Tensor labels, int row, int classes) {
         int t = labels.storage().segment().getAtIndex(INT, labels.offset() + row * labels.stride(0));
         if (t < 0 || t >= classes) {
-            throw new IllegalArgumentException("label " + t + " of row " + row + " is not a class index in [0, "
-                    + classes + ")");
+            throw new IllegalArgumentException(LossShapes.badLabel(row, t, classes));
         }
         return t;
     }
@@ -155,10 +155,7 @@ final class CpuLosses implements Losses {
     private static void checkRows(String op, Tensor a, Tensor b) {
         CpuElementwise.check(a, op + " predictions");
         CpuElementwise.check(b, op + " second operand");
-        if (a.rank() != 2 || !a.shape().equals(b.shape())) {
-            throw new IllegalArgumentException(op + " needs [N, K] tensors of the same shape, got " + a.shape()
-                    + " and " + b.shape());
-        }
+        LossShapes.rows(op, a, b);
     }
 
     private static void checkLabels(String op, Tensor predictions, Tensor labels) {
@@ -166,25 +163,17 @@ final class CpuLosses implements Losses {
         if (!labels.storage().isHost()) {
             throw new IllegalArgumentException(op + ": labels live on backend '" + labels.backend().name() + "', not cpu");
         }
-        if (labels.rank() != 1 || labels.dim(0) != predictions.dim(0)) {
-            throw new IllegalArgumentException(op + ": labels must be [" + predictions.dim(0) + "] for predictions "
-                    + predictions.shape() + ", got " + labels.shape());
-        }
+        LossShapes.labels(op, predictions, labels);
     }
 
     private static void checkScalar(String op, Tensor loss) {
         CpuElementwise.check(loss, op + " loss");
-        if (loss.size() != 1) {
-            throw new IllegalArgumentException(op + ": the loss must be a one-element tensor, got " + loss.shape());
-        }
+        LossShapes.scalar(op, loss);
     }
 
     private static void checkTally(String op, Tensor tally) {
         CpuElementwise.check(tally, op + " tally");
-        if (tally.rank() != 1 || tally.dim(0) != 2) {
-            throw new IllegalArgumentException(op + ": the tally must be a float32 [2] (loss sum, correct rows), got "
-                    + tally.shape());
-        }
+        LossShapes.tally(op, tally);
     }
 
     private static void setScalar(Tensor loss, double value) {
